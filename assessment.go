@@ -1,0 +1,70 @@
+package egovbench
+
+import "time"
+
+// Evidence is one observation that supports an indicator: where it was seen,
+// which element carried it and the text that matched. Every stage decision
+// can be traced back through these.
+type Evidence struct {
+	PageURL string `json:"page_url"`
+	// Element describes the element: a tag with its telling attribute, e.g.
+	// `a[href=https://www.lapor.go.id/]`, `form[method=post]`, `meta[name=viewport]`.
+	Element string `json:"element"`
+	// Text is the matched text (anchor text, label, heading), at most 200 runes.
+	Text string `json:"text"`
+}
+
+// IndicatorResult is the verdict on one binary indicator for one site.
+type IndicatorResult struct {
+	ID       string     `json:"id"`
+	Met      bool       `json:"met"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// DeadService is a service link the site advertises that does not answer,
+// answers with an error, or leads to a "coming soon"/maintenance page.
+type DeadService struct {
+	PageURL string `json:"page_url"` // where the link was
+	URL     string `json:"url"`      // where it points
+	Text    string `json:"text"`     // its anchor text
+	Reason  string `json:"reason"`   // e.g. "http 404", "maintenance page", "timeout"
+}
+
+// Assessment is the analyzer's verdict on one target for one run.
+type Assessment struct {
+	TargetID   string    `json:"target_id"`
+	RunID      int64     `json:"run_id"`
+	AssessedAt time.Time `json:"assessed_at"` // when the pages were crawled (not when analysed)
+	// CatalogueVersion names the indicator catalogue that produced this verdict.
+	CatalogueVersion string `json:"catalogue_version"`
+	// Reachable is false when the homepage could not be fetched; Stage is then StageNone.
+	Reachable bool  `json:"reachable"`
+	Stage     Stage `json:"stage"`
+	// Frameworks maps a framework id (e.g. "unaspa", "spbe") to the level
+	// name it assigns from the same evidence.
+	Frameworks map[string]string `json:"frameworks,omitempty"`
+	// Score is 0-100: the share of indicators met, weighted by criterion.
+	Score float64 `json:"score"`
+	// CriterionScores maps a criterion id to its 0-100 score.
+	CriterionScores map[string]float64 `json:"criterion_scores,omitempty"`
+	// Confidence is 0-1: how firmly the evidence supports the stage.
+	Confidence float64 `json:"confidence"`
+	// Indicators holds every indicator of the catalogue, met or not.
+	Indicators []IndicatorResult `json:"indicators"`
+	// NextSteps lists indicator ids that, if met, would lift the site to the next stage.
+	NextSteps    []string      `json:"next_steps,omitempty"`
+	DeadServices []DeadService `json:"dead_services,omitempty"`
+	// PagesAnalyzed counts the pages that contributed evidence candidates.
+	PagesAnalyzed int `json:"pages_analyzed"`
+}
+
+// Met returns the ids of the indicators met, in catalogue order.
+func (a *Assessment) Met() []string {
+	var ids []string
+	for _, r := range a.Indicators {
+		if r.Met {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}

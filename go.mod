@@ -1,0 +1,3 @@
+module github.com/egovbench/egovbench
+
+go 1.26
