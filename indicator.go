@@ -1,0 +1,34 @@
+package egovbench
+
+// Criterion is one of the five criteria of the UN Local Online Service Index
+// that every indicator belongs to.
+type Criterion string
+
+// The LOSI criteria.
+const (
+	CriterionInstitutional Criterion = "institutional_framework"
+	CriterionContent       Criterion = "content_provision"
+	CriterionServices      Criterion = "services_provision"
+	CriterionParticipation Criterion = "participation_engagement"
+	CriterionTechnology    Criterion = "technology"
+)
+
+// Criteria lists the criteria in the order reports show them.
+var Criteria = []Criterion{
+	CriterionInstitutional, CriterionContent, CriterionServices,
+	CriterionParticipation, CriterionTechnology,
+}
+
+// Indicator describes one binary indicator of the catalogue, for display and
+// documentation. How it is detected is the analyzer's business.
+type Indicator struct {
+	ID        string    `json:"id"`
+	NameID    string    `json:"name_id"` // Indonesian name
+	NameEN    string    `json:"name_en"` // English name
+	Criterion Criterion `json:"criterion"`
+	// Stage is the stage this indicator evidences; StageNone for indicators
+	// (mostly technology) that count in the score but not in the stage.
+	Stage Stage `json:"stage"`
+	// Description says in plain words what counts, for the methodology page.
+	Description string `json:"description"`
+}
