@@ -68,3 +68,14 @@ func (a *Assessment) Met() []string {
 	}
 	return ids
 }
+
+// StagePoint is one assessment reduced to what trend charts need; history
+// queries return these rather than full assessments so that years of runs
+// stay cheap to read.
+type StagePoint struct {
+	TargetID string    `json:"target_id"`
+	RunID    int64     `json:"run_id"`
+	At       time.Time `json:"at"`
+	Stage    Stage     `json:"stage"`
+	Score    float64   `json:"score"`
+}

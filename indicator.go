@@ -32,3 +32,18 @@ type Indicator struct {
 	// Description says in plain words what counts, for the methodology page.
 	Description string `json:"description"`
 }
+
+// Framework is a maturity model the same evidence is also reported under
+// (the primary four-stage scale, UN/ASPA's five stages, SPBE's levels).
+type Framework struct {
+	ID     string           `json:"id"`
+	Name   string           `json:"name"`
+	Levels []FrameworkLevel `json:"levels"` // lowest first
+}
+
+// FrameworkLevel is one level of a Framework with its rule in plain words.
+type FrameworkLevel struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
