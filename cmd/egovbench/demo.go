@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/crawler"
+	"github.com/egovbench/egovbench/fleet"
+	"github.com/egovbench/egovbench/reports"
+	"github.com/egovbench/egovbench/store"
+)
+
+// DemoCommand is the main job on the embedded default: it starts the
+// simulated fleet of government sites on loopback, crawls it, classifies
+// every site, stores the history and writes the report. Nothing leaves the
+// machine: the crawler may only resolve the fleet's own names.
+type DemoCommand struct{ *Env }
+
+// Run implements command.
+func (c *DemoCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet(c.Env, "demo", "[--out DIR] [flags]")
+	out := fs.String("out", "egovbench-demo", "folder for the database, the targets file and the report")
+	workers := fs.Int("workers", 16, "sites crawled at once")
+	delay := fs.Duration("delay", 50*time.Millisecond, "pause between two requests to the same host")
+	maxPages := fs.Int("max-pages", 40, "pages fetched per site at most")
+	var (
+		rf reportFlags
+		lf logFlags
+	)
+	rf.register(fs)
+	lf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := lf.setup(c.Env); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	f, err := fleet.Start(ctx, fleet.Options{Hostile: true})
+	if err != nil {
+		return fmt.Errorf("start fleet: %w", err)
+	}
+	defer f.Close()
+
+	// The demo goes through the same targets file path as a real crawl.
+	targetsPath := filepath.Join(*out, "targets.csv")
+	if err := writeFleetTargets(f, targetsPath); err != nil {
+		return err
+	}
+	targets, err := readTargets(targetsPath)
+	if err != nil {
+		return err
+	}
+	ccfg := crawler.Config{
+		MaxPages:       *maxPages,
+		Delay:          *delay,
+		SiteTimeout:    30 * time.Second,
+		RequestTimeout: 5 * time.Second,
+		AllowPrivate:   true,
+		Resolve:        f.Resolve(),
+		ResolveOnly:    true,
+		RootCAs:        f.CertPool(),
+	}
+	cr, err := crawler.New(ccfg)
+	if err != nil {
+		return fmt.Errorf("crawler: %w", err)
+	}
+	cat, err := loadCatalogue("")
+	if err != nil {
+		return err
+	}
+	dbPath := filepath.Join(*out, "egovbench.db")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	c.Logger.Info("demo: crawling the simulated fleet", "sites", len(targets), "out", *out)
+	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(ccfg, *workers, cat.Version()), *workers, false)
+	if err != nil {
+		return err
+	}
+	in, err := reportInput(ctx, db, cat, rf, time.Now())
+	if err != nil {
+		return err
+	}
+	agreement := fleetAgreement(f.Sites(), in.Latest)
+	in.Agreement = &agreement
+	reportDir := filepath.Join(*out, "report")
+	if err := reports.Write(ctx, reportDir, in); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := printFleetVerdicts(c.Stdout, f.Sites(), in.Latest); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.Stdout)
+	fmt.Fprintln(c.Stdout, sum)
+	fmt.Fprintf(c.Stdout, "stage agrees with the fleet's truth for %d of %d sites\n", agreement.Exact, agreement.Labelled)
+	fmt.Fprintf(c.Stdout, "database: %s\nreport:   %s\n", dbPath, indexPath(reportDir))
+	return nil
+}
+
+func writeFleetTargets(f *fleet.Fleet, path string) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("demo targets: %w", err)
+	}
+	if err := f.TargetsCSV(file); err != nil {
+		file.Close()
+		return fmt.Errorf("demo targets: %w", err)
+	}
+	return file.Close()
+}
+
+// fleetAgreement compares the assessed stages with the stages the simulated
+// sites were built to have.
+func fleetAgreement(sites []fleet.Site, latest map[string]egovbench.Assessment) reports.Agreement {
+	ag := reports.Agreement{Source: "simulated fleet (each simulated site is built with a known stage)"}
+	n, exact := 0, 0
+	for _, s := range sites {
+		a, ok := latest[s.Target.ID]
+		if !ok {
+			continue
+		}
+		ag.Labelled++
+		ag.Matrix[s.TrueStage][a.Stage]++
+		d := int(a.Stage) - int(s.TrueStage)
+		if d == 0 {
+			ag.Exact++
+			exact++
+		}
+		if d >= -1 && d <= 1 {
+			ag.Adjacent++
+		}
+		n++
+	}
+	ag.Kappa = weightedKappa(ag.Matrix)
+	return ag
+}
+
+// weightedKappa is Cohen's kappa with linear weights over the ordered
+// stages: a verdict one stage off counts as partial agreement.
+func weightedKappa(m [5][5]int) float64 {
+	const k = 5
+	var total float64
+	var rows, cols [k]float64
+	for i := range k {
+		for j := range k {
+			v := float64(m[i][j])
+			total += v
+			rows[i] += v
+			cols[j] += v
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	var obs, exp float64
+	for i := range k {
+		for j := range k {
+			w := 1 - abs(float64(i-j))/float64(k-1)
+			obs += w * float64(m[i][j]) / total
+			exp += w * rows[i] * cols[j] / (total * total)
+		}
+	}
+	if exp == 1 {
+		return 1
+	}
+	return (obs - exp) / (1 - exp)
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+// printFleetVerdicts shows, per simulated site, the stage it was built with
+// beside the stage the pipeline found.
+func printFleetVerdicts(w io.Writer, sites []fleet.Site, latest map[string]egovbench.Assessment) error {
+	sorted := append([]fleet.Site(nil), sites...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Target.ID < sorted[j].Target.ID })
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tBEHAVIOUR\tTRUE STAGE\tFOUND\tSCORE\t")
+	for _, s := range sorted {
+		a, ok := latest[s.Target.ID]
+		found, score, mark := "(not assessed)", "", "!"
+		if ok {
+			found, score = a.Stage.String(), fmt.Sprintf("%.1f", a.Score)
+			if a.Stage == s.TrueStage {
+				mark = ""
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(s.Target.ID, 40), s.Behaviour, s.TrueStage, found, score, mark)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/fleet"
+	"github.com/egovbench/egovbench/internal/browsertest"
+)
+
+// TestDemoEndToEnd is the spine: the demo crawls the simulated fleet,
+// stores, classifies and reports; export then lists every simulated site
+// with the stage the fleet was built to have.
+func TestDemoEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := t.TempDir()
+	demoOut := mustRun(t, ctx, "demo", "--out", out, "--delay", "5ms", "--log-level", "warn")
+	dbPath := filepath.Join(out, "egovbench.db")
+	if !strings.Contains(demoOut, dbPath) || !strings.Contains(demoOut, filepath.Join(out, "report", "index.html")) {
+		t.Errorf("demo does not say where the database and report are:\n%s", demoOut)
+	}
+
+	// The truth: the fleet is deterministic, so a second instance describes
+	// the same sites the demo crawled.
+	f, err := fleet.Start(ctx, fleet.Options{Hostile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites := f.Sites()
+	f.Close()
+
+	var rows []exportRow
+	if err := json.Unmarshal([]byte(mustRun(t, ctx, "export", "--db", dbPath, "--format", "json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]exportRow{}
+	for _, r := range rows {
+		byID[r.TargetID] = r
+	}
+	if len(rows) != len(sites) {
+		t.Errorf("export lists %d targets, the fleet has %d", len(rows), len(sites))
+	}
+	for _, s := range sites {
+		r, ok := byID[s.Target.ID]
+		if !ok {
+			t.Errorf("%s: missing from export", s.Target.ID)
+			continue
+		}
+		if r.Stage != s.TrueStage.String() {
+			t.Errorf("%s (%s): stage %s, the fleet built it as %s; indicators met: %v",
+				s.Target.ID, s.Behaviour, r.Stage, s.TrueStage, r.IndicatorsMet)
+		}
+		if wantReachable := s.TrueStage != egovbench.StageNone; r.Reachable != wantReachable && s.Behaviour != fleet.BehaviourHostile {
+			t.Errorf("%s (%s): reachable = %v", s.Target.ID, s.Behaviour, r.Reachable)
+		}
+		if r.CrawledAt == "" || r.RunID == 0 || r.CatalogueVersion == "" {
+			t.Errorf("%s: incomplete row %+v", s.Target.ID, r)
+		}
+	}
+
+	db := openSQL(t, dbPath)
+	var integrity string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+		t.Fatalf("integrity_check = %q, %v", integrity, err)
+	}
+
+	csvOut := mustRun(t, ctx, "export", "--db", dbPath)
+	lines := strings.Split(strings.TrimSpace(csvOut), "\n")
+	if lines[0] != strings.Join(exportColumns, ",") || len(lines) != len(sites)+1 {
+		t.Errorf("csv export: header %q and %d lines", lines[0], len(lines))
+	}
+
+	// Re-analysis re-scores the stored pages without the network and must
+	// reach the same verdicts with the same catalogue.
+	before := queryInt(t, db, "SELECT count(*) FROM assessments")
+	mustRun(t, ctx, "reanalyze", "--db", dbPath)
+	if after := queryInt(t, db, "SELECT count(*) FROM assessments"); after != 2*before {
+		t.Errorf("reanalyze: %d assessments, want %d (new ones beside the old)", after, 2*before)
+	}
+	var again []exportRow
+	if err := json.Unmarshal([]byte(mustRun(t, ctx, "export", "--db", dbPath, "--format", "json")), &again); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range again {
+		if b := byID[r.TargetID]; r.Stage != b.Stage || r.Score != b.Score {
+			t.Errorf("%s: re-analysis gave %s/%.1f, crawl gave %s/%.1f", r.TargetID, r.Stage, r.Score, b.Stage, b.Score)
+		}
+	}
+
+	// The report opens in a real browser: every page and chart loads, and
+	// nothing the hostile site sent runs.
+	reportDir := filepath.Join(out, "report")
+	res, err := browsertest.Check(ctx, reportDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems := res.Problems(); len(problems) > 0 {
+		t.Errorf("report in the browser:\n%s", strings.Join(problems, "\n"))
+	}
+	if dir := os.Getenv("EGOVBENCH_ARTIFACTS"); dir != "" {
+		_ = browsertest.Screenshot(ctx, filepath.Join(reportDir, "index.html"), filepath.Join(dir, "demo-index.png"))
+	}
+}

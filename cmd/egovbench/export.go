@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/store"
+)
+
+// exportColumns is the machine-readable contract researchers and scripts
+// rely on (docs/export.md). Append new columns at the end; never reorder.
+var exportColumns = []string{
+	"target_id", "name", "url", "region", "level", "crawled_at", "reachable",
+	"stage", "score", "indicators_met", "run_id", "catalogue_version",
+}
+
+// exportRow is one target's latest assessment in the export contract.
+type exportRow struct {
+	TargetID         string   `json:"target_id"`
+	Name             string   `json:"name"`
+	URL              string   `json:"url"`
+	Region           string   `json:"region"`
+	Level            string   `json:"level"`
+	CrawledAt        string   `json:"crawled_at"` // RFC 3339 UTC; empty when never assessed
+	Reachable        bool     `json:"reachable"`
+	Stage            string   `json:"stage"`
+	Score            float64  `json:"score"`
+	IndicatorsMet    []string `json:"indicators_met"`
+	RunID            int64    `json:"run_id"`
+	CatalogueVersion string   `json:"catalogue_version"`
+}
+
+// ExportCommand prints every target's latest assessment as CSV or JSON.
+type ExportCommand struct{ *Env }
+
+// Run implements command.
+func (c *ExportCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet(c.Env, "export", "--db FILE [--format csv|json]")
+	dbPath := fs.String("db", "", "SQLite database")
+	format := fs.String("format", "csv", "output format: csv or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dbPath == "" {
+		fs.Usage()
+		return errors.New("export needs --db")
+	}
+	if *format != "csv" && *format != "json" {
+		return fmt.Errorf("--format %q: want csv or json", *format)
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := exportRows(ctx, db)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		return writeExportJSON(c.Stdout, rows)
+	}
+	return writeExportCSV(c.Stdout, rows)
+}
+
+func exportRows(ctx context.Context, db *store.DB) ([]exportRow, error) {
+	targets, err := db.Targets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := db.LatestAssessments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(targets, func(i, j int) bool { return targets[i].ID < targets[j].ID })
+	rows := make([]exportRow, 0, len(targets))
+	for _, t := range targets {
+		r := exportRow{TargetID: t.ID, Name: t.Name, URL: t.URL, Region: t.Region, Level: t.Level,
+			Stage: egovbench.StageNone.String(), IndicatorsMet: []string{}}
+		if a, ok := latest[t.ID]; ok {
+			r.CrawledAt = a.AssessedAt.UTC().Format(time.RFC3339)
+			r.Reachable = a.Reachable
+			r.Stage = a.Stage.String()
+			r.Score = round1(a.Score)
+			if met := a.Met(); met != nil {
+				r.IndicatorsMet = met
+			}
+			r.RunID = a.RunID
+			r.CatalogueVersion = a.CatalogueVersion
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func round1(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', 1, 64), 64)
+	return v
+}
+
+func writeExportJSON(w io.Writer, rows []exportRow) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
+}
+
+// writeExportCSV writes the rows; indicators_met is one cell of ids joined by ';'.
+func writeExportCSV(w io.Writer, rows []exportRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(exportColumns); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		rec := []string{
+			csvSafe(r.TargetID), csvSafe(r.Name), csvSafe(r.URL), csvSafe(r.Region), csvSafe(r.Level),
+			r.CrawledAt, strconv.FormatBool(r.Reachable), r.Stage,
+			strconv.FormatFloat(r.Score, 'f', 1, 64), strings.Join(r.IndicatorsMet, ";"),
+			strconv.FormatInt(r.RunID, 10), csvSafe(r.CatalogueVersion),
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe defuses cells a spreadsheet would run as a formula: a name that
+// starts with = in a targets file must not become code in an analyst's Excel.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// The test binary doubles as the egovbench binary for tests that must kill
+// a real child process: with EGOVBENCH_TEST_CHILD set it runs main instead
+// of the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("EGOVBENCH_TEST_CHILD") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// run runs a command in-process and returns what it printed.
+func run(t testing.TB, ctx context.Context, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb}
+	err = m.Run(ctx, args)
+	return out.String(), errb.String(), err
+}
+
+// mustRun is run that fails the test on error.
+func mustRun(t testing.TB, ctx context.Context, args ...string) string {
+	t.Helper()
+	out, errs, err := run(t, ctx, args...)
+	if err != nil {
+		t.Fatalf("egovbench %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errs)
+	}
+	return out
+}
+
+// openSQL opens a database the way a researcher would, read-only, to check
+// what the commands left in it.
+func openSQL(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.ToSlash(path)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestUnknownCommand(t *testing.T) {
+	_, _, err := run(t, context.Background(), "frobnicate")
+	if err == nil || !strings.Contains(err.Error(), `unknown command "frobnicate"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCrawlBadTargetsWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.csv")
+	if err := os.WriteFile(targets, []byte("name,url\nKota A,https://a.go.id\nKota B,ftp://b.go.id\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "db.sqlite")
+	_, _, err := run(t, context.Background(), "crawl", "--targets", targets, "--db", dbPath)
+	if err == nil {
+		t.Fatal("crawl accepted a malformed targets file")
+	}
+	if !strings.Contains(err.Error(), "line 3, column 2") {
+		t.Errorf("error does not name line 3, column 2: %v", err)
+	}
+	if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
+		t.Errorf("database was created despite the bad targets file (stat err %v)", err)
+	}
+}

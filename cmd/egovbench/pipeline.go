@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/analyzer"
+	"github.com/egovbench/egovbench/crawler"
+	"github.com/egovbench/egovbench/store"
+)
+
+// pipeline runs one crawl run: a bounded pool of workers takes targets,
+// crawls each (politeness is per host, inside the crawler), analyses the
+// snapshot and commits both in one transaction per site. A site is either
+// committed whole or left pending for --resume; nothing is half-written.
+type pipeline struct {
+	db        *store.DB
+	crawler   *crawler.Crawler
+	catalogue *analyzer.Catalogue
+	workers   int
+	logger    *slog.Logger
+	progress  progress
+}
+
+// summary is what the person waiting is told at the end.
+type summary struct {
+	Sites, OK, Blocked, Down int
+	Pages                    int
+	Bytes                    int64
+	Duration                 time.Duration
+	Stages                   map[egovbench.Stage]int
+}
+
+func (s summary) String() string {
+	return fmt.Sprintf("%d sites: %d ok, %d blocked, %d down; %d pages, %s in %s; stages: none %d, presence %d, interaction %d, integration %d, transaction %d",
+		s.Sites, s.OK, s.Blocked, s.Down, s.Pages, humanBytes(s.Bytes), s.Duration.Round(time.Millisecond),
+		s.Stages[egovbench.StageNone], s.Stages[egovbench.StagePresence], s.Stages[egovbench.StageInteraction],
+		s.Stages[egovbench.StageIntegration], s.Stages[egovbench.StageTransaction])
+}
+
+// run crawls the targets of run r that are still pending. It returns the
+// context's error when interrupted: the run then stays "running" and the next
+// `crawl --resume` finishes it.
+func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench.Target) (summary, error) {
+	start := time.Now()
+	sum := summary{Stages: map[egovbench.Stage]int{}}
+	pending, err := p.db.PendingTargets(ctx, r.ID)
+	if err != nil {
+		return sum, fmt.Errorf("pending targets: %w", err)
+	}
+	byID := make(map[string]egovbench.Target, len(targets))
+	for _, t := range targets {
+		byID[t.ID] = t
+	}
+	work := make(chan egovbench.Target)
+	go func() {
+		defer close(work)
+		for _, id := range pending {
+			t, ok := byID[id]
+			if !ok {
+				continue // the run's target list is authoritative; unknown ids were checked at creation
+			}
+			select {
+			case work <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	p.progress.start(len(pending))
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	workers := max(1, min(p.workers, len(pending)))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range work {
+				snap := p.crawler.Crawl(ctx, t)
+				if ctx.Err() != nil {
+					return // an interrupted crawl is incomplete: leave the site pending
+				}
+				snap.RunID = r.ID
+				a := analyzer.Analyze(snap, p.catalogue)
+				a.RunID = r.ID
+				if err := p.db.SaveCrawl(ctx, snap, a); err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("save %s: %w", t.ID, err)
+					}
+					mu.Unlock()
+					return
+				}
+				mu.Lock()
+				sum.add(snap, a)
+				mu.Unlock()
+				p.progress.done(t, snap, a)
+			}
+		}()
+	}
+	wg.Wait()
+	p.progress.finish()
+	sum.Duration = time.Since(start)
+	if firstErr != nil {
+		return sum, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return sum, err
+	}
+	if err := p.db.FinishRun(context.WithoutCancel(ctx), r.ID, egovbench.RunDone); err != nil {
+		return sum, fmt.Errorf("finish run: %w", err)
+	}
+	return sum, nil
+}
+
+func (s *summary) add(snap egovbench.Snapshot, a egovbench.Assessment) {
+	s.Sites++
+	switch {
+	case snap.Probe.Outcome == egovbench.OutcomeBlocked:
+		s.Blocked++
+	case a.Reachable:
+		s.OK++
+	default:
+		s.Down++
+	}
+	s.Stages[a.Stage]++
+	for _, pg := range snap.Pages {
+		s.Pages++
+		s.Bytes += int64(len(pg.Body))
+	}
+}
+
+// prepareRun creates a new crawl run over targets, or with resume picks up
+// the interrupted one. Older unfinished runs are marked interrupted so that
+// only one run is ever resumable.
+func prepareRun(ctx context.Context, db *store.DB, targets []egovbench.Target, config string, resume bool, w io.Writer) (egovbench.Run, error) {
+	if resume {
+		r, err := db.UnfinishedRun(ctx, egovbench.RunCrawl)
+		switch {
+		case err == nil:
+			fmt.Fprintf(w, "resuming run %d started %s\n", r.ID, r.StartedAt.Format(time.RFC3339))
+			return r, nil
+		case !errors.Is(err, egovbench.ErrNotFound):
+			return egovbench.Run{}, fmt.Errorf("find interrupted run: %w", err)
+		}
+		fmt.Fprintln(w, "no interrupted run to resume; starting a new run")
+	} else {
+		for {
+			r, err := db.UnfinishedRun(ctx, egovbench.RunCrawl)
+			if errors.Is(err, egovbench.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return egovbench.Run{}, fmt.Errorf("find unfinished run: %w", err)
+			}
+			if err := db.FinishRun(ctx, r.ID, egovbench.RunInterrupted); err != nil {
+				return egovbench.Run{}, fmt.Errorf("close unfinished run %d: %w", r.ID, err)
+			}
+		}
+	}
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = t.ID
+	}
+	return db.CreateRun(ctx, egovbench.RunCrawl, config, ids, 0)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

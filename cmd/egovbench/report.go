@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/egovbench/egovbench/analyzer"
+	"github.com/egovbench/egovbench/reports"
+	"github.com/egovbench/egovbench/store"
+)
+
+// ReportCommand writes the HTML report with PNG charts from the stored history.
+type ReportCommand struct{ *Env }
+
+// reportFlags are shared by report, demo and schedule.
+type reportFlags struct {
+	lang string
+	tz   string
+}
+
+func (f *reportFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.lang, "lang", "id", "report language: id (Bahasa Indonesia) or en")
+	fs.StringVar(&f.tz, "tz", "Asia/Makassar", "IANA time zone for dates and hour-of-day profiles")
+}
+
+// Run implements command.
+func (c *ReportCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet(c.Env, "report", "--db FILE --out DIR [--lang id|en] [--tz ZONE]")
+	dbPath := fs.String("db", "", "SQLite database")
+	out := fs.String("out", "", "folder to write the report into (created if missing)")
+	catPath := fs.String("catalogue", "", "indicator catalogue file (for the methodology page)")
+	var rf reportFlags
+	rf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dbPath == "" || *out == "" {
+		fs.Usage()
+		return errors.New("report needs --db and --out")
+	}
+	cat, err := loadCatalogue(*catPath)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	in, err := reportInput(ctx, db, cat, rf, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := reports.Write(ctx, *out, in); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	fmt.Fprintf(c.Stdout, "report: %s\n", indexPath(*out))
+	return nil
+}
+
+// reportInput reads from the store everything the report shows.
+func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf reportFlags, now time.Time) (reports.Input, error) {
+	loc, err := time.LoadLocation(rf.tz)
+	if err != nil {
+		return reports.Input{}, fmt.Errorf("--tz: %w", err)
+	}
+	in := reports.Input{
+		GeneratedAt:      now.UTC(),
+		Lang:             rf.lang,
+		Location:         loc,
+		Indicators:       cat.Indicators(),
+		Frameworks:       cat.Frameworks(),
+		CatalogueVersion: cat.Version(),
+	}
+	if in.Targets, err = db.Targets(ctx); err != nil {
+		return in, err
+	}
+	if in.Latest, err = db.LatestAssessments(ctx); err != nil {
+		return in, err
+	}
+	if in.Previous, err = db.PreviousAssessments(ctx); err != nil {
+		return in, err
+	}
+	if in.History, err = db.StageHistory(ctx); err != nil {
+		return in, err
+	}
+	// Daily rollups over all history: a policymaker compares years.
+	if in.Daily, err = db.Rollups(ctx, store.Daily, time.Time{}, now); err != nil {
+		return in, err
+	}
+	// The hour-of-day profile looks at the last 30 days: older habits of a
+	// server say little about today's.
+	if in.Hourly, err = db.Rollups(ctx, store.Hourly, now.AddDate(0, 0, -30), now); err != nil {
+		return in, err
+	}
+	if in.Outages, err = db.Outages(ctx, now.AddDate(-1, 0, 0), now); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+func indexPath(dir string) string { return filepath.Join(dir, "index.html") }
