@@ -58,7 +58,6 @@ func (m *Main) commands() map[string]command {
 		"report":    &ReportCommand{Env: env},
 		"classify":  &ClassifyCommand{Env: env},
 		"reanalyze": &ReanalyzeCommand{Env: env},
-		"schedule":  &ScheduleCommand{Env: env},
 		"version":   &VersionCommand{Env: env},
 	}
 }

@@ -53,7 +53,7 @@ func reanalyze(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, sourc
 	if err != nil {
 		return egovbench.Run{}, 0, err
 	}
-	ids, err := db.CrawledTargets(ctx, src.ID)
+	ids, err := db.DoneTargets(ctx, src.ID)
 	if err != nil {
 		return egovbench.Run{}, 0, err
 	}

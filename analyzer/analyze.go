@@ -1,0 +1,574 @@
+package analyzer
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/egovbench/egovbench"
+)
+
+// candidate is one piece of evidence for an indicator found on a page,
+// with the URL the element points to when it is a link (so that a link to
+// a dead service can be discounted).
+type candidate struct {
+	ind    int
+	ev     egovbench.Evidence
+	target string
+}
+
+// Analyze assesses one snapshot against the catalogue. It is pure: it reads
+// only its arguments, so re-running it on a stored snapshot gives the same
+// verdict. AssessedAt is the crawl's time, never the clock's.
+func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
+	a := egovbench.Assessment{
+		TargetID:         snap.TargetID,
+		RunID:            snap.RunID,
+		AssessedAt:       snap.FinishedAt,
+		CatalogueVersion: c.version,
+	}
+	if a.AssessedAt.IsZero() {
+		a.AssessedAt = snap.StartedAt
+	}
+
+	// Index every page by the URLs it answers to, so that links can be
+	// checked against what their target returned.
+	byURL := map[string]int{}
+	for i, p := range snap.Pages {
+		for _, u := range []string{p.URL, p.FinalURL} {
+			if u != "" {
+				if _, ok := byURL[normURL(u)]; !ok {
+					byURL[normURL(u)] = i
+				}
+			}
+		}
+	}
+	facts := make([]*pageFacts, len(snap.Pages))
+	getFacts := func(i int) *pageFacts {
+		if facts[i] == nil {
+			p := snap.Pages[i]
+			u := p.FinalURL
+			if u == "" {
+				u = p.URL
+			}
+			facts[i] = extract(u, p.Body, c.hasSelectors)
+			facts[i].deadWords = c.saysDead(facts[i])
+		}
+		return facts[i]
+	}
+
+	var scanned []*pageFacts
+	var cands []candidate
+	for i, p := range snap.Pages {
+		if p.Check || !usablePage(p) {
+			continue
+		}
+		pf := getFacts(i)
+		scanned = append(scanned, pf)
+		// A maintenance or coming-soon page shows no working content, whatever its menus say.
+		if !pf.deadWords {
+			cands = c.scanPage(pf, cands)
+		}
+	}
+	a.PagesAnalyzed = len(scanned)
+	_, home := snap.Home()
+	a.Reachable = home || len(scanned) > 0 || snap.Probe.Outcome == egovbench.OutcomeOK
+
+	// Sort evidence into indicators, discounting links to dead services.
+	results := make([]egovbench.IndicatorResult, len(c.inds))
+	seen := make([]map[string]bool, len(c.inds))
+	deadSeen := map[string]bool{}
+	for _, cd := range cands {
+		ind := &c.inds[cd.ind]
+		if cd.target != "" {
+			if j, ok := byURL[normURL(cd.target)]; ok {
+				if reason := deadReason(snap.Pages[j], j, getFacts); reason != "" {
+					if ind.Stage != egovbench.StageNone && !deadSeen[cd.target] {
+						deadSeen[cd.target] = true
+						a.DeadServices = append(a.DeadServices, egovbench.DeadService{
+							PageURL: cd.ev.PageURL, URL: cd.target, Text: cd.ev.Text, Reason: reason,
+						})
+					}
+					continue
+				}
+			}
+		}
+		if seen[cd.ind] == nil {
+			seen[cd.ind] = map[string]bool{}
+		}
+		key := cd.ev.Element + "\x00" + cd.ev.Text
+		if seen[cd.ind][key] {
+			continue
+		}
+		seen[cd.ind][key] = true
+		results[cd.ind].Evidence = append(results[cd.ind].Evidence, cd.ev)
+	}
+	for i := range c.inds {
+		ind := &c.inds[i]
+		r := &results[i]
+		r.ID = ind.ID
+		if siteDetector(ind.detector) {
+			r.Evidence = append(r.Evidence, siteDetect(ind.detector, &snap, scanned, a.AssessedAt)...)
+		}
+		r.Met = len(r.Evidence) >= ind.minHits || (siteDetector(ind.detector) && len(r.Evidence) > 0)
+		if len(r.Evidence) > maxEvidence {
+			r.Evidence = r.Evidence[:maxEvidence]
+		}
+		if !r.Met {
+			r.Evidence = nil
+		}
+	}
+	a.Indicators = results
+
+	if a.Reachable {
+		for i, r := range results {
+			if r.Met && c.inds[i].Stage > a.Stage {
+				a.Stage = c.inds[i].Stage
+			}
+		}
+	}
+	c.score(&a)
+	a.Confidence = c.confidence(&a)
+	a.NextSteps = c.nextSteps(&a)
+	a.Frameworks = c.evalFrameworks(&a)
+	return a
+}
+
+// maxEvidence caps the evidence kept per indicator: enough to verify the
+// verdict, not a copy of the site.
+const maxEvidence = 5
+
+func usablePage(p egovbench.Page) bool {
+	if len(p.Body) == 0 {
+		return false
+	}
+	if p.Outcome != egovbench.OutcomeOK && p.Outcome != egovbench.OutcomeTooLarge && p.Outcome != "" {
+		return false
+	}
+	if p.Status >= 400 {
+		return false
+	}
+	ct := strings.ToLower(p.ContentType)
+	return ct == "" || strings.Contains(ct, "html") || strings.Contains(ct, "xml")
+}
+
+// deadReason says why a page that a service link points to does not serve
+// the service, or "" when it does.
+func deadReason(p egovbench.Page, i int, getFacts func(int) *pageFacts) string {
+	switch {
+	case p.Status >= 400:
+		return "http " + itoa(p.Status)
+	case p.Outcome == egovbench.OutcomeMaintenance:
+		return "maintenance page"
+	case p.Outcome != egovbench.OutcomeOK && p.Outcome != egovbench.OutcomeTooLarge && p.Outcome != "":
+		return string(p.Outcome)
+	case len(p.Body) > 0 && getFacts(i).deadWords:
+		return "maintenance or coming-soon page"
+	}
+	return ""
+}
+
+// saysDead reports a maintenance, coming-soon or under-construction page:
+// the words in its title or headings, or anywhere on a page so short that
+// they are its message.
+func (c *Catalogue) saysDead(pf *pageFacts) bool {
+	check := func(s string) bool {
+		return len(c.deadPhrases.find(tokenize(fold(s), nil), nil)) > 0
+	}
+	if check(pf.title) {
+		return true
+	}
+	for _, h := range pf.headings {
+		if check(h.text) {
+			return true
+		}
+	}
+	return len(pf.text) < 1500 && check(pf.text)
+}
+
+// normURL makes URLs comparable: no fragment, lower-case scheme and host,
+// no trailing slash.
+func normURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return s
+	}
+	u.Fragment = ""
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	out := u.String()
+	return strings.TrimSuffix(out, "/")
+}
+
+// siteOf returns the registrable domain of host (example.go.id for
+// www.example.go.id), or host itself when it has none.
+func siteOf(host string) string {
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// scanPage matches one page's elements against the catalogue and appends
+// the candidates found.
+func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
+	ownHost := ""
+	if pf.base != nil {
+		ownHost = strings.ToLower(pf.base.Hostname())
+	}
+	ownSite := ""
+	siteCache := map[string]string{}
+	if ownHost != "" {
+		ownSite = siteOf(ownHost)
+	}
+	var toks []token
+	var hits []hit
+	pos := map[int]string{} // indicator -> matched keyword, per element
+	neg := map[int]bool{}
+	byDomain := map[int]bool{} // hits that came from the link's host only
+
+	flush := func(ev egovbench.Evidence, target string, external, real bool) {
+		for ind, kw := range pos {
+			if neg[ind] {
+				continue
+			}
+			// A national portal linking to itself is not a link into a
+			// national system; its own words naming one still are.
+			if c.inds[ind].externalOnly && !external && byDomain[ind] {
+				continue
+			}
+			if c.inds[ind].realLink && !real {
+				continue
+			}
+			// A form offered as a PDF is filled in on paper, not online.
+			if c.inds[ind].notDocuments && isDocument(target) {
+				continue
+			}
+			e := ev
+			if e.Text == "" {
+				e.Text = kw
+			}
+			out = append(out, candidate{ind: ind, ev: e, target: target})
+		}
+		clear(pos)
+		clear(neg)
+		clear(byDomain)
+	}
+	collect := func(k kind, s string) {
+		if s == "" {
+			return
+		}
+		toks = tokenize(fold(s), toks[:0])
+		hits = c.kinds[k].find(toks, hits[:0])
+		for _, h := range hits {
+			p := &c.kinds[k].list[h.phrase]
+			if p.neg {
+				neg[p.ind] = true
+			} else if _, ok := pos[p.ind]; !ok {
+				pos[p.ind] = p.text
+			}
+		}
+	}
+
+	for _, l := range pf.links {
+		collect(kindLink, l.text)
+		href := l.abs
+		if href == "" {
+			href = l.raw
+		}
+		external := false
+		if l.host != "" && l.host != ownHost {
+			s, ok := siteCache[l.host]
+			if !ok {
+				s = siteOf(l.host)
+				siteCache[l.host] = s
+			}
+			external = s != ownSite
+			collect(kindHref, href)
+		} else {
+			collect(kindHref, hrefPath(href))
+		}
+		if l.host != "" {
+			for _, ind := range c.exactHosts[strings.TrimPrefix(l.host, "www.")] {
+				if _, ok := pos[ind]; !ok {
+					pos[ind] = l.host
+					byDomain[ind] = true
+				}
+			}
+			h := l.host
+			for {
+				for _, ind := range c.domains[h] {
+					if _, ok := pos[ind]; !ok {
+						pos[ind] = h
+						byDomain[ind] = true
+					}
+				}
+				dot := strings.IndexByte(h, '.')
+				if dot < 0 {
+					break
+				}
+				h = h[dot+1:]
+			}
+		}
+		if len(pos) > 0 {
+			real := l.host != "" && !strings.ContainsAny(l.host, "% ")
+			flush(egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(href) + "]", Text: l.text}, l.abs, external, real)
+		}
+	}
+	if pf.title != "" {
+		collect(kindHeading, pf.title)
+		flush(egovbench.Evidence{PageURL: pf.url, Element: "title", Text: pf.title}, "", false, false)
+	}
+	for _, h := range pf.headings {
+		collect(kindHeading, h.text)
+		flush(egovbench.Evidence{PageURL: pf.url, Element: h.tag, Text: h.text}, "", false, false)
+	}
+	for _, l := range pf.labels {
+		collect(kindLabel, l.text)
+		flush(egovbench.Evidence{PageURL: pf.url, Element: l.tag, Text: l.text}, "", false, false)
+	}
+	for _, f := range pf.forms {
+		collect(kindLabel, f.text)
+		flush(egovbench.Evidence{PageURL: pf.url, Element: "form", Text: f.text}, "", false, false)
+	}
+	ft, textToks := pf.textTokens()
+	if c.hasText {
+		hits = c.kinds[kindText].find(textToks, hits[:0])
+		done := map[int]bool{}
+		for _, h := range hits {
+			p := &c.kinds[kindText].list[h.phrase]
+			if p.neg || done[p.ind] {
+				continue
+			}
+			done[p.ind] = true
+			t := textToks[h.pos]
+			out = append(out, candidate{ind: p.ind, ev: egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snippetTok(textToks, h.pos, t)}})
+		}
+	}
+	var doc *goquery.Document
+	for i := range c.inds {
+		ind := &c.inds[i]
+		if ind.detector != "" && !siteDetector(ind.detector) {
+			for _, ev := range c.pageDetect(ind.detector, pf, ft, textToks) {
+				out = append(out, candidate{ind: i, ev: ev})
+			}
+		}
+		if len(ind.selectors) > 0 && pf.root != nil {
+			if doc == nil {
+				doc = goquery.NewDocumentFromNode(pf.root)
+			}
+			for j, sel := range ind.selectors {
+				if doc.FindMatcher(sel).Length() > 0 {
+					out = append(out, candidate{ind: i, ev: egovbench.Evidence{PageURL: pf.url, Element: ind.selectorText[j]}})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func snippetTok(toks []token, i int, _ token) string {
+	lo := i - 6
+	if lo < 0 {
+		lo = 0
+	}
+	return tokSpan(toks, lo, 14)
+}
+
+// hrefPath drops scheme and host from a same-site URL, so that the site's
+// own name ("ppid.example.go.id") does not make every link look like a PPID link.
+func hrefPath(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[j:]
+		}
+		return ""
+	}
+	return s
+}
+
+// score computes the criterion scores (share of the criterion's indicators
+// met) and their weighted mean.
+func (c *Catalogue) score(a *egovbench.Assessment) {
+	total := map[egovbench.Criterion]int{}
+	met := map[egovbench.Criterion]int{}
+	for i, r := range a.Indicators {
+		cr := c.inds[i].Criterion
+		total[cr]++
+		if r.Met {
+			met[cr]++
+		}
+	}
+	a.CriterionScores = map[string]float64{}
+	var sum, wsum float64
+	for _, cr := range egovbench.Criteria {
+		if total[cr] == 0 {
+			continue
+		}
+		s := 100 * float64(met[cr]) / float64(total[cr])
+		a.CriterionScores[string(cr)] = round1(s)
+		sum += c.weights[cr] * s
+		wsum += c.weights[cr]
+	}
+	if wsum > 0 {
+		a.Score = round1(sum / wsum)
+	}
+}
+
+func round1(f float64) float64 {
+	return float64(int64(f*10+0.5)) / 10
+}
+
+// confidence says how firmly the evidence supports the stage: more distinct
+// indicators and more evidence elements at the decided stage raise it; a
+// stage resting on one element or only on weak indicators lowers it.
+func (c *Catalogue) confidence(a *egovbench.Assessment) float64 {
+	if !a.Reachable {
+		return 0.9 // the crawl observed the failure directly
+	}
+	if a.Stage == egovbench.StageNone {
+		return 0.5
+	}
+	n, strong, elems := 0, 0, 0
+	for i, r := range a.Indicators {
+		if !r.Met || c.inds[i].Stage != a.Stage {
+			continue
+		}
+		n++
+		if !c.inds[i].weak {
+			strong++
+		}
+		elems += len(r.Evidence)
+	}
+	conf := 0.45 + 0.15*float64(min(n-1, 3)) + 0.05*float64(min(elems-1, 3))
+	if strong == 0 {
+		conf -= 0.15
+	}
+	if elems <= 1 {
+		conf = min(conf, 0.55)
+	}
+	if a.PagesAnalyzed <= 1 {
+		conf -= 0.05 // one page may not show what the rest of the site offers
+	}
+	return round2(max(0.2, min(conf, 0.98)))
+}
+
+func round2(f float64) float64 {
+	return float64(int64(f*100+0.5)) / 100
+}
+
+// nextSteps lists the unmet indicators of the next stage, then the unmet
+// basics of the stages already reached.
+func (c *Catalogue) nextSteps(a *egovbench.Assessment) []string {
+	next := a.Stage + 1
+	var out []string
+	if a.Stage < egovbench.StageTransaction {
+		for i, r := range a.Indicators {
+			if !r.Met && c.inds[i].Stage == next {
+				out = append(out, r.ID)
+			}
+		}
+	}
+	for i, r := range a.Indicators {
+		if !r.Met && c.inds[i].basic && c.inds[i].Stage != egovbench.StageNone && c.inds[i].Stage < next {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// evalFrameworks assigns each framework its highest level whose rule holds.
+func (c *Catalogue) evalFrameworks(a *egovbench.Assessment) map[string]string {
+	metByStage := map[egovbench.Stage]int{}
+	met := map[string]bool{}
+	for i, r := range a.Indicators {
+		if r.Met {
+			met[r.ID] = true
+			metByStage[c.inds[i].Stage]++
+		}
+	}
+	out := map[string]string{}
+	for _, fw := range c.frameworks {
+		level := "none"
+		for j, ru := range fw.rules {
+			if a.Reachable && ru.holds(a, met, metByStage) {
+				level = fw.Levels[j].ID
+			}
+		}
+		out[fw.ID] = level
+	}
+	return out
+}
+
+func (r rule) holds(a *egovbench.Assessment, met map[string]bool, byStage map[egovbench.Stage]int) bool {
+	if r.MinStage != "" {
+		st, _ := egovbench.ParseStage(r.MinStage)
+		if a.Stage < st {
+			return false
+		}
+	}
+	stages := make([]string, 0, len(r.MinMet))
+	for s := range r.MinMet {
+		stages = append(stages, s)
+	}
+	sort.Strings(stages)
+	for _, s := range stages {
+		st, _ := egovbench.ParseStage(s)
+		if byStage[st] < r.MinMet[s] {
+			return false
+		}
+	}
+	if len(r.AnyOf) > 0 {
+		ok := false
+		for _, id := range r.AnyOf {
+			ok = ok || met[id]
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, id := range r.AllOf {
+		if !met[id] {
+			return false
+		}
+	}
+	return a.Score >= r.MinScore
+}
+
+// AssessedAtOf is the time an assessment of snap is dated: the end of the
+// crawl, or its start when it has no end.
+func AssessedAtOf(snap egovbench.Snapshot) time.Time {
+	if !snap.FinishedAt.IsZero() {
+		return snap.FinishedAt
+	}
+	return snap.StartedAt
+}
+
+// isDocument reports a link to an office document or archive.
+func isDocument(u string) bool {
+	u = strings.ToLower(u)
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	for _, ext := range []string{".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".zip"} {
+		if strings.HasSuffix(u, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// textTokens folds and tokenizes the page's visible text once; the text
+// keywords, the contact detector and the date reader share the result.
+func (pf *pageFacts) textTokens() (string, []token) {
+	if pf.ftoks == nil && pf.text != "" {
+		pf.ft = fold(pf.text)
+		pf.ftoks = tokenize(pf.ft, make([]token, 0, len(pf.text)/6+1))
+	}
+	return pf.ft, pf.ftoks
+}

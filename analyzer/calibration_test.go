@@ -1,0 +1,298 @@
+package analyzer
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// The acceptance bar of the analyzer against the reference labels.
+const (
+	minExactAgreement = 0.85
+	maxStageDistance  = 1
+	minFeatureF1      = 0.85
+	minSupportForF1   = 5
+)
+
+// corpusDir finds ../shared/corpus relative to the module root by walking
+// up from the package directory; EGOVBENCH_CORPUS overrides it.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("EGOVBENCH_CORPUS"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		for _, c := range []string{filepath.Join(dir, "shared", "corpus"), filepath.Join(dir, "..", "shared", "corpus")} {
+			if _, err := os.Stat(filepath.Join(c, "labels.tsv")); err == nil {
+				return c
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatal("calibration corpus not found (looked for ../shared/corpus above the module; set EGOVBENCH_CORPUS)")
+		}
+		dir = parent
+	}
+}
+
+type corpusPage struct {
+	file     string
+	stage    egovbench.Stage
+	features map[string]bool
+	url      string
+}
+
+func readTSV(tb testing.TB, path string) []map[string]string {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var head []string
+	var rows []map[string]string
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if head == nil {
+			head = cols
+			continue
+		}
+		row := map[string]string{}
+		for i, h := range head {
+			if i < len(cols) {
+				row[h] = cols[i]
+			}
+		}
+		rows = append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return rows
+}
+
+func loadCorpus(tb testing.TB) (string, []corpusPage) {
+	tb.Helper()
+	dir := corpusDir(tb)
+	urls := map[string]string{}
+	for _, r := range readTSV(tb, filepath.Join(dir, "manifest.tsv")) {
+		u := strings.Fields(r["original_url"])
+		if len(u) == 0 {
+			continue
+		}
+		s := u[0]
+		if !strings.Contains(s, "://") {
+			s = "http://" + s
+		}
+		urls[r["file"]] = s
+	}
+	var out []corpusPage
+	for _, r := range readTSV(tb, filepath.Join(dir, "labels.tsv")) {
+		st, err := egovbench.ParseStage(r["stage"])
+		if err != nil {
+			tb.Fatalf("%s: %v", r["file"], err)
+		}
+		l := corpusPage{file: r["file"], stage: st, features: map[string]bool{}, url: urls[r["file"]]}
+		for _, f := range strings.Split(r["features"], ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				l.features[f] = true
+			}
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		tb.Fatal("no labels")
+	}
+	return dir, out
+}
+
+// onePage wraps a saved page as the snapshot of a one-page crawl.
+func onePage(u string, body []byte) egovbench.Snapshot {
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	return egovbench.Snapshot{
+		TargetID: "corpus", StartedAt: at, FinishedAt: at, SitemapURLs: -1,
+		Pages: []egovbench.Page{{URL: u, FinalURL: u, Status: 200, Outcome: egovbench.OutcomeOK, ContentType: "text/html", Body: body}},
+	}
+}
+
+// vocabulary reads the feature ids from the corpus README.
+func vocabulary(tb testing.TB, dir string) []string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	re := regexp.MustCompile("(?m)^- `([a-z_]+)` ")
+	var ids []string
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		ids = append(ids, m[1])
+	}
+	if len(ids) < 20 {
+		tb.Fatalf("vocabulary: found only %d feature ids", len(ids))
+	}
+	return ids
+}
+
+func TestCatalogueCoversCorpusVocabulary(t *testing.T) {
+	dir := corpusDir(t)
+	c := DefaultCatalogue()
+	mapped := map[string]bool{}
+	for _, ind := range c.inds {
+		if ind.feature != "" {
+			mapped[ind.feature] = true
+		}
+	}
+	for _, f := range vocabulary(t, dir) {
+		if !mapped[f] {
+			t.Errorf("corpus feature %q has no catalogue indicator", f)
+		}
+	}
+}
+
+type counts struct {
+	tp, fp, fn       int
+	fpFiles, fnFiles []string
+}
+
+func (c counts) prf() (p, r, f float64) {
+	if c.tp+c.fp > 0 {
+		p = float64(c.tp) / float64(c.tp+c.fp)
+	}
+	if c.tp+c.fn > 0 {
+		r = float64(c.tp) / float64(c.tp+c.fn)
+	}
+	if p+r > 0 {
+		f = 2 * p * r / (p + r)
+	}
+	return
+}
+
+// weightedKappa is Cohen's kappa with linear weights over k ordered categories.
+func weightedKappa(a, b []int, k int) float64 {
+	n := float64(len(a))
+	obs := make([][]float64, k)
+	for i := range obs {
+		obs[i] = make([]float64, k)
+	}
+	ra, rb := make([]float64, k), make([]float64, k)
+	for i := range a {
+		obs[a[i]][b[i]]++
+		ra[a[i]]++
+		rb[b[i]]++
+	}
+	var po, pe float64
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			w := 1 - math.Abs(float64(i-j))/float64(k-1)
+			po += w * obs[i][j] / n
+			pe += w * (ra[i] / n) * (rb[j] / n)
+		}
+	}
+	if pe == 1 {
+		return 1
+	}
+	return (po - pe) / (1 - pe)
+}
+
+func TestCalibration(t *testing.T) {
+	dir, corpus := loadCorpus(t)
+	c := DefaultCatalogue()
+	byFeature := map[string]counts{}
+	var ref, got []int
+	exact, maxDist := 0, 0
+	for _, l := range corpus {
+		body, err := os.ReadFile(filepath.Join(dir, "pages", l.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := Analyze(onePage(l.url, body), c)
+		met := map[string]egovbench.IndicatorResult{}
+		for i, r := range a.Indicators {
+			if f := c.inds[i].feature; f != "" && r.Met {
+				met[f] = r
+			}
+		}
+		var diffs []string
+		for _, ind := range c.inds {
+			f := ind.feature
+			if f == "" {
+				continue
+			}
+			cn := byFeature[f]
+			r, isMet := met[f]
+			switch {
+			case isMet && l.features[f]:
+				cn.tp++
+			case isMet:
+				cn.fp++
+				cn.fpFiles = append(cn.fpFiles, l.file)
+				ev := ""
+				if len(r.Evidence) > 0 {
+					ev = r.Evidence[0].Element + " " + r.Evidence[0].Text
+				}
+				diffs = append(diffs, fmt.Sprintf("+%s{%.80s}", f, ev))
+			case l.features[f]:
+				cn.fn++
+				cn.fnFiles = append(cn.fnFiles, l.file)
+				diffs = append(diffs, "-"+f)
+			}
+			byFeature[f] = cn
+		}
+		ref = append(ref, int(l.stage))
+		got = append(got, int(a.Stage))
+		d := int(a.Stage) - int(l.stage)
+		if d < 0 {
+			d = -d
+		}
+		if d == 0 {
+			exact++
+		}
+		maxDist = max(maxDist, d)
+		mark := "  "
+		if d != 0 {
+			mark = "!!"
+		}
+		t.Logf("%s %s ref=%-11s got=%-11s conf=%.2f %s", mark, l.file, l.stage, a.Stage, a.Confidence, strings.Join(diffs, " "))
+	}
+
+	feats := make([]string, 0, len(byFeature))
+	for f := range byFeature {
+		feats = append(feats, f)
+	}
+	sort.Strings(feats)
+	t.Logf("%-16s %5s %5s %5s %7s", "feature", "P", "R", "F1", "support")
+	for _, f := range feats {
+		cn := byFeature[f]
+		p, r, f1 := cn.prf()
+		support := cn.tp + cn.fn
+		t.Logf("%-16s %5.2f %5.2f %5.2f %7d  fp:%v fn:%v", f, p, r, f1, support, cn.fpFiles, cn.fnFiles)
+		if support >= minSupportForF1 && f1 < minFeatureF1 {
+			t.Errorf("feature %s: F1 %.2f < %.2f (support %d, tp %d fp %d fn %d)", f, f1, minFeatureF1, support, cn.tp, cn.fp, cn.fn)
+		}
+	}
+	agree := float64(exact) / float64(len(corpus))
+	kappa := weightedKappa(ref, got, len(egovbench.Stages)+1)
+	t.Logf("pages %d, stage exact agreement %.1f%%, max stage distance %d, linearly weighted kappa %.3f",
+		len(corpus), 100*agree, maxDist, kappa)
+	if agree < minExactAgreement {
+		t.Errorf("stage exact agreement %.1f%% < %.0f%%", 100*agree, 100*minExactAgreement)
+	}
+	if maxDist > maxStageDistance {
+		t.Errorf("a stage is off by %d (> %d)", maxDist, maxStageDistance)
+	}
+}

@@ -1,0 +1,16 @@
+// Package crawler fetches government websites: it turns an egovbench.Target
+// into an egovbench.Probe (availability, phase timings, TLS, HTTPS redirect,
+// HSTS) and an egovbench.Snapshot (the pages fetched, the redirect chain, the
+// external links met, robots and sitemap facts).
+//
+// It owns everything that touches the network for a crawl: colly collectors,
+// the dialer that refuses private addresses at dial time, the per-host
+// politeness gate shared by all crawls of one Crawler, robots.txt, sitemaps,
+// URL normalisation and trap avoidance, byte and time budgets, and the
+// classification of every fault into an egovbench.Outcome. A site that is
+// down, slow, hostile or broken is data, never a Go error or a panic.
+//
+// It may import the root package egovbench, the standard library, colly,
+// temoto/robotstxt and golang.org/x/net. It must not import analyzer, store,
+// reports, fleet or schedule; cmd/egovbench wires them together.
+package crawler

@@ -1,0 +1,191 @@
+package crawler
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// fetchInfo travels in a request's context from the caller to the
+// transport and the redirect policy, and carries back what colly does not
+// expose (TLS state, the redirect chain, whether the body was cut). A fetch
+// runs on one goroutine, so it needs no lock.
+type fetchInfo struct {
+	// set by the caller
+	limit   int64  // body cap in bytes
+	scope   string // registrable domain redirects may stay in; "" follows any host
+	anyType bool   // read the body whatever its type (robots.txt, sitemaps)
+	// set by the transport and the redirect policy
+	chain       []string // URLs requested, in order, the first included
+	offScope    string   // redirect target outside scope, not followed
+	contentType string   // Content-Type as the server sent it
+	tls         *tls.ConnectionState
+	sniffOnly   bool  // the body was cut at sniffBytes because it claims not to be HTML
+	truncated   bool  // the body was cut at limit
+	read        int64 // body bytes read
+	retryAfter  time.Duration
+}
+
+type fetchKey struct{}
+
+func withFetchInfo(ctx context.Context, fi *fetchInfo) context.Context {
+	return context.WithValue(ctx, fetchKey{}, fi)
+}
+
+func fetchInfoFrom(ctx context.Context) *fetchInfo {
+	fi, _ := ctx.Value(fetchKey{}).(*fetchInfo)
+	return fi
+}
+
+// gatedTransport passes every request, redirects included, through the
+// host gate, caps bodies, and notes what the caller needs in its fetchInfo.
+type gatedTransport struct {
+	base          http.RoundTripper
+	gate          *hostGate
+	maxRetryAfter time.Duration
+	defaultLimit  int64
+	// timeout bounds each hop, body included. It starts once the gate lets
+	// the request go, so politeness waits never count as a slow server.
+	timeout time.Duration
+}
+
+func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := strings.ToLower(req.URL.Hostname())
+	release, err := t.gate.acquire(req.Context(), host)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		release()
+		return nil, err
+	}
+	done := func() { cancel(); release() }
+	fi := fetchInfoFrom(req.Context())
+	if fi == nil {
+		fi = &fetchInfo{}
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			fi.retryAfter = d
+			t.gate.holdOff(host, time.Now().Add(min(d, t.maxRetryAfter)))
+		}
+	}
+	fi.tls = resp.TLS
+	ct := resp.Header.Get("Content-Type")
+	fi.contentType = ct
+	limit := fi.limit
+	if limit <= 0 {
+		limit = t.defaultLimit
+	}
+	fi.sniffOnly = false
+	if !htmlish(ct) && !fi.anyType {
+		limit = min(limit, sniffBytes)
+		fi.sniffOnly = true
+	}
+	if ct != "" {
+		// colly converts charsets only when the header names one, and
+		// only some; hiding the parameter leaves one decoder (ours, with
+		// the WHATWG order BOM > header > meta) working on the raw bytes.
+		if mt, _, err := mime.ParseMediaType(ct); err == nil {
+			resp.Header.Set("Content-Type", mt)
+		} else {
+			resp.Header.Set("Content-Type", "application/octet-stream")
+		}
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" && ce != "identity" && !resp.Uncompressed {
+		// An encoding the transport did not undo would be inflated by colly
+		// after our cap, so a small body could become gigabytes.
+		resp.Header.Set("Content-Type", "application/octet-stream")
+		limit = min(limit, sniffBytes)
+		fi.sniffOnly = true
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: limit, fi: fi, release: done}
+	return resp, nil
+}
+
+// htmlish reports whether a Content-Type may hold a web page (empty means
+// the server did not say, so the body is sniffed).
+func htmlish(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+	}
+	switch mt {
+	case "text/html", "application/xhtml+xml", "text/plain", "":
+		return true
+	}
+	return false
+}
+
+// cappedBody reads at most left bytes, notes whether more were on offer,
+// and releases the host when closed.
+type cappedBody struct {
+	rc      io.ReadCloser
+	left    int64
+	fi      *fetchInfo
+	release func()
+	done    bool
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	if b.left <= 0 {
+		// One more byte tells a body that ends exactly at the cap from one
+		// that goes on; the rest is never read.
+		var one [1]byte
+		n, _ := io.ReadFull(b.rc, one[:])
+		if n > 0 && !b.fi.sniffOnly {
+			b.fi.truncated = true
+		}
+		b.done = true
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	b.fi.read += int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error {
+	err := b.rc.Close()
+	b.release()
+	return err
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > 86400 {
+			n = 86400
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		return max(d, 0), true
+	}
+	return 0, false
+}

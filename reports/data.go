@@ -1,0 +1,660 @@
+package reports
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// The chart data below is computed by pure functions of the Input, kept
+// apart from drawing so it can be golden-tested as JSON and reused by the
+// HTML tables.
+
+// allStages lists every stage including "not assessed", lowest first: the
+// stacking order of the distribution chart.
+var allStages = []egovbench.Stage{
+	egovbench.StageNone, egovbench.StagePresence, egovbench.StageInteraction,
+	egovbench.StageIntegration, egovbench.StageTransaction,
+}
+
+// TimeValue is one point of a time series.
+type TimeValue struct {
+	At time.Time `json:"at"`
+	V  float64   `json:"v"`
+}
+
+// Series is a named time series split into segments: a gap between
+// segments is a period without data, which charts must not bridge.
+type Series struct {
+	Key      string        `json:"key"`
+	Label    string        `json:"label"`
+	Segments [][]TimeValue `json:"segments"`
+}
+
+// empty reports whether the series has no point at all.
+func (s Series) empty() bool {
+	for _, seg := range s.Segments {
+		if len(seg) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// StageGroup counts sites per stage within one group (all sites or a region).
+type StageGroup struct {
+	Label  string `json:"label"`
+	Counts []int  `json:"counts"` // parallel to StageDistribution.Stages
+	Total  int    `json:"total"`
+}
+
+// StageDistribution is the data of the stacked stage distribution chart.
+type StageDistribution struct {
+	Stages []egovbench.Stage `json:"stages"`
+	Groups []StageGroup      `json:"groups"` // all sites first, then regions by name
+}
+
+// site bundles what several computations need about one target.
+type site struct {
+	t      egovbench.Target
+	latest *egovbench.Assessment
+	prev   *egovbench.Assessment
+}
+
+// model is the Input indexed once; every chart and page reads from it.
+type model struct {
+	in      *Input
+	l       *labels
+	loc     *time.Location
+	sites   []site         // in Targets order
+	byID    map[string]int // index into sites
+	regions []string       // distinct regions, sorted (empty region last)
+	indByID map[string]egovbench.Indicator
+}
+
+func newModel(in *Input) *model {
+	m := &model{in: in, l: newLabels(in.Lang), loc: in.location(), byID: make(map[string]int, len(in.Targets))}
+	seen := map[string]bool{}
+	for _, t := range in.Targets {
+		if _, dup := m.byID[t.ID]; dup {
+			continue // a duplicated id would give two pages one file; the first wins
+		}
+		s := site{t: t}
+		if a, ok := in.Latest[t.ID]; ok {
+			s.latest = &a
+		}
+		if a, ok := in.Previous[t.ID]; ok {
+			s.prev = &a
+		}
+		m.byID[t.ID] = len(m.sites)
+		m.sites = append(m.sites, s)
+		if !seen[t.Region] {
+			seen[t.Region] = true
+			m.regions = append(m.regions, t.Region)
+		}
+	}
+	slices.SortFunc(m.regions, func(a, b string) int {
+		// Sites without a region go last so named regions lead.
+		if (a == "") != (b == "") {
+			if a == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a, b)
+	})
+	m.indByID = make(map[string]egovbench.Indicator, len(in.Indicators))
+	for _, ind := range in.Indicators {
+		m.indByID[ind.ID] = ind
+	}
+	return m
+}
+
+// siteLabel is the name shown for a site: its name, else its id.
+func siteLabel(t egovbench.Target) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.ID
+}
+
+// latestStage is the stage shown for a site; never assessed counts as none.
+func (s *site) latestStage() egovbench.Stage {
+	if s.latest == nil {
+		return egovbench.StageNone
+	}
+	return s.latest.Stage
+}
+
+func (m *model) stageDistribution() StageDistribution {
+	d := StageDistribution{Stages: allStages}
+	idx := map[string]int{}
+	d.Groups = append(d.Groups, StageGroup{Label: m.l.T("all_sites"), Counts: make([]int, len(allStages))})
+	for _, r := range m.regions {
+		idx[r] = len(d.Groups)
+		d.Groups = append(d.Groups, StageGroup{Label: m.l.Region(r), Counts: make([]int, len(allStages))})
+	}
+	for i := range m.sites {
+		s := &m.sites[i]
+		st := stageIndex(s.latestStage())
+		for _, g := range []int{0, idx[s.t.Region]} {
+			d.Groups[g].Counts[st]++
+			d.Groups[g].Total++
+		}
+	}
+	return d
+}
+
+// stageIndex maps a stage to its position in allStages, folding invalid
+// values into "not assessed" so hostile data cannot index out of range.
+func stageIndex(s egovbench.Stage) int {
+	if s < egovbench.StageNone || s > egovbench.StageTransaction {
+		return 0
+	}
+	return int(s)
+}
+
+// runSlot is one run of the history with the time charts place it at.
+type runSlot struct {
+	id int64
+	at time.Time
+}
+
+// Trend is the data of the maturity-over-time chart.
+type Trend struct {
+	Sites   []Series `json:"sites"`
+	Regions []Series `json:"regions"` // median score per region and run
+}
+
+// history indexes the StagePoints by run and site: scores[site][run] is NaN
+// where the site has no assessed point in that run.
+type history struct {
+	runs   []runSlot
+	scores [][]float64
+}
+
+func (m *model) history() history {
+	first := map[int64]time.Time{}
+	for _, p := range m.in.History {
+		if at, ok := first[p.RunID]; !ok || p.At.Before(at) {
+			first[p.RunID] = p.At
+		}
+	}
+	h := history{runs: make([]runSlot, 0, len(first))}
+	for id, at := range first {
+		h.runs = append(h.runs, runSlot{id, at})
+	}
+	slices.SortFunc(h.runs, func(a, b runSlot) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	runIdx := make(map[int64]int, len(h.runs))
+	for i, r := range h.runs {
+		runIdx[r.id] = i
+	}
+	h.scores = make([][]float64, len(m.sites))
+	backing := make([]float64, len(m.sites)*len(h.runs))
+	for i := range backing {
+		backing[i] = math.NaN()
+	}
+	for i := range h.scores {
+		h.scores[i] = backing[i*len(h.runs) : (i+1)*len(h.runs)]
+	}
+	for _, p := range m.in.History {
+		si, ok := m.byID[p.TargetID]
+		// StageNone means nothing could be assessed; its score is not a
+		// measurement, so it is a gap rather than a drop to zero.
+		if !ok || p.Stage == egovbench.StageNone || !finite(p.Score) {
+			continue
+		}
+		h.scores[si][runIdx[p.RunID]] = clamp(p.Score, 0, 100)
+	}
+	return h
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
+
+// segments splits values on NaN into runs of consecutive points.
+func segments(at []time.Time, vals []float64) [][]TimeValue {
+	var out [][]TimeValue
+	var cur []TimeValue
+	for i, v := range vals {
+		if math.IsNaN(v) {
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = nil
+			}
+			continue
+		}
+		cur = append(cur, TimeValue{At: at[i], V: v})
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func (m *model) trend(h history) Trend {
+	at := make([]time.Time, len(h.runs))
+	for i, r := range h.runs {
+		at[i] = r.at
+	}
+	var tr Trend
+	tr.Sites = make([]Series, 0, len(m.sites))
+	for i := range m.sites {
+		tr.Sites = append(tr.Sites, Series{Key: m.sites[i].t.ID, Label: siteLabel(m.sites[i].t), Segments: segments(at, h.scores[i])})
+	}
+	for _, r := range m.regions {
+		med := make([]float64, len(h.runs))
+		buf := make([]float64, 0, len(m.sites))
+		for j := range h.runs {
+			buf = buf[:0]
+			for i := range m.sites {
+				if m.sites[i].t.Region == r && !math.IsNaN(h.scores[i][j]) {
+					buf = append(buf, h.scores[i][j])
+				}
+			}
+			med[j] = median(buf)
+		}
+		tr.Regions = append(tr.Regions, Series{Key: r, Label: m.l.Region(r), Segments: segments(at, med)})
+	}
+	return tr
+}
+
+// median returns the median of v (reordering it), NaN when v is empty.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// RankRow is one site in the ranking.
+type RankRow struct {
+	Rank     int             `json:"rank"`
+	TargetID string          `json:"target_id"`
+	Label    string          `json:"label"`
+	Region   string          `json:"region"`
+	Stage    egovbench.Stage `json:"stage"`
+	Score    float64         `json:"score"`
+}
+
+// Ranking is the data of the ranking chart: the rows drawn, and how many
+// sites were left out when there were too many to draw legibly.
+type Ranking struct {
+	Total   int       `json:"total"`
+	Omitted int       `json:"omitted"`
+	Rows    []RankRow `json:"rows"`
+}
+
+// rankingChartMax is how many bars stay legible on a slide; beyond it the
+// chart shows the top and bottom halves and says so in its title.
+const rankingChartMax = 40
+
+// ranking ranks every assessed site by score, then stage, then name; equal
+// scores and stages share a rank (1, 2, 2, 4).
+func (m *model) ranking() []RankRow {
+	var rows []RankRow
+	for i := range m.sites {
+		s := &m.sites[i]
+		if s.latest == nil {
+			continue
+		}
+		score := s.latest.Score
+		if !finite(score) {
+			score = 0
+		}
+		rows = append(rows, RankRow{TargetID: s.t.ID, Label: siteLabel(s.t), Region: s.t.Region, Stage: s.latest.Stage, Score: clamp(score, 0, 100)})
+	}
+	slices.SortStableFunc(rows, func(a, b RankRow) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Stage, a.Stage); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Label, b.Label); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.TargetID, b.TargetID)
+	})
+	for i := range rows {
+		rows[i].Rank = i + 1
+		if i > 0 && rows[i].Score == rows[i-1].Score && rows[i].Stage == rows[i-1].Stage {
+			rows[i].Rank = rows[i-1].Rank
+		}
+	}
+	return rows
+}
+
+func rankingChart(rows []RankRow) Ranking {
+	r := Ranking{Total: len(rows)}
+	if len(rows) <= rankingChartMax {
+		r.Rows = rows
+		return r
+	}
+	half := rankingChartMax / 2
+	r.Rows = append(append([]RankRow{}, rows[:half]...), rows[len(rows)-half:]...)
+	r.Omitted = len(rows) - rankingChartMax
+	return r
+}
+
+// CoverageItem is the share of assessed sites meeting one indicator.
+type CoverageItem struct {
+	ID    string  `json:"id"`
+	Label string  `json:"label"`
+	Met   int     `json:"met"`
+	Share float64 `json:"share"` // 0-1
+}
+
+// CoverageGroup is one criterion's indicators.
+type CoverageGroup struct {
+	Criterion egovbench.Criterion `json:"criterion"`
+	Label     string              `json:"label"`
+	Items     []CoverageItem      `json:"items"`
+}
+
+// Coverage is the data of the indicator coverage chart, over the sites that
+// were reachable at their latest assessment.
+type Coverage struct {
+	Assessed int             `json:"assessed"`
+	Groups   []CoverageGroup `json:"groups"`
+}
+
+func (m *model) coverage() Coverage {
+	var c Coverage
+	met := map[string]int{}
+	for i := range m.sites {
+		a := m.sites[i].latest
+		if a == nil || !a.Reachable {
+			continue
+		}
+		c.Assessed++
+		seen := map[string]bool{}
+		for _, r := range a.Indicators {
+			if r.Met && !seen[r.ID] {
+				seen[r.ID] = true
+				met[r.ID]++
+			}
+		}
+	}
+	crits := slices.Clone(egovbench.Criteria)
+	for _, ind := range m.in.Indicators {
+		if !slices.Contains(crits, ind.Criterion) {
+			crits = append(crits, ind.Criterion) // unknown criteria still show, after the known ones
+		}
+	}
+	for _, cr := range crits {
+		g := CoverageGroup{Criterion: cr, Label: m.l.Criterion(cr)}
+		for _, ind := range m.in.Indicators {
+			if ind.Criterion != cr {
+				continue
+			}
+			it := CoverageItem{ID: ind.ID, Label: m.l.Indicator(ind), Met: met[ind.ID]}
+			if c.Assessed > 0 {
+				it.Share = float64(it.Met) / float64(c.Assessed)
+			}
+			g.Items = append(g.Items, it)
+		}
+		if len(g.Items) > 0 {
+			c.Groups = append(c.Groups, g)
+		}
+	}
+	return c
+}
+
+// UptimeData is the data of an uptime chart: check-count and time-weighted
+// daily availability (0-100) and daily latency (ms) of one group of sites.
+type UptimeData struct {
+	Check   []Series `json:"check"`
+	Time    []Series `json:"time"`
+	Latency []Series `json:"latency"` // mean, then p95
+}
+
+// dayAgg accumulates rollups of one day (or hour) across sites.
+type dayAgg struct {
+	checks, ok, up, down int64 // checks and successes exclude blocked probes
+	latSum               time.Duration
+	latN                 int64
+	p95s                 []float64
+}
+
+func (a *dayAgg) add(r egovbench.Rollup, keepP95 bool) {
+	n := r.Checks - r.Blocked
+	if n > 0 && r.Successes >= 0 && r.Successes <= n {
+		a.checks += int64(n)
+		a.ok += int64(r.Successes)
+	}
+	if r.UpTime >= 0 && r.DownTime >= 0 {
+		a.up += int64(r.UpTime)
+		a.down += int64(r.DownTime)
+	}
+	if r.Successes > 0 && r.LatencySum > 0 {
+		a.latSum += r.LatencySum
+		a.latN += int64(r.Successes)
+		if keepP95 && r.LatencyP95 > 0 {
+			a.p95s = append(a.p95s, ms(r.LatencyP95))
+		}
+	}
+}
+
+func (a *dayAgg) checkUptime() float64 {
+	if a.checks == 0 {
+		return math.NaN()
+	}
+	return 100 * float64(a.ok) / float64(a.checks)
+}
+
+func (a *dayAgg) timeUptime() float64 {
+	if a.up+a.down == 0 {
+		return math.NaN()
+	}
+	return 100 * float64(a.up) / float64(a.up+a.down)
+}
+
+func (a *dayAgg) meanLatency() float64 {
+	if a.latN == 0 {
+		return math.NaN()
+	}
+	return ms(a.latSum) / float64(a.latN)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// days returns the UTC days from the first to the last rollup, so that a day
+// without any rollup becomes a gap.
+func dayRange(rs []egovbench.Rollup) (first time.Time, n int) {
+	var lo, hi time.Time
+	for _, r := range rs {
+		d := r.Start.UTC().Truncate(24 * time.Hour)
+		if lo.IsZero() || d.Before(lo) {
+			lo = d
+		}
+		if hi.IsZero() || d.After(hi) {
+			hi = d
+		}
+	}
+	if lo.IsZero() {
+		return lo, 0
+	}
+	return lo, int(hi.Sub(lo)/(24*time.Hour)) + 1
+}
+
+// dailyGroups aggregates the daily rollups into one dayAgg per group and
+// day; group(targetID) returns the group index or -1 to skip.
+func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, keepP95 bool) (first time.Time, aggs [][]dayAgg) {
+	first, n := dayRange(rs)
+	aggs = make([][]dayAgg, ngroups)
+	for g := range aggs {
+		aggs[g] = make([]dayAgg, n)
+	}
+	for _, r := range rs {
+		g := group(r.TargetID)
+		if g < 0 {
+			continue
+		}
+		d := int(r.Start.UTC().Truncate(24*time.Hour).Sub(first) / (24 * time.Hour))
+		aggs[g][d].add(r, keepP95)
+	}
+	return first, aggs
+}
+
+func daySeries(key, label string, first time.Time, days []dayAgg, f func(*dayAgg) float64) Series {
+	at := make([]time.Time, len(days))
+	vals := make([]float64, len(days))
+	for i := range days {
+		at[i] = first.Add(time.Duration(i) * 24 * time.Hour)
+		vals[i] = f(&days[i])
+	}
+	return Series{Key: key, Label: label, Segments: segments(at, vals)}
+}
+
+// uptimeOverall is the all-sites uptime and latency chart data.
+func (m *model) uptimeOverall() UptimeData {
+	first, aggs := dailyGroups(m.in.Daily, 1, func(id string) int {
+		if _, ok := m.byID[id]; ok {
+			return 0
+		}
+		return -1
+	}, true)
+	return m.uptimeData(first, aggs[0], m.l.T("s_p95_median"), func(a *dayAgg) float64 { return median(a.p95s) })
+}
+
+func (m *model) uptimeData(first time.Time, days []dayAgg, p95Label string, p95 func(*dayAgg) float64) UptimeData {
+	return UptimeData{
+		Check:   []Series{daySeries("check", m.l.T("s_checks"), first, days, (*dayAgg).checkUptime)},
+		Time:    []Series{daySeries("time", m.l.T("s_time"), first, days, (*dayAgg).timeUptime)},
+		Latency: []Series{daySeries("mean", m.l.T("s_mean"), first, days, (*dayAgg).meanLatency), daySeries("p95", p95Label, first, days, p95)},
+	}
+}
+
+// uptimeRegions is check-count daily availability per region.
+func (m *model) uptimeRegions() []Series {
+	ri := make(map[string]int, len(m.regions))
+	for i, r := range m.regions {
+		ri[r] = i
+	}
+	first, aggs := dailyGroups(m.in.Daily, len(m.regions), func(id string) int {
+		si, ok := m.byID[id]
+		if !ok {
+			return -1
+		}
+		return ri[m.sites[si].t.Region]
+	}, false)
+	out := make([]Series, len(m.regions))
+	for i, r := range m.regions {
+		out[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).checkUptime)
+	}
+	return out
+}
+
+// uptimeSites is per-site uptime chart data, indexed like m.sites. With one
+// rollup per site and day, the day's p95 is that rollup's own estimate.
+func (m *model) uptimeSites() []UptimeData {
+	first, aggs := dailyGroups(m.in.Daily, len(m.sites), func(id string) int {
+		if si, ok := m.byID[id]; ok {
+			return si
+		}
+		return -1
+	}, true)
+	out := make([]UptimeData, len(m.sites))
+	for i := range m.sites {
+		out[i] = m.uptimeData(first, aggs[i], m.l.T("s_p95"), func(a *dayAgg) float64 {
+			if len(a.p95s) == 0 {
+				return math.NaN()
+			}
+			return slices.Max(a.p95s)
+		})
+	}
+	return out
+}
+
+// HourProfile is availability and mean latency by local weekday (rows,
+// Monday first) and hour (columns); nil cells had no counted probe.
+type HourProfile struct {
+	Zone         string          `json:"zone"`
+	Weekdays     []string        `json:"weekdays"`
+	Availability [7][24]*float64 `json:"availability"` // percent
+	LatencyMS    [7][24]*float64 `json:"latency_ms"`
+}
+
+// weekdayRow maps Go's Sunday-first weekdays to Monday-first rows.
+func weekdayRow(d time.Weekday) int { return (int(d) + 6) % 7 }
+
+func (m *model) hourProfile() HourProfile {
+	var aggs [7][24]dayAgg
+	for _, r := range m.in.Hourly {
+		if _, ok := m.byID[r.TargetID]; !ok {
+			continue
+		}
+		t := r.Start.In(m.loc)
+		aggs[weekdayRow(t.Weekday())][t.Hour()].add(r, false)
+	}
+	hp := HourProfile{Zone: m.loc.String()}
+	for d := 0; d < 7; d++ {
+		hp.Weekdays = append(hp.Weekdays, m.l.Weekday(time.Weekday((d+1)%7)))
+		for h := 0; h < 24; h++ {
+			if v := aggs[d][h].checkUptime(); !math.IsNaN(v) {
+				hp.Availability[d][h] = &v
+			}
+			if v := aggs[d][h].meanLatency(); !math.IsNaN(v) {
+				hp.LatencyMS[d][h] = &v
+			}
+		}
+	}
+	return hp
+}
+
+// Move is one site whose stage changed between the last two runs.
+type Move struct {
+	TargetID  string          `json:"target_id"`
+	Label     string          `json:"label"`
+	From      egovbench.Stage `json:"from"`
+	To        egovbench.Stage `json:"to"`
+	ScoreFrom float64         `json:"score_from"`
+	ScoreTo   float64         `json:"score_to"`
+}
+
+// Transitions is the data of the stage transition chart: Matrix counts
+// sites by stage at the previous run (row) and at the last run (column).
+type Transitions struct {
+	Stages   []egovbench.Stage `json:"stages"`
+	Matrix   [5][5]int         `json:"matrix"`
+	Compared int               `json:"compared"`
+	Up       []Move            `json:"up"`
+	Down     []Move            `json:"down"`
+}
+
+func (m *model) transitions() Transitions {
+	tr := Transitions{Stages: allStages}
+	for i := range m.sites {
+		s := &m.sites[i]
+		if s.latest == nil || s.prev == nil {
+			continue
+		}
+		from, to := stageIndex(s.prev.Stage), stageIndex(s.latest.Stage)
+		tr.Matrix[from][to]++
+		tr.Compared++
+		mv := Move{TargetID: s.t.ID, Label: siteLabel(s.t), From: egovbench.Stage(from), To: egovbench.Stage(to), ScoreFrom: s.prev.Score, ScoreTo: s.latest.Score}
+		switch {
+		case to > from:
+			tr.Up = append(tr.Up, mv)
+		case to < from:
+			tr.Down = append(tr.Down, mv)
+		}
+	}
+	return tr
+}

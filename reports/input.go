@@ -1,0 +1,75 @@
+package reports
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// Input is everything a report shows. cmd/egovbench fills it from the store;
+// tests build it by hand.
+type Input struct {
+	// GeneratedAt is the report's "now": the 30-day uptime window ends here.
+	GeneratedAt time.Time
+	// Lang selects the labels: "id" (Indonesian) or "en" (English); empty means "en".
+	Lang string
+	// Location is the zone dates and hour-of-day profiles are shown in (e.g.
+	// Asia/Makassar); nil means UTC.
+	Location *time.Location
+	Targets  []egovbench.Target
+	// Latest and Previous hold, by target id, the last and the one-before-last
+	// assessment. Previous may lack entries.
+	Latest, Previous map[string]egovbench.Assessment
+	// History holds every assessment reduced to a StagePoint, in any order.
+	History []egovbench.StagePoint
+	// Daily holds daily uptime rollups (UTC days) of every target.
+	Daily []egovbench.Rollup
+	// Hourly holds hourly rollups for the hour-of-day x weekday profile.
+	Hourly     []egovbench.Rollup
+	Outages    []egovbench.Outage
+	Indicators []egovbench.Indicator
+	Frameworks []egovbench.Framework
+	// CatalogueVersion names the indicator catalogue in force.
+	CatalogueVersion string
+	// Agreement is the measured agreement with reference labels, nil if not measured.
+	Agreement *Agreement
+}
+
+// Agreement is how far the assessed stages agree with stages a person
+// assigned to the same sites (reference labels).
+type Agreement struct {
+	// Source says where the reference labels come from, in plain words.
+	Source string
+	// Labelled counts the sites with a reference label that were assessed.
+	Labelled int
+	// Exact counts sites whose assessed stage equals the reference stage;
+	// Adjacent counts those within one stage (Exact included).
+	Exact, Adjacent int
+	// Kappa is Cohen's kappa over the stages; NaN when it was not computed.
+	Kappa float64
+	// Matrix counts sites by reference stage (row) and assessed stage
+	// (column), indexed by egovbench.Stage.
+	Matrix [5][5]int
+}
+
+// location returns the zone to show times in.
+func (in *Input) location() *time.Location {
+	if in.Location == nil {
+		return time.UTC
+	}
+	return in.Location
+}
+
+// validate rejects input that cannot be rendered meaningfully.
+func (in *Input) validate() error {
+	switch in.Lang {
+	case "", "en", "id":
+	default:
+		return fmt.Errorf("lang %q (want id or en): %w", in.Lang, egovbench.ErrInvalid)
+	}
+	if in.GeneratedAt.IsZero() {
+		return fmt.Errorf("generated_at is zero: %w", egovbench.ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,463 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// dict maps a label key to its text in one language. Both dictionaries must
+// hold the same keys (a test checks it), so no page shows a bare key.
+type dict map[string]string
+
+// labels is the language a report is written in.
+type labels struct {
+	lang string
+	d    dict
+	// canvases is the report's pool of chart canvases; it rides along with
+	// the labels because every chart function already receives them.
+	canvases *canvasPool
+}
+
+func newLabels(lang string) *labels {
+	if lang == "id" {
+		return &labels{lang: "id", d: dictID, canvases: &canvasPool{}}
+	}
+	return &labels{lang: "en", d: dictEN, canvases: &canvasPool{}}
+}
+
+// T returns the label for key; a missing key shows up visibly as [key]
+// rather than as an empty cell.
+func (l *labels) T(key string) string {
+	if s, ok := l.d[key]; ok {
+		return s
+	}
+	return "[" + key + "]"
+}
+
+// Stage names the stage in the report's language.
+func (l *labels) Stage(s egovbench.Stage) string {
+	if s < egovbench.StageNone || s > egovbench.StageTransaction {
+		return l.T("stage_none")
+	}
+	return l.T("stage_" + s.String())
+}
+
+// Criterion names a criterion in the report's language.
+func (l *labels) Criterion(c egovbench.Criterion) string {
+	if s, ok := l.d["crit_"+string(c)]; ok {
+		return s
+	}
+	return string(c)
+}
+
+// Region names a region; sites without one are grouped visibly, not dropped.
+func (l *labels) Region(r string) string {
+	if strings.TrimSpace(r) == "" {
+		return l.T("no_region")
+	}
+	return r
+}
+
+// Num formats v with prec decimals using the language's decimal separator.
+func (l *labels) Num(v float64, prec int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if l.lang == "id" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// Pct formats a 0-1 share as a percentage.
+func (l *labels) Pct(v float64, prec int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	return l.Num(v*100, prec) + " %"
+}
+
+var monthsID = [12]string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
+
+// Date formats a day the way readers of the language write it (2 Jan 2026,
+// 2 Agu 2026); the caller converts to the report's zone first.
+func (l *labels) Date(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	m := t.Format("Jan")
+	if l.lang == "id" {
+		m = monthsID[t.Month()-1]
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), m, t.Year())
+}
+
+// MonthYear formats an axis tick for long time spans.
+func (l *labels) MonthYear(t time.Time) string {
+	m := t.Format("Jan")
+	if l.lang == "id" {
+		m = monthsID[t.Month()-1]
+	}
+	return fmt.Sprintf("%s %d", m, t.Year())
+}
+
+// DateTime formats an instant with hour and minute and the zone's abbreviation.
+func (l *labels) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return l.Date(t) + " " + t.Format("15:04 MST")
+}
+
+// Weekday names a weekday; Monday first is the order reports use.
+func (l *labels) Weekday(d time.Weekday) string {
+	return l.T("wd_" + strconv.Itoa(int(d)))
+}
+
+// Indicator returns the indicator's name in the report's language.
+func (l *labels) Indicator(ind egovbench.Indicator) string {
+	name := ind.NameEN
+	if l.lang == "id" {
+		name = ind.NameID
+	}
+	if name == "" {
+		name = ind.ID
+	}
+	return name
+}
+
+var dictEN = dict{
+	"title":                         "E-government maturity and availability report",
+	"title_changes":                 "Changes since the previous run",
+	"title_methodology":             "Methodology",
+	"nav_index":                     "Overview",
+	"nav_changes":                   "Changes",
+	"nav_methodology":               "Methodology",
+	"generated":                     "Generated",
+	"zone_note":                     "Dates and hours are shown in",
+	"headline":                      "Headline figures",
+	"sites":                         "Sites",
+	"site":                          "Site",
+	"assessed":                      "Assessed",
+	"reachable":                     "Reachable at the last run",
+	"median_score":                  "Median score",
+	"uptime_30d":                    "Uptime 30 d",
+	"uptime_30d_checks":             "Uptime 30 d (checks)",
+	"uptime_30d_time":               "Uptime 30 d (time-weighted)",
+	"charts":                        "Charts",
+	"ranking":                       "Ranking",
+	"rank":                          "Rank",
+	"region":                        "Region",
+	"regions":                       "Regions",
+	"region_summary":                "Region summary",
+	"level":                         "Level",
+	"stage":                         "Stage",
+	"score":                         "Score",
+	"last_change":                   "Last change",
+	"no_change":                     "no change recorded",
+	"no_region":                     "(no region)",
+	"all_sites":                     "All sites",
+	"stage_none":                    "Not assessed",
+	"stage_presence":                "Presence",
+	"stage_interaction":             "Interaction",
+	"stage_integration":             "Integration",
+	"stage_transaction":             "Transaction",
+	"crit_institutional_framework":  "Institutional framework",
+	"crit_content_provision":        "Content provision",
+	"crit_services_provision":       "Services provision",
+	"crit_participation_engagement": "Participation and engagement",
+	"crit_technology":               "Technology",
+	"frameworks":                    "Stage under each framework",
+	"framework":                     "Framework",
+	"level_assigned":                "Level",
+	"criterion_scores":              "Score per criterion",
+	"criterion":                     "Criterion",
+	"previous":                      "Previous",
+	"indicators":                    "Indicator checklist",
+	"indicator":                     "Indicator",
+	"met":                           "Met",
+	"not_met":                       "Not met",
+	"evidence":                      "Evidence",
+	"page":                          "Page",
+	"element":                       "Element",
+	"matched_text":                  "Matched text",
+	"no_evidence":                   "no evidence recorded",
+	"dead_services":                 "Dead service links",
+	"no_dead_services":              "No dead service links were found.",
+	"link":                          "Link",
+	"link_text":                     "Link text",
+	"reason":                        "Reason",
+	"next_steps":                    "What is missing for the next stage",
+	"next_steps_none":               "Nothing listed: the site is at the highest stage or no next step is known.",
+	"next_stage":                    "Next stage",
+	"uptime_history":                "Uptime and latency history",
+	"changes_since":                 "Changes since the previous run",
+	"no_previous":                   "No previous assessment to compare with.",
+	"stage_moves":                   "Stage moves",
+	"no_stage_moves":                "No site changed stage.",
+	"from":                          "From",
+	"to":                            "To",
+	"indicators_gained":             "Indicators gained",
+	"indicators_lost":               "Indicators lost",
+	"none":                          "none",
+	"went_down":                     "Sites that went down",
+	"no_went_down":                  "No site went down since the previous run.",
+	"outages":                       "Outages",
+	"cause":                         "Cause",
+	"started":                       "Started",
+	"ended":                         "Ended",
+	"ongoing":                       "ongoing",
+	"unreachable":                   "unreachable",
+	"reachable_yes":                 "reachable",
+	"confidence":                    "Confidence",
+	"assessed_at":                   "Assessed",
+	"pages_analyzed":                "Pages analysed",
+	"url":                           "Address",
+	"not_assessed_yet":              "This site has not been assessed yet.",
+	"catalogue_version":             "Indicator catalogue version",
+	"stage_rules":                   "How a stage is decided",
+	"stage_rules_text":              "Each indicator is a yes/no observation backed by evidence (the page, the element and the text that matched). Every stage above presence has its own indicators. A site reaches a stage when it meets the indicators that evidence that stage; the stages are ordered presence, interaction, integration, transaction, and a site that cannot be reached or shows no official content is not assessed. The score (0–100) is the share of indicators met, weighted by criterion; technology indicators count in the score but not in the stage.",
+	"catalogue":                     "Indicator catalogue",
+	"description":                   "Description",
+	"agreement":                     "Agreement with reference labels",
+	"agreement_none":                "Agreement with reference labels has not been measured for this report.",
+	"agreement_labelled":            "Sites with a reference label",
+	"agreement_exact":               "Same stage",
+	"agreement_adjacent":            "Within one stage",
+	"agreement_kappa":               "Cohen's kappa",
+	"agreement_source":              "Reference",
+	"agreement_matrix":              "Reference stage (rows) against assessed stage (columns)",
+	"reference":                     "Reference",
+	"uptime_rules":                  "How availability is measured",
+	"uptime_rules_text":             "Each probe requests the homepage. Check-count uptime is the share of probes that succeeded; time-weighted uptime takes each probe's result to hold until the next probe, so a change of probe interval does not skew it. Probes that were blocked (403, 429, robots.txt) count in neither. Latency is the total response time of successful probes.",
+	"frameworks_list":               "Maturity frameworks",
+	"no_data":                       "No data",
+	"chart_no_data_note":            "There is no data for this chart yet.",
+	"ch_stage_dist":                 "Sites by maturity stage",
+	"ch_stage_dist_alt":             "Stacked bar chart of the number of sites at each maturity stage, overall and per region.",
+	"ch_trend":                      "Maturity score over time",
+	"ch_trend_alt":                  "Line chart of each site's maturity score (thin grey lines) and the median score per region (coloured lines) across runs; gaps mark runs without an assessment.",
+	"ch_ranking":                    "Sites ranked by score",
+	"ch_ranking_alt":                "Horizontal bar chart of sites ranked by maturity score, each bar coloured by the site's stage.",
+	"ch_ranking_top":                "top %d and bottom %d of %d sites",
+	"ch_coverage":                   "Share of sites meeting each indicator",
+	"ch_coverage_alt":               "Horizontal bar chart of the share of assessed sites that meet each indicator, grouped and coloured by criterion.",
+	"ch_uptime":                     "Daily availability, all sites",
+	"ch_uptime_alt":                 "Line chart of daily availability of all sites together: check-count uptime and time-weighted uptime.",
+	"ch_uptime_regions":             "Daily availability by region (checks)",
+	"ch_uptime_regions_alt":         "Line chart of daily check-count availability per region.",
+	"ch_latency":                    "Daily response time, all sites",
+	"ch_latency_alt":                "Line chart of daily response time of successful probes: mean over all probes and the median of the sites' 95th percentiles.",
+	"ch_hour_avail":                 "Availability by hour and weekday",
+	"ch_hour_avail_alt":             "Heat map of availability (check-count, percent) by local hour of day (columns) and weekday (rows); each cell is labelled.",
+	"ch_hour_latency":               "Mean response time by hour and weekday",
+	"ch_hour_latency_alt":           "Heat map of mean response time in milliseconds by local hour of day (columns) and weekday (rows); each cell is labelled.",
+	"ch_transitions":                "Stage transitions between the last two runs",
+	"ch_transitions_alt":            "Grid counting sites by stage at the previous run (rows) and at the last run (columns); cells off the diagonal are sites that moved.",
+	"ch_site_trend":                 "Maturity score over time",
+	"ch_site_trend_alt":             "Line chart of this site's maturity score across runs; gaps mark runs where it could not be assessed.",
+	"ch_site_uptime":                "Daily availability",
+	"ch_site_uptime_alt":            "Line chart of this site's daily availability, check-count and time-weighted.",
+	"ch_site_latency":               "Daily response time",
+	"ch_site_latency_alt":           "Line chart of this site's daily response time: mean and 95th percentile of successful probes.",
+	"ax_date":                       "Date",
+	"ax_score":                      "Score (0–100)",
+	"ax_sites":                      "Number of sites",
+	"ax_share":                      "Sites meeting the indicator (%)",
+	"ax_uptime":                     "Availability (%)",
+	"ax_latency":                    "Response time (ms)",
+	"ax_hour":                       "Hour of day",
+	"ax_weekday":                    "Weekday",
+	"ax_prev_stage":                 "Stage at previous run",
+	"ax_last_stage":                 "Stage at last run",
+	"ax_region":                     "Region",
+	"s_checks":                      "check-count",
+	"s_time":                        "time-weighted",
+	"s_mean":                        "mean",
+	"s_p95":                         "p95",
+	"s_p95_median":                  "median of sites' p95",
+	"s_median":                      "median",
+	"moved_up":                      "moved up",
+	"moved_down":                    "moved down",
+	"wd_0":                          "Sun",
+	"wd_1":                          "Mon",
+	"wd_2":                          "Tue",
+	"wd_3":                          "Wed",
+	"wd_4":                          "Thu",
+	"wd_5":                          "Fri",
+	"wd_6":                          "Sat",
+	"truncated":                     "(shortened)",
+	"yes":                           "yes",
+	"no":                            "no",
+}
+
+var dictID = dict{
+	"title":                         "Laporan kematangan dan ketersediaan e-government",
+	"title_changes":                 "Perubahan sejak pengukuran sebelumnya",
+	"title_methodology":             "Metodologi",
+	"nav_index":                     "Ringkasan",
+	"nav_changes":                   "Perubahan",
+	"nav_methodology":               "Metodologi",
+	"generated":                     "Dibuat",
+	"zone_note":                     "Tanggal dan jam ditampilkan dalam zona",
+	"headline":                      "Angka utama",
+	"sites":                         "Situs",
+	"site":                          "Situs",
+	"assessed":                      "Dinilai",
+	"reachable":                     "Dapat diakses pada pengukuran terakhir",
+	"median_score":                  "Skor median",
+	"uptime_30d":                    "Ketersediaan 30 hari",
+	"uptime_30d_checks":             "Ketersediaan 30 hari (pemeriksaan)",
+	"uptime_30d_time":               "Ketersediaan 30 hari (berbobot waktu)",
+	"charts":                        "Grafik",
+	"ranking":                       "Peringkat",
+	"rank":                          "Peringkat",
+	"region":                        "Wilayah",
+	"regions":                       "Wilayah",
+	"region_summary":                "Ringkasan wilayah",
+	"level":                         "Tingkat",
+	"stage":                         "Tahap",
+	"score":                         "Skor",
+	"last_change":                   "Perubahan terakhir",
+	"no_change":                     "belum ada perubahan",
+	"no_region":                     "(tanpa wilayah)",
+	"all_sites":                     "Semua situs",
+	"stage_none":                    "Tidak dinilai",
+	"stage_presence":                "Kehadiran",
+	"stage_interaction":             "Interaksi",
+	"stage_integration":             "Integrasi",
+	"stage_transaction":             "Transaksi",
+	"crit_institutional_framework":  "Kerangka kelembagaan",
+	"crit_content_provision":        "Penyediaan konten",
+	"crit_services_provision":       "Penyediaan layanan",
+	"crit_participation_engagement": "Partisipasi dan keterlibatan",
+	"crit_technology":               "Teknologi",
+	"frameworks":                    "Tahap menurut setiap kerangka",
+	"framework":                     "Kerangka",
+	"level_assigned":                "Tingkat",
+	"criterion_scores":              "Skor per kriteria",
+	"criterion":                     "Kriteria",
+	"previous":                      "Sebelumnya",
+	"indicators":                    "Daftar periksa indikator",
+	"indicator":                     "Indikator",
+	"met":                           "Terpenuhi",
+	"not_met":                       "Belum terpenuhi",
+	"evidence":                      "Bukti",
+	"page":                          "Halaman",
+	"element":                       "Elemen",
+	"matched_text":                  "Teks yang cocok",
+	"no_evidence":                   "tidak ada bukti tercatat",
+	"dead_services":                 "Tautan layanan mati",
+	"no_dead_services":              "Tidak ditemukan tautan layanan mati.",
+	"link":                          "Tautan",
+	"link_text":                     "Teks tautan",
+	"reason":                        "Alasan",
+	"next_steps":                    "Yang kurang untuk tahap berikutnya",
+	"next_steps_none":               "Tidak ada: situs sudah di tahap tertinggi atau langkah berikutnya belum diketahui.",
+	"next_stage":                    "Tahap berikutnya",
+	"uptime_history":                "Riwayat ketersediaan dan waktu respons",
+	"changes_since":                 "Perubahan sejak pengukuran sebelumnya",
+	"no_previous":                   "Belum ada penilaian sebelumnya untuk dibandingkan.",
+	"stage_moves":                   "Perpindahan tahap",
+	"no_stage_moves":                "Tidak ada situs yang berpindah tahap.",
+	"from":                          "Dari",
+	"to":                            "Ke",
+	"indicators_gained":             "Indikator yang bertambah",
+	"indicators_lost":               "Indikator yang hilang",
+	"none":                          "tidak ada",
+	"went_down":                     "Situs yang menjadi tidak dapat diakses",
+	"no_went_down":                  "Tidak ada situs yang menjadi tidak dapat diakses sejak pengukuran sebelumnya.",
+	"outages":                       "Gangguan",
+	"cause":                         "Penyebab",
+	"started":                       "Mulai",
+	"ended":                         "Selesai",
+	"ongoing":                       "masih berlangsung",
+	"unreachable":                   "tidak dapat diakses",
+	"reachable_yes":                 "dapat diakses",
+	"confidence":                    "Tingkat keyakinan",
+	"assessed_at":                   "Dinilai",
+	"pages_analyzed":                "Halaman dianalisis",
+	"url":                           "Alamat",
+	"not_assessed_yet":              "Situs ini belum dinilai.",
+	"catalogue_version":             "Versi katalog indikator",
+	"stage_rules":                   "Cara tahap ditentukan",
+	"stage_rules_text":              "Setiap indikator adalah pengamatan ya/tidak yang didukung bukti (halaman, elemen, dan teks yang cocok). Setiap tahap di atas kehadiran memiliki indikatornya sendiri. Sebuah situs mencapai suatu tahap jika memenuhi indikator yang membuktikan tahap itu; urutan tahap adalah kehadiran, interaksi, integrasi, transaksi, dan situs yang tidak dapat diakses atau tidak menampilkan konten resmi tidak dinilai. Skor (0–100) adalah bagian indikator yang terpenuhi, dibobot per kriteria; indikator teknologi dihitung dalam skor tetapi tidak dalam tahap.",
+	"catalogue":                     "Katalog indikator",
+	"description":                   "Keterangan",
+	"agreement":                     "Kesesuaian dengan label rujukan",
+	"agreement_none":                "Kesesuaian dengan label rujukan belum diukur untuk laporan ini.",
+	"agreement_labelled":            "Situs dengan label rujukan",
+	"agreement_exact":               "Tahap sama",
+	"agreement_adjacent":            "Selisih paling banyak satu tahap",
+	"agreement_kappa":               "Kappa Cohen",
+	"agreement_source":              "Rujukan",
+	"agreement_matrix":              "Tahap rujukan (baris) terhadap tahap hasil penilaian (kolom)",
+	"reference":                     "Rujukan",
+	"uptime_rules":                  "Cara ketersediaan diukur",
+	"uptime_rules_text":             "Setiap pemeriksaan meminta halaman beranda. Ketersediaan berbasis pemeriksaan adalah bagian pemeriksaan yang berhasil; ketersediaan berbobot waktu menganggap hasil setiap pemeriksaan berlaku sampai pemeriksaan berikutnya, sehingga perubahan selang pemeriksaan tidak mengubahnya. Pemeriksaan yang diblokir (403, 429, robots.txt) tidak dihitung di keduanya. Waktu respons adalah waktu total pemeriksaan yang berhasil.",
+	"frameworks_list":               "Kerangka kematangan",
+	"no_data":                       "Tidak ada data",
+	"chart_no_data_note":            "Belum ada data untuk grafik ini.",
+	"ch_stage_dist":                 "Jumlah situs menurut tahap kematangan",
+	"ch_stage_dist_alt":             "Grafik batang bertumpuk jumlah situs pada setiap tahap kematangan, keseluruhan dan per wilayah.",
+	"ch_trend":                      "Skor kematangan dari waktu ke waktu",
+	"ch_trend_alt":                  "Grafik garis skor kematangan setiap situs (garis abu-abu tipis) dan skor median per wilayah (garis berwarna) di setiap pengukuran; celah menandai pengukuran tanpa penilaian.",
+	"ch_ranking":                    "Peringkat situs menurut skor",
+	"ch_ranking_alt":                "Grafik batang horizontal peringkat situs menurut skor kematangan, warna batang menunjukkan tahap situs.",
+	"ch_ranking_top":                "%d teratas dan %d terbawah dari %d situs",
+	"ch_coverage":                   "Bagian situs yang memenuhi setiap indikator",
+	"ch_coverage_alt":               "Grafik batang horizontal bagian situs yang dinilai yang memenuhi setiap indikator, dikelompokkan dan diwarnai per kriteria.",
+	"ch_uptime":                     "Ketersediaan harian, semua situs",
+	"ch_uptime_alt":                 "Grafik garis ketersediaan harian semua situs: berbasis pemeriksaan dan berbobot waktu.",
+	"ch_uptime_regions":             "Ketersediaan harian per wilayah (pemeriksaan)",
+	"ch_uptime_regions_alt":         "Grafik garis ketersediaan harian berbasis pemeriksaan per wilayah.",
+	"ch_latency":                    "Waktu respons harian, semua situs",
+	"ch_latency_alt":                "Grafik garis waktu respons harian pemeriksaan yang berhasil: rata-rata semua pemeriksaan dan median persentil ke-95 situs.",
+	"ch_hour_avail":                 "Ketersediaan menurut jam dan hari",
+	"ch_hour_avail_alt":             "Peta panas ketersediaan (berbasis pemeriksaan, persen) menurut jam lokal (kolom) dan hari (baris); setiap sel diberi label.",
+	"ch_hour_latency":               "Rata-rata waktu respons menurut jam dan hari",
+	"ch_hour_latency_alt":           "Peta panas rata-rata waktu respons dalam milidetik menurut jam lokal (kolom) dan hari (baris); setiap sel diberi label.",
+	"ch_transitions":                "Perpindahan tahap antara dua pengukuran terakhir",
+	"ch_transitions_alt":            "Kisi jumlah situs menurut tahap pada pengukuran sebelumnya (baris) dan pengukuran terakhir (kolom); sel di luar diagonal adalah situs yang berpindah.",
+	"ch_site_trend":                 "Skor kematangan dari waktu ke waktu",
+	"ch_site_trend_alt":             "Grafik garis skor kematangan situs ini di setiap pengukuran; celah menandai pengukuran saat situs tidak dapat dinilai.",
+	"ch_site_uptime":                "Ketersediaan harian",
+	"ch_site_uptime_alt":            "Grafik garis ketersediaan harian situs ini, berbasis pemeriksaan dan berbobot waktu.",
+	"ch_site_latency":               "Waktu respons harian",
+	"ch_site_latency_alt":           "Grafik garis waktu respons harian situs ini: rata-rata dan persentil ke-95 pemeriksaan yang berhasil.",
+	"ax_date":                       "Tanggal",
+	"ax_score":                      "Skor (0–100)",
+	"ax_sites":                      "Jumlah situs",
+	"ax_share":                      "Situs yang memenuhi indikator (%)",
+	"ax_uptime":                     "Ketersediaan (%)",
+	"ax_latency":                    "Waktu respons (md)",
+	"ax_hour":                       "Jam",
+	"ax_weekday":                    "Hari",
+	"ax_prev_stage":                 "Tahap pada pengukuran sebelumnya",
+	"ax_last_stage":                 "Tahap pada pengukuran terakhir",
+	"ax_region":                     "Wilayah",
+	"s_checks":                      "berbasis pemeriksaan",
+	"s_time":                        "berbobot waktu",
+	"s_mean":                        "rata-rata",
+	"s_p95":                         "p95",
+	"s_p95_median":                  "median p95 situs",
+	"s_median":                      "median",
+	"moved_up":                      "naik",
+	"moved_down":                    "turun",
+	"wd_0":                          "Min",
+	"wd_1":                          "Sen",
+	"wd_2":                          "Sel",
+	"wd_3":                          "Rab",
+	"wd_4":                          "Kam",
+	"wd_5":                          "Jum",
+	"wd_6":                          "Sab",
+	"truncated":                     "(dipersingkat)",
+	"yes":                           "ya",
+	"no":                            "tidak",
+}

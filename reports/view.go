@@ -1,0 +1,691 @@
+package reports
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// report holds the computed data and the page views of one Write.
+type report struct {
+	in            *Input
+	m             *model
+	l             *labels
+	slug          map[string]string
+	dist          StageDistribution
+	hist          history
+	trend         Trend
+	rank          []RankRow
+	coverage      Coverage
+	uptime        UptimeData
+	uptimeRegions []Series
+	siteUptime    []UptimeData
+	hours         HourProfile
+	transitions   Transitions
+	siteViews     []*SiteView
+	up30          []uptimeWindow // per site
+	stages        [][]stageAt    // per site, from History
+	outages       [][]egovbench.Outage
+}
+
+// uptimeWindow is availability over the 30 days before GeneratedAt.
+type uptimeWindow struct {
+	Check, Time float64 // 0-1, NaN without data
+}
+
+func build(in *Input) *report {
+	m := newModel(in)
+	r := &report{in: in, m: m, l: m.l}
+	ids := make([]string, len(m.sites))
+	for i := range m.sites {
+		ids[i] = m.sites[i].t.ID
+	}
+	r.slug = slugs(ids)
+	r.dist = m.stageDistribution()
+	r.hist = m.history()
+	r.trend = m.trend(r.hist)
+	r.rank = m.ranking()
+	r.coverage = m.coverage()
+	r.uptime = m.uptimeOverall()
+	r.uptimeRegions = m.uptimeRegions()
+	r.siteUptime = m.uptimeSites()
+	r.hours = m.hourProfile()
+	r.transitions = m.transitions()
+	r.up30 = m.uptime30()
+	r.stages = make([][]stageAt, len(m.sites))
+	for _, p := range in.History {
+		if si, ok := m.byID[p.TargetID]; ok {
+			r.stages[si] = append(r.stages[si], stageAt{p.At, p.Stage})
+		}
+	}
+	r.outages = make([][]egovbench.Outage, len(m.sites))
+	for _, o := range in.Outages {
+		if si, ok := m.byID[o.TargetID]; ok {
+			r.outages[si] = append(r.outages[si], o)
+		}
+	}
+	r.siteViews = make([]*SiteView, len(m.sites))
+	for i := range m.sites {
+		r.siteViews[i] = r.siteView(i)
+	}
+	return r
+}
+
+// uptime30 sums each site's daily rollups of the 30 days before GeneratedAt.
+func (m *model) uptime30() []uptimeWindow {
+	from := m.in.GeneratedAt.Add(-30 * 24 * time.Hour)
+	aggs := make([]dayAgg, len(m.sites))
+	for _, ro := range m.in.Daily {
+		si, ok := m.byID[ro.TargetID]
+		if !ok || ro.Start.Before(from.Truncate(24*time.Hour)) || ro.Start.After(m.in.GeneratedAt) {
+			continue
+		}
+		aggs[si].add(ro, false)
+	}
+	out := make([]uptimeWindow, len(m.sites))
+	for i := range aggs {
+		out[i] = uptimeWindow{Check: aggs[i].checkUptime() / 100, Time: aggs[i].timeUptime() / 100}
+	}
+	return out
+}
+
+// pageFile is one HTML file to render.
+type pageFile struct {
+	file string
+	tmpl string
+	data *Page
+}
+
+// Page is what every template receives: the frame (language, labels,
+// navigation, paths) and the page's own view in Body.
+type Page struct {
+	Lang      string
+	L         *labels
+	Title     string
+	Root      string // "" for top-level pages, "../" for site pages
+	Nav       string
+	Generated string
+	Zone      string
+	Catalogue string
+	Body      any
+}
+
+func (r *report) frame(title, root, nav string, body any) *Page {
+	return &Page{
+		Lang: r.l.lang, L: r.l, Title: title, Root: root, Nav: nav,
+		Generated: r.l.DateTime(r.in.GeneratedAt.In(r.m.loc)), Zone: r.m.loc.String(),
+		Catalogue: r.in.CatalogueVersion, Body: body,
+	}
+}
+
+func (r *report) pages() []pageFile {
+	out := []pageFile{
+		{"index.html", "index", r.frame(r.l.T("title"), "", "index", r.indexView())},
+		{"changes.html", "changes", r.frame(r.l.T("title_changes"), "", "changes", r.changesView())},
+		{"methodology.html", "methodology", r.frame(r.l.T("title_methodology"), "", "methodology", r.methodologyView())},
+	}
+	for _, sv := range r.siteViews {
+		out = append(out, pageFile{"sites/" + sv.Slug + ".html", "site", r.frame(clip(sv.Name, 120), "../", "", sv)})
+	}
+	return out
+}
+
+// ChartRef is one chart shown on a page; NoData charts are drawn as an
+// explicit "no data" image and also say so in text.
+type ChartRef struct {
+	File, Title, Alt string
+}
+
+// StageCell is a stage with its display name and CSS class.
+type StageCell struct {
+	Name  string
+	Class string
+}
+
+func (r *report) stageCell(s egovbench.Stage) StageCell {
+	return StageCell{Name: r.l.Stage(s), Class: "st" + string(rune('0'+stageIndex(s)))}
+}
+
+// RankView is a row of the ranking table.
+type RankView struct {
+	Rank       string
+	Name, Href string
+	Region     string
+	Stage      StageCell
+	Score      string
+	Uptime     string
+	LastChange string
+}
+
+// RegionView is a row of the region summary.
+type RegionView struct {
+	Name        string
+	Sites       int
+	Counts      []int
+	MedianScore string
+	Uptime      string
+}
+
+// IndexView is the body of index.html.
+type IndexView struct {
+	Sites, Assessed, Reachable int
+	MedianScore                string
+	Uptime                     string
+	StageHeads                 []StageCell
+	StageCounts                []int
+	Charts                     []ChartRef
+	Ranking                    []RankView
+	Regions                    []RegionView
+}
+
+func (r *report) indexView() IndexView {
+	l, m := r.l, r.m
+	v := IndexView{Sites: len(m.sites)}
+	var scores []float64
+	var all dayAgg
+	from := r.in.GeneratedAt.Add(-30 * 24 * time.Hour).Truncate(24 * time.Hour)
+	for _, ro := range r.in.Daily {
+		if _, ok := m.byID[ro.TargetID]; ok && !ro.Start.Before(from) && !ro.Start.After(r.in.GeneratedAt) {
+			all.add(ro, false)
+		}
+	}
+	v.Uptime = l.Pct(all.checkUptime()/100, 1)
+	for i := range m.sites {
+		if a := m.sites[i].latest; a != nil {
+			if a.Reachable {
+				v.Reachable++
+			}
+			if a.Stage != egovbench.StageNone {
+				v.Assessed++
+				scores = append(scores, clamp(a.Score, 0, 100))
+			}
+		}
+	}
+	v.MedianScore = l.Num(median(scores), 1)
+	for _, st := range allStages {
+		v.StageHeads = append(v.StageHeads, r.stageCell(st))
+	}
+	v.StageCounts = r.dist.Groups[0].Counts
+	for _, c := range [][3]string{
+		{"stage-distribution.png", "ch_stage_dist", "ch_stage_dist_alt"},
+		{"ranking.png", "ch_ranking", "ch_ranking_alt"},
+		{"maturity-trend.png", "ch_trend", "ch_trend_alt"},
+		{"transitions.png", "ch_transitions", "ch_transitions_alt"},
+		{"indicator-coverage.png", "ch_coverage", "ch_coverage_alt"},
+		{"uptime-daily.png", "ch_uptime", "ch_uptime_alt"},
+		{"uptime-regions.png", "ch_uptime_regions", "ch_uptime_regions_alt"},
+		{"latency-daily.png", "ch_latency", "ch_latency_alt"},
+		{"hour-availability.png", "ch_hour_avail", "ch_hour_avail_alt"},
+		{"hour-latency.png", "ch_hour_latency", "ch_hour_latency_alt"},
+	} {
+		v.Charts = append(v.Charts, ChartRef{File: "charts/" + c[0], Title: l.T(c[1]), Alt: l.T(c[2])})
+	}
+	ranked := map[string]bool{}
+	for _, row := range r.rank {
+		si := m.byID[row.TargetID]
+		ranked[row.TargetID] = true
+		v.Ranking = append(v.Ranking, RankView{
+			Rank: itoa(row.Rank), Name: row.Label, Href: "sites/" + r.slug[row.TargetID] + ".html",
+			Region: l.Region(row.Region), Stage: r.stageCell(row.Stage), Score: l.Num(row.Score, 1),
+			Uptime: l.Pct(r.up30[si].Check, 1), LastChange: r.siteViews[si].LastChange,
+		})
+	}
+	for i := range m.sites {
+		t := m.sites[i].t
+		if ranked[t.ID] {
+			continue
+		}
+		v.Ranking = append(v.Ranking, RankView{
+			Rank: "–", Name: siteLabel(t), Href: "sites/" + r.slug[t.ID] + ".html", Region: l.Region(t.Region),
+			Stage: r.stageCell(egovbench.StageNone), Score: "–", Uptime: l.Pct(r.up30[i].Check, 1), LastChange: r.siteViews[i].LastChange,
+		})
+	}
+	for gi, reg := range m.regions {
+		g := r.dist.Groups[gi+1]
+		var sc []float64
+		var agg dayAgg
+		for i := range m.sites {
+			if m.sites[i].t.Region != reg {
+				continue
+			}
+			if a := m.sites[i].latest; a != nil && a.Stage != egovbench.StageNone {
+				sc = append(sc, clamp(a.Score, 0, 100))
+			}
+		}
+		for _, ro := range r.in.Daily {
+			if si, ok := m.byID[ro.TargetID]; ok && m.sites[si].t.Region == reg && !ro.Start.Before(from) && !ro.Start.After(r.in.GeneratedAt) {
+				agg.add(ro, false)
+			}
+		}
+		v.Regions = append(v.Regions, RegionView{Name: g.Label, Sites: g.Total, Counts: g.Counts, MedianScore: l.Num(median(sc), 1), Uptime: l.Pct(agg.checkUptime()/100, 1)})
+	}
+	return v
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	var b [20]byte
+	p := len(b)
+	for ; i > 0; i /= 10 {
+		p--
+		b[p] = byte('0' + i%10)
+	}
+	if neg {
+		p--
+		b[p] = '-'
+	}
+	return string(b[p:])
+}
+
+// LinkView is a URL from a website: Href is empty unless it is safe to link.
+type LinkView struct {
+	Href, Text string
+}
+
+func link(u string) LinkView { return LinkView{Href: safeHref(u), Text: u} }
+
+// EvidenceView is one piece of evidence.
+type EvidenceView struct {
+	Page    LinkView
+	Element string
+	Text    string
+}
+
+// IndicatorView is one line of the checklist.
+type IndicatorView struct {
+	ID, Name string
+	Stage    string
+	Met      bool
+	Evidence []EvidenceView
+}
+
+// CriterionGroup is the checklist of one criterion.
+type CriterionGroup struct {
+	Label string
+	Items []IndicatorView
+}
+
+// KV is a labelled value.
+type KV struct {
+	Key, Value, Previous string
+}
+
+// DeadView is a dead service link.
+type DeadView struct {
+	Page, Target LinkView
+	Text, Reason string
+}
+
+// ChangeView lists what changed for a site since its previous assessment.
+type ChangeView struct {
+	HasPrevious    bool
+	From, To       StageCell
+	Moved          int // -1 down, 0 same, +1 up
+	ScoreFrom      string
+	ScoreTo        string
+	Gained, Lost   []string
+	WentDown       bool
+	PreviousAssess string
+}
+
+// OutageView is one outage.
+type OutageView struct {
+	Site, Href   string
+	Start, End   string
+	Cause        string
+	StartedAfter bool
+}
+
+// SiteView is the body of a site page.
+type SiteView struct {
+	ID, Slug, Name string
+	URL            LinkView
+	Region, Level  string
+	Assessed       bool
+	Reachable      bool
+	AssessedAt     string
+	Stage          StageCell
+	Score          string
+	Confidence     string
+	Pages          int
+	Frameworks     []KV
+	Criteria       []KV
+	Checklist      []CriterionGroup
+	Dead           []DeadView
+	NextStage      string
+	NextSteps      []string
+	TrendChart     string
+	UptimeChart    string
+	LatencyChart   string
+	Uptime30Check  string
+	Uptime30Time   string
+	Outages        []OutageView
+	Change         ChangeView
+	LastChange     string
+}
+
+func (r *report) siteView(i int) *SiteView {
+	l, m := r.l, r.m
+	s := &m.sites[i]
+	v := &SiteView{
+		ID: s.t.ID, Slug: r.slug[s.t.ID], Name: siteLabel(s.t), URL: link(s.t.URL),
+		Region: l.Region(s.t.Region), Level: s.t.Level, Stage: r.stageCell(s.latestStage()),
+		Uptime30Check: l.Pct(r.up30Safe(i).Check, 1), Uptime30Time: l.Pct(r.up30Safe(i).Time, 1),
+	}
+	v.LastChange = r.lastChange(r.stages[i])
+	if !r.trend.Sites[i].empty() {
+		v.TrendChart = "site-" + v.Slug + "-trend.png"
+	}
+	u := r.siteUptime[i]
+	if !u.Check[0].empty() || !u.Time[0].empty() {
+		v.UptimeChart = "site-" + v.Slug + "-uptime.png"
+	}
+	if !u.Latency[0].empty() || !u.Latency[1].empty() {
+		v.LatencyChart = "site-" + v.Slug + "-latency.png"
+	}
+	// Newest first; a page lists the last 20, the changes page needs only recent ones.
+	slices.SortFunc(r.outages[i], func(a, b egovbench.Outage) int { return b.Start.Compare(a.Start) })
+	for k, o := range r.outages[i] {
+		if k == 20 {
+			break
+		}
+		v.Outages = append(v.Outages, r.outageView(o, s))
+	}
+	a := s.latest
+	if a == nil {
+		return v
+	}
+	v.Assessed = true
+	v.Reachable = a.Reachable
+	v.AssessedAt = l.DateTime(a.AssessedAt.In(m.loc))
+	v.Score = l.Num(clamp(a.Score, 0, 100), 1)
+	v.Confidence = l.Pct(clamp(a.Confidence, 0, 1), 0)
+	v.Pages = a.PagesAnalyzed
+	for _, fw := range r.in.Frameworks {
+		lvl, ok := a.Frameworks[fw.ID]
+		if !ok {
+			continue
+		}
+		name := lvl
+		for _, fl := range fw.Levels {
+			if fl.ID == lvl {
+				name = fl.Name
+			}
+		}
+		v.Frameworks = append(v.Frameworks, KV{Key: fw.Name, Value: name})
+	}
+	for _, c := range egovbench.Criteria {
+		sc, ok := a.CriterionScores[string(c)]
+		if !ok {
+			continue
+		}
+		kv := KV{Key: l.Criterion(c), Value: l.Num(clamp(sc, 0, 100), 1), Previous: "–"}
+		if s.prev != nil {
+			if ps, ok := s.prev.CriterionScores[string(c)]; ok {
+				kv.Previous = l.Num(clamp(ps, 0, 100), 1)
+			}
+		}
+		v.Criteria = append(v.Criteria, kv)
+	}
+	res := map[string]egovbench.IndicatorResult{}
+	for _, ir := range a.Indicators {
+		res[ir.ID] = ir
+	}
+	for _, c := range r.coverage.Groups {
+		g := CriterionGroup{Label: c.Label}
+		for _, it := range c.Items {
+			ind := m.indByID[it.ID]
+			ir := res[it.ID]
+			iv := IndicatorView{ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met}
+			if ind.Stage != egovbench.StageNone {
+				iv.Stage = l.Stage(ind.Stage)
+			}
+			for k, e := range ir.Evidence {
+				if k == 10 { // a checklist line is not a crawl log
+					break
+				}
+				iv.Evidence = append(iv.Evidence, EvidenceView{Page: link(e.PageURL), Element: e.Element, Text: e.Text})
+			}
+			g.Items = append(g.Items, iv)
+		}
+		v.Checklist = append(v.Checklist, g)
+	}
+	for k, d := range a.DeadServices {
+		if k == 100 {
+			break
+		}
+		v.Dead = append(v.Dead, DeadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: d.Reason})
+	}
+	if a.Stage >= egovbench.StageNone && a.Stage < egovbench.StageTransaction {
+		v.NextStage = l.Stage(a.Stage + 1)
+	}
+	for _, id := range a.NextSteps {
+		if ind, ok := m.indByID[id]; ok {
+			v.NextSteps = append(v.NextSteps, l.Indicator(ind))
+		} else {
+			v.NextSteps = append(v.NextSteps, id)
+		}
+	}
+	v.Change = r.changeView(s)
+	return v
+}
+
+func (r *report) up30Safe(i int) uptimeWindow {
+	if i < len(r.up30) {
+		return r.up30[i]
+	}
+	return uptimeWindow{math.NaN(), math.NaN()}
+}
+
+func (r *report) outageView(o egovbench.Outage, s *site) OutageView {
+	l := r.l
+	ov := OutageView{Site: siteLabel(s.t), Href: "sites/" + r.slug[s.t.ID] + ".html", Start: l.DateTime(o.Start.In(r.m.loc)), End: l.T("ongoing"), Cause: string(o.Cause)}
+	if !o.End.IsZero() {
+		ov.End = l.DateTime(o.End.In(r.m.loc))
+	}
+	if s.prev != nil {
+		ov.StartedAfter = o.Start.After(s.prev.AssessedAt)
+	}
+	return ov
+}
+
+// stageAt is one point of a site's stage history.
+type stageAt struct {
+	at time.Time
+	st egovbench.Stage
+}
+
+// lastChange describes the most recent stage change in a site's history.
+func (r *report) lastChange(pts []stageAt) string {
+	l := r.l
+	slices.SortFunc(pts, func(a, b stageAt) int { return a.at.Compare(b.at) })
+	for k := len(pts) - 1; k > 0; k-- {
+		if pts[k].st != pts[k-1].st {
+			arrow := "↑"
+			if pts[k].st < pts[k-1].st {
+				arrow = "↓"
+			}
+			return arrow + " " + l.Stage(pts[k-1].st) + " → " + l.Stage(pts[k].st) + ", " + l.Date(pts[k].at.In(r.m.loc))
+		}
+	}
+	return l.T("no_change")
+}
+
+func (r *report) changeView(s *site) ChangeView {
+	l := r.l
+	a, p := s.latest, s.prev
+	if a == nil || p == nil {
+		return ChangeView{}
+	}
+	cv := ChangeView{
+		HasPrevious: true, From: r.stageCell(p.Stage), To: r.stageCell(a.Stage),
+		ScoreFrom: l.Num(clamp(p.Score, 0, 100), 1), ScoreTo: l.Num(clamp(a.Score, 0, 100), 1),
+		WentDown: p.Reachable && !a.Reachable, PreviousAssess: l.DateTime(p.AssessedAt.In(r.m.loc)),
+	}
+	switch {
+	case a.Stage > p.Stage:
+		cv.Moved = 1
+	case a.Stage < p.Stage:
+		cv.Moved = -1
+	}
+	before := map[string]bool{}
+	for _, ir := range p.Indicators {
+		if ir.Met {
+			before[ir.ID] = true
+		}
+	}
+	now := map[string]bool{}
+	for _, ir := range a.Indicators {
+		if ir.Met {
+			now[ir.ID] = true
+		}
+	}
+	name := func(id string) string {
+		if ind, ok := r.m.indByID[id]; ok {
+			return l.Indicator(ind)
+		}
+		return id
+	}
+	// Catalogue order keeps the lists stable between reports.
+	for _, ind := range r.in.Indicators {
+		switch {
+		case now[ind.ID] && !before[ind.ID]:
+			cv.Gained = append(cv.Gained, name(ind.ID))
+		case !now[ind.ID] && before[ind.ID]:
+			cv.Lost = append(cv.Lost, name(ind.ID))
+		}
+	}
+	return cv
+}
+
+// SiteChange is a site's line on the changes page.
+type SiteChange struct {
+	Name, Href string
+	Change     ChangeView
+}
+
+// ChangesView is the body of changes.html.
+type ChangesView struct {
+	Compared   int
+	Up, Down   []SiteChange
+	Indicators []SiteChange
+	WentDown   []SiteChange
+	Outages    []OutageView
+}
+
+func (r *report) changesView() ChangesView {
+	var v ChangesView
+	v.Compared = r.transitions.Compared
+	for i := range r.m.sites {
+		sv := r.siteViews[i]
+		c := sv.Change
+		if !c.HasPrevious {
+			continue
+		}
+		sc := SiteChange{Name: sv.Name, Href: "sites/" + sv.Slug + ".html", Change: c}
+		switch c.Moved {
+		case 1:
+			v.Up = append(v.Up, sc)
+		case -1:
+			v.Down = append(v.Down, sc)
+		}
+		if len(c.Gained)+len(c.Lost) > 0 {
+			v.Indicators = append(v.Indicators, sc)
+		}
+		if c.WentDown {
+			v.WentDown = append(v.WentDown, sc)
+		}
+		for _, o := range sv.Outages {
+			if o.StartedAfter {
+				v.Outages = append(v.Outages, o)
+			}
+		}
+	}
+	return v
+}
+
+// CatalogueRow is one indicator on the methodology page.
+type CatalogueRow struct {
+	ID, Name, Stage, Description string
+}
+
+// MethodologyView is the body of methodology.html.
+type MethodologyView struct {
+	Groups []struct {
+		Label string
+		Rows  []CatalogueRow
+	}
+	Frameworks []egovbench.Framework
+	Agreement  *AgreementView
+}
+
+// AgreementView is the measured agreement, formatted.
+type AgreementView struct {
+	Source          string
+	Labelled        int
+	Exact, Adjacent string
+	Kappa           string
+	Heads           []StageCell
+	Rows            []AgreementRow
+}
+
+// AgreementRow is one reference stage's line of the confusion matrix.
+type AgreementRow struct {
+	Stage  StageCell
+	Counts []int
+}
+
+func (r *report) methodologyView() MethodologyView {
+	l := r.l
+	var v MethodologyView
+	crits := slices.Clone(egovbench.Criteria)
+	for _, ind := range r.in.Indicators {
+		if !slices.Contains(crits, ind.Criterion) {
+			crits = append(crits, ind.Criterion)
+		}
+	}
+	for _, c := range crits {
+		var rows []CatalogueRow
+		for _, ind := range r.in.Indicators {
+			if ind.Criterion != c {
+				continue
+			}
+			st := "–"
+			if ind.Stage != egovbench.StageNone {
+				st = l.Stage(ind.Stage)
+			}
+			rows = append(rows, CatalogueRow{ID: ind.ID, Name: l.Indicator(ind), Stage: st, Description: ind.Description})
+		}
+		if len(rows) > 0 {
+			v.Groups = append(v.Groups, struct {
+				Label string
+				Rows  []CatalogueRow
+			}{l.Criterion(c), rows})
+		}
+	}
+	v.Frameworks = r.in.Frameworks
+	if ag := r.in.Agreement; ag != nil {
+		av := &AgreementView{Source: ag.Source, Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
+		share := func(n int) string {
+			if ag.Labelled <= 0 {
+				return "–"
+			}
+			return itoa(n) + " (" + l.Pct(float64(n)/float64(ag.Labelled), 0) + ")"
+		}
+		av.Exact, av.Adjacent = share(ag.Exact), share(ag.Adjacent)
+		for _, st := range allStages {
+			av.Heads = append(av.Heads, r.stageCell(st))
+			av.Rows = append(av.Rows, AgreementRow{Stage: r.stageCell(st), Counts: ag.Matrix[st][:]})
+		}
+		v.Agreement = av
+	}
+	return v
+}

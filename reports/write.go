@@ -1,0 +1,174 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"image"
+	"image/color"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+//go:embed templates/*.html templates/style.css
+var assets embed.FS
+
+// parseTemplates builds the page templates. It is called per Write rather
+// than held in a package variable: parsing takes well under a millisecond.
+func parseTemplates() (*template.Template, error) {
+	t, err := template.New("").Funcs(template.FuncMap{
+		"href":    safeHref,
+		"clip":    func(s string) string { return clip(s, clipText) },
+		"clipurl": func(s string) string { return clip(s, clipURL) },
+	}).ParseFS(assets, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	return t, nil
+}
+
+// Write renders the report into dir: index.html, changes.html,
+// methodology.html, sites/<slug>.html per target, charts/*.png,
+// style.css and favicon.png. Charts and pages are produced in parallel on GOMAXPROCS
+// workers. Existing files of an earlier report are overwritten.
+func Write(ctx context.Context, dir string, in Input) error {
+	if err := in.validate(); err != nil {
+		return err
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return err
+	}
+	for _, sub := range []string{"charts", "sites"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("create report dir: %w", err)
+		}
+	}
+	css, err := fs.ReadFile(assets, "templates/style.css")
+	if err != nil {
+		return fmt.Errorf("read stylesheet: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "style.css"), css, 0o644); err != nil {
+		return fmt.Errorf("write stylesheet: %w", err)
+	}
+	if err := writeFavicon(filepath.Join(dir, "favicon.png")); err != nil {
+		return err
+	}
+	r := build(&in)
+	jobs := r.chartJobs()
+	for _, pg := range r.pages() {
+		jobs = append(jobs, chartJob{name: pg.file, draw: func(path string) error { return execPage(tmpl, pg, path) }})
+	}
+	return renderAll(ctx, dir, jobs)
+}
+
+// writeFavicon draws the report's icon: four rising bars in the stage
+// colours. Without one, browsers ask for /favicon.ico and log a 404.
+func writeFavicon(path string) error {
+	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for y := 0; y < 32; y++ {
+		for x := 0; x < 32; x++ {
+			c := color.RGBA{0xff, 0xff, 0xff, 0xff}
+			if bar := x / 8; x%8 < 7 && y >= 32-8*(bar+1) {
+				c = stageColors[bar+1]
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := encodePNG(&buf, img, nil); err != nil {
+		return fmt.Errorf("encode favicon: %w", err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write favicon: %w", err)
+	}
+	return nil
+}
+
+// execPage writes one HTML page.
+func execPage(t *template.Template, pg pageFile, path string) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create page: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close page: %w", cerr)
+		}
+	}()
+	bw := bufio.NewWriter(f)
+	if err := t.ExecuteTemplate(bw, pg.tmpl, pg.data); err != nil {
+		return fmt.Errorf("render page %s: %w", pg.file, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write page: %w", err)
+	}
+	return nil
+}
+
+// chartJobs lists every PNG of the report with the function that draws it.
+func (r *report) chartJobs() []chartJob {
+	l, m := r.l, r.m
+	jobs := []chartJob{
+		{"charts/stage-distribution.png", func(p string) error { return drawStageDistribution(l, r.dist, p) }},
+		{"charts/maturity-trend.png", func(p string) error { return drawTrend(l, m, r.trend, p, l.T("ch_trend"), true) }},
+		{"charts/ranking.png", func(p string) error { return drawRanking(l, rankingChart(r.rank), p) }},
+		{"charts/indicator-coverage.png", func(p string) error { return drawCoverage(l, r.coverage, p) }},
+		{"charts/uptime-daily.png", func(p string) error {
+			u := r.uptime
+			return drawUptime(l, m, l.T("ch_uptime"), []Series{u.Check[0], u.Time[0]}, twoStyles(), p, chartW, chartH)
+		}},
+		{"charts/uptime-regions.png", func(p string) error {
+			styles := make([]draw.LineStyle, len(r.uptimeRegions))
+			for i := range styles {
+				styles[i] = lineStyle(i, vg.Points(1.4))
+			}
+			return drawUptime(l, m, l.T("ch_uptime_regions"), r.uptimeRegions, styles, p, chartW, chartH)
+		}},
+		{"charts/latency-daily.png", func(p string) error {
+			return drawLatency(l, m, l.T("ch_latency"), r.uptime.Latency, p, chartW, chartH)
+		}},
+		{"charts/hour-availability.png", func(p string) error {
+			return drawHeat(l, r.hours, &r.hours.Availability, l.T("ch_hour_avail"), false, func(v float64) string { return l.Num(v, 0) }, p)
+		}},
+		{"charts/hour-latency.png", func(p string) error {
+			return drawHeat(l, r.hours, &r.hours.LatencyMS, l.T("ch_hour_latency"), true, func(v float64) string { return l.Num(v, 0) }, p)
+		}},
+		{"charts/transitions.png", func(p string) error { return drawTransitions(l, r.transitions, p) }},
+	}
+	for i := range m.sites {
+		sv := r.siteViews[i]
+		if sv.TrendChart != "" {
+			s := r.trend.Sites[i]
+			jobs = append(jobs, chartJob{"charts/" + sv.TrendChart, func(p string) error { return drawSiteTrend(l, m, s, p) }})
+		}
+		u := r.siteUptime[i]
+		if sv.UptimeChart != "" {
+			jobs = append(jobs, chartJob{"charts/" + sv.UptimeChart, func(p string) error {
+				return drawUptime(l, m, l.T("ch_site_uptime"), []Series{u.Check[0], u.Time[0]}, twoStyles(), p, siteChartW, siteChartH)
+			}})
+		}
+		if sv.LatencyChart != "" {
+			jobs = append(jobs, chartJob{"charts/" + sv.LatencyChart, func(p string) error {
+				return drawLatency(l, m, l.T("ch_site_latency"), u.Latency, p, siteChartW, siteChartH)
+			}})
+		}
+	}
+	return jobs
+}
+
+// twoStyles tells check-count (solid) from time-weighted (dashed) uptime by
+// dash as well as colour, for greyscale print.
+func twoStyles() []draw.LineStyle {
+	a := lineStyle(0, vg.Points(1.8))
+	b := lineStyle(1, vg.Points(1.8))
+	b.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	return []draw.LineStyle{a, b}
+}

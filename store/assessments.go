@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/egovbench/egovbench"
+)
+
+// SaveAssessment stores an assessment on its own, as an analyze run does
+// when it re-scores a stored crawl: a.RunID is the analyze run, so earlier
+// assessments of the same crawl stay. If the run lists the target as
+// pending, it is marked done in the same transaction (re-analysis resumes
+// like a crawl). A second assessment of a target in the same run is refused.
+func (db *DB) SaveAssessment(ctx context.Context, a egovbench.Assessment) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		tid, err := targetRowID(ctx, tx, a.TargetID)
+		if err != nil {
+			return err
+		}
+		if err := saveAssessment(ctx, tx, tid, a); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE crawls SET status = 'done', finished_at = ?, pages = ?
+			WHERE run_id = ? AND target_id = ? AND status = 'pending'`, ms(db.now()), a.PagesAnalyzed, a.RunID, tid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save assessment of %q in run %d: %w", a.TargetID, a.RunID, err)
+	}
+	return nil
+}
+
+func jsonOrNull[T any](v T, empty bool) (any, error) {
+	if empty {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovbench.Assessment) error {
+	if a.RunID == 0 || a.AssessedAt.IsZero() {
+		return fmt.Errorf("assessment needs a run and a time: %w", egovbench.ErrInvalid)
+	}
+	if _, err := egovbench.ParseStage(a.Stage.String()); err != nil {
+		return fmt.Errorf("assessment: %w", err)
+	}
+	if math.IsNaN(a.Score) || math.IsInf(a.Score, 0) || math.IsNaN(a.Confidence) || math.IsInf(a.Confidence, 0) {
+		return fmt.Errorf("assessment: score and confidence must be finite: %w", egovbench.ErrInvalid)
+	}
+	for k, v := range a.CriterionScores {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("assessment: criterion score %q must be finite: %w", k, egovbench.ErrInvalid)
+		}
+	}
+	fw, err := jsonOrNull(a.Frameworks, len(a.Frameworks) == 0)
+	if err != nil {
+		return err
+	}
+	cs, err := jsonOrNull(a.CriterionScores, len(a.CriterionScores) == 0)
+	if err != nil {
+		return err
+	}
+	ns, err := jsonOrNull(a.NextSteps, a.NextSteps == nil)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO assessments (run_id, target_id, assessed_at, catalogue_version,
+		reachable, stage, score, confidence, frameworks, criterion_scores, next_steps, pages_analyzed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.RunID, tid, ms(a.AssessedAt), a.CatalogueVersion, boolInt(a.Reachable), a.Stage.String(), a.Score,
+		a.Confidence, fw, cs, ns, a.PagesAnalyzed)
+	if err != nil {
+		return fmt.Errorf("assessment: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	ist, err := tx.PrepareContext(ctx, `INSERT INTO assessment_indicators (assessment_id, indicator_id, position, met) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer ist.Close()
+	est, err := tx.PrepareContext(ctx, `INSERT INTO evidence (assessment_id, indicator_id, page_url, element, text) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer est.Close()
+	for i, r := range a.Indicators {
+		if _, err := ist.ExecContext(ctx, id, r.ID, i, boolInt(r.Met)); err != nil {
+			return fmt.Errorf("indicator %q: %w", r.ID, err)
+		}
+		for _, e := range r.Evidence {
+			if _, err := est.ExecContext(ctx, id, r.ID, e.PageURL, e.Element, e.Text); err != nil {
+				return fmt.Errorf("evidence of %q: %w", r.ID, err)
+			}
+		}
+	}
+	for _, d := range a.DeadServices {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO dead_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`,
+			id, d.PageURL, d.URL, d.Text, d.Reason); err != nil {
+			return fmt.Errorf("dead service %q: %w", d.URL, err)
+		}
+	}
+	return nil
+}
+
+// stagePoints is one assessment per target and crawl time: when a crawl was
+// re-analysed, the newest assessment of it (highest id) stands.
+const stagePoints = `SELECT target_id, assessed_at, max(id) AS id FROM assessments GROUP BY target_id, assessed_at`
+
+// rankedPoints numbers each target's points newest first (rn = 1 is the latest).
+const rankedPoints = `SELECT id, row_number() OVER (PARTITION BY target_id ORDER BY assessed_at DESC, id DESC) AS rn
+	FROM (` + stagePoints + `)`
+
+// LatestAssessments returns each target's latest assessment (newest crawl
+// time, and of that crawl the newest analysis), with indicators, evidence
+// and dead services, keyed by target ID.
+func (db *DB) LatestAssessments(ctx context.Context) (map[string]egovbench.Assessment, error) {
+	m, err := db.assessments(ctx, `SELECT id FROM (`+rankedPoints+`) WHERE rn = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("latest assessments: %w", err)
+	}
+	return m, nil
+}
+
+// PreviousAssessments returns, per target, the assessment of the crawl
+// before the latest one (re-analyses of the latest crawl do not count as a
+// previous state), so reports can show what changed. Targets with a single
+// crawl are absent.
+func (db *DB) PreviousAssessments(ctx context.Context) (map[string]egovbench.Assessment, error) {
+	m, err := db.assessments(ctx, `SELECT id FROM (`+rankedPoints+`) WHERE rn = 2`)
+	if err != nil {
+		return nil, fmt.Errorf("previous assessments: %w", err)
+	}
+	return m, nil
+}
+
+// assessments loads the full assessments whose ids the selection returns,
+// in one read transaction so that the four queries agree.
+func (db *DB) assessments(ctx context.Context, selection string) (map[string]egovbench.Assessment, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	with := `WITH sel(id) AS (` + selection + `) `
+	rows, err := tx.QueryContext(ctx, with+`SELECT a.id, t.slug, a.run_id, a.assessed_at, a.catalogue_version, a.reachable,
+		a.stage, a.score, a.confidence, a.frameworks, a.criterion_scores, a.next_steps, a.pages_analyzed
+		FROM sel JOIN assessments a ON a.id = sel.id JOIN targets t ON t.id = a.target_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[int64]*egovbench.Assessment{}
+	for rows.Next() {
+		var a egovbench.Assessment
+		var id, at int64
+		var stage string
+		var fw, cs, ns sql.NullString
+		if err := rows.Scan(&id, &a.TargetID, &a.RunID, &at, &a.CatalogueVersion, &a.Reachable, &stage, &a.Score,
+			&a.Confidence, &fw, &cs, &ns, &a.PagesAnalyzed); err != nil {
+			return nil, err
+		}
+		a.AssessedAt = fromMS(at)
+		if a.Stage, err = egovbench.ParseStage(stage); err != nil {
+			return nil, err
+		}
+		for _, j := range []struct {
+			s   sql.NullString
+			dst any
+		}{{fw, &a.Frameworks}, {cs, &a.CriterionScores}, {ns, &a.NextSteps}} {
+			if j.s.Valid {
+				if err := json.Unmarshal([]byte(j.s.String), j.dst); err != nil {
+					return nil, fmt.Errorf("assessment %d: %w", id, err)
+				}
+			}
+		}
+		byID[id] = &a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+
+	// Indicators come in catalogue order; evidence is attached by indicator id.
+	pos := map[int64]map[string]int{}
+	irows, err := tx.QueryContext(ctx, with+`SELECT i.assessment_id, i.indicator_id, i.met FROM sel
+		JOIN assessment_indicators i ON i.assessment_id = sel.id ORDER BY i.assessment_id, i.position`)
+	if err != nil {
+		return nil, err
+	}
+	defer irows.Close()
+	for irows.Next() {
+		var id int64
+		var r egovbench.IndicatorResult
+		if err := irows.Scan(&id, &r.ID, &r.Met); err != nil {
+			return nil, err
+		}
+		a := byID[id]
+		if pos[id] == nil {
+			pos[id] = map[string]int{}
+		}
+		pos[id][r.ID] = len(a.Indicators)
+		a.Indicators = append(a.Indicators, r)
+	}
+	if err := irows.Err(); err != nil {
+		return nil, err
+	}
+	irows.Close()
+
+	erows, err := tx.QueryContext(ctx, with+`SELECT e.assessment_id, e.indicator_id, e.page_url, e.element, e.text
+		FROM sel JOIN evidence e ON e.assessment_id = sel.id ORDER BY e.rowid`)
+	if err != nil {
+		return nil, err
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var id int64
+		var ind string
+		var e egovbench.Evidence
+		if err := erows.Scan(&id, &ind, &e.PageURL, &e.Element, &e.Text); err != nil {
+			return nil, err
+		}
+		if i, ok := pos[id][ind]; ok {
+			r := &byID[id].Indicators[i]
+			r.Evidence = append(r.Evidence, e)
+		}
+	}
+	if err := erows.Err(); err != nil {
+		return nil, err
+	}
+	erows.Close()
+
+	drows, err := tx.QueryContext(ctx, with+`SELECT d.assessment_id, d.page_url, d.url, d.text, d.reason
+		FROM sel JOIN dead_services d ON d.assessment_id = sel.id ORDER BY d.rowid`)
+	if err != nil {
+		return nil, err
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var id int64
+		var d egovbench.DeadService
+		if err := drows.Scan(&id, &d.PageURL, &d.URL, &d.Text, &d.Reason); err != nil {
+			return nil, err
+		}
+		byID[id].DeadServices = append(byID[id].DeadServices, d)
+	}
+	if err := drows.Err(); err != nil {
+		return nil, err
+	}
+
+	out := make(map[string]egovbench.Assessment, len(byID))
+	for _, a := range byID {
+		out[a.TargetID] = *a
+	}
+	return out, nil
+}
+
+// StageHistory returns one light point per target and crawl (the newest
+// analysis of each crawl), ordered by target then time: what trend charts
+// need, without indicators or evidence.
+func (db *DB) StageHistory(ctx context.Context) ([]egovbench.StagePoint, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT t.slug, a.run_id, a.assessed_at, a.stage, a.score
+		FROM (`+stagePoints+`) p JOIN assessments a ON a.id = p.id JOIN targets t ON t.id = a.target_id
+		ORDER BY t.slug, a.assessed_at`)
+	if err != nil {
+		return nil, fmt.Errorf("stage history: %w", err)
+	}
+	defer rows.Close()
+	var out []egovbench.StagePoint
+	for rows.Next() {
+		var p egovbench.StagePoint
+		var at int64
+		var stage string
+		if err := rows.Scan(&p.TargetID, &p.RunID, &at, &stage, &p.Score); err != nil {
+			return nil, fmt.Errorf("stage history: %w", err)
+		}
+		p.At = fromMS(at)
+		if p.Stage, err = egovbench.ParseStage(stage); err != nil {
+			return nil, fmt.Errorf("stage history: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

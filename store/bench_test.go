@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+var (
+	yearDays  = flag.Int("year.days", 365, "BenchmarkYearOfProbes: days of history to generate")
+	yearSites = flag.Int("year.sites", 550, "BenchmarkYearOfProbes: number of sites")
+	yearKeep  = flag.Int("year.keep", 90, "BenchmarkYearOfProbes: raw probe retention in days")
+)
+
+// probeGen makes plausible 5-minute probes: each site has its own median
+// latency; about 1% of probes fail, a few sites are blocked now and then,
+// and some sites have multi-hour outages.
+type probeGen struct {
+	r      *rand.Rand
+	median []float64
+	sites  []egovbench.Target
+}
+
+func newProbeGen(sites []egovbench.Target) *probeGen {
+	g := &probeGen{r: rand.New(rand.NewPCG(42, 43)), sites: sites}
+	for range sites {
+		g.median = append(g.median, 80e3+g.r.Float64()*900e3)
+	}
+	return g
+}
+
+func (g *probeGen) probe(i int, at time.Time) egovbench.Probe {
+	s := g.sites[i]
+	p := egovbench.Probe{TargetID: s.ID, At: at, URL: s.URL, Outcome: egovbench.OutcomeOK, HTTPStatus: 200,
+		Bytes: 20_000 + g.r.Int64N(80_000), TLSValid: true, TLSExpiry: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		HTTPSRedirect: true}
+	total := time.Duration(g.median[i]*math.Exp(g.r.NormFloat64()*0.4)) * time.Microsecond / 1000 * 1000
+	p.DNS, p.Connect, p.TLS = total/20, total/10, total/5
+	p.TTFB, p.Total = total*7/10, total
+	switch x := g.r.IntN(1000); {
+	case i%50 == 7 && at.Hour() < 3: // a handful of sites down every night
+		p.Outcome, p.HTTPStatus, p.Error, p.Bytes = egovbench.OutcomeConnectionRefused, 0, "connect: connection refused", 0
+		p.Total, p.TTFB, p.TLS = 0, 0, 0
+	case x < 8:
+		p.Outcome, p.HTTPStatus, p.Error, p.Bytes = egovbench.OutcomeTimeout, 0, "context deadline exceeded", 0
+	case x < 10:
+		p.Outcome, p.HTTPStatus = egovbench.OutcomeBlocked, 403
+	}
+	return p
+}
+
+func benchSites(n int) []egovbench.Target {
+	ts := testTargets(n)
+	for i := range ts {
+		ts[i].URL = fmt.Sprintf("https://www.kab%03d.example.go.id/", i)
+	}
+	return ts
+}
+
+// BenchmarkInsertProbes measures one 5-minute probe batch for 550 sites,
+// with rollups, outages and last-probe state, on a database that already
+// holds a day of history.
+func BenchmarkInsertProbes(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	sites := benchSites(550)
+	mustUpsert(b, db, sites)
+	g := newProbeGen(sites)
+	at := t0
+	batch := make([]egovbench.Probe, len(sites))
+	next := func() {
+		for i := range sites {
+			batch[i] = g.probe(i, at.Add(time.Duration(i)*100*time.Millisecond))
+		}
+		at = at.Add(5 * time.Minute)
+	}
+	for range 288 {
+		next()
+		if err := db.InsertProbes(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		next()
+		b.StartTimer()
+		if err := db.InsertProbes(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(sites)), "probes/op")
+}
+
+// BenchmarkUptimeYear measures Uptime over a year for 550 sites. The daily
+// rollups are written directly (each built from 288 synthetic checks with the
+// same aggregation code the probe path uses), because generating them
+// through InsertProbes takes minutes; BenchmarkYearOfProbes measures the same
+// query on a database built through the API.
+func BenchmarkUptimeYear(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	sites := benchSites(550)
+	mustUpsert(b, db, sites)
+	g := newProbeGen(sites)
+	ids, err := targetRowIDs(ctx, db.write)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx, err := db.write.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for d := range 365 {
+		day := t0.AddDate(0, 0, d)
+		aggs := map[dayKey]*agg{}
+		for i, s := range sites {
+			a := &agg{}
+			for k := range 288 {
+				p := g.probe(i, day.Add(time.Duration(k)*5*time.Minute))
+				a.check(p.Outcome.Up(), p.Outcome.Counted(), false, us(p.Total))
+				if p.Outcome.Counted() {
+					addHeld(a, p.Outcome.Up(), 5*60_000)
+				}
+			}
+			aggs[dayKey{ids[s.ID], ms(day)}] = a
+		}
+		if err := flushDaily(ctx, tx, aggs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		up, err := db.Uptime(ctx, t0, t0.AddDate(1, 0, 0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r := up[sites[0].ID]; len(up) != 550 || r.Checks != 365*288 {
+			b.Fatalf("uptime: %d sites, %+v", len(up), r)
+		}
+	}
+}
+
+// BenchmarkSaveCrawl measures saving one site's crawl (20 pages of ~30 KB,
+// a quarter of them changed since the previous run, 40 links, probe and an
+// assessment with 40 indicators) in one transaction.
+func BenchmarkSaveCrawl(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	sites := benchSites(50)
+	mustUpsert(b, db, sites)
+	ids := make([]string, len(sites))
+	for i, s := range sites {
+		ids[i] = s.ID
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	template := make([]byte, 30_000)
+	for i := range template {
+		template[i] = "<div class=berita>Pemerintah kota mengumumkan layanan publik baru. </div>\n"[i%72]
+	}
+	var run egovbench.Run
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		if n%len(sites) == 0 {
+			var err error
+			if run, err = db.CreateRun(ctx, egovbench.RunCrawl, "", ids, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s := sites[n%len(sites)]
+		at := t0.Add(time.Duration(n) * time.Minute)
+		snap := egovbench.Snapshot{TargetID: s.ID, RunID: run.ID, StartedAt: at, FinishedAt: at.Add(time.Minute),
+			Probe: egovbench.Probe{At: at, URL: s.URL, Outcome: egovbench.OutcomeOK, HTTPStatus: 200, Total: 200 * time.Millisecond}}
+		for p := range 20 {
+			body := append([]byte(nil), template...)
+			if p%4 == 0 { // changed page
+				copy(body[r.IntN(len(body)-20):], fmt.Sprintf("berita %d", r.Int64()))
+			}
+			copy(body, fmt.Sprintf("<html><!-- %s page %d -->", s.ID, p))
+			snap.Pages = append(snap.Pages, egovbench.Page{URL: fmt.Sprintf("%sp/%d", s.URL, p), FinalURL: fmt.Sprintf("%sp/%d", s.URL, p),
+				Depth: min(p, 1), Status: 200, ContentType: "text/html", FetchedAt: at, Outcome: egovbench.OutcomeOK, Body: body})
+		}
+		for l := range 40 {
+			snap.Links = append(snap.Links, egovbench.Link{FromURL: s.URL, ToURL: fmt.Sprintf("https://ext%d.go.id/", l), Domain: fmt.Sprintf("ext%d.go.id", l), Text: "tautan"})
+		}
+		a := egovbench.Assessment{TargetID: s.ID, RunID: run.ID, AssessedAt: at, Stage: egovbench.StageInteraction, Score: 40, Reachable: true}
+		for k := range 40 {
+			a.Indicators = append(a.Indicators, egovbench.IndicatorResult{ID: fmt.Sprintf("ind.%02d", k), Met: k%3 == 0,
+				Evidence: []egovbench.Evidence{{PageURL: s.URL, Element: "a", Text: "bukti"}}})
+		}
+		n++
+		b.StartTimer()
+		if err := db.SaveCrawl(ctx, snap, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkYearOfProbes generates -year.days of 5-minute probes for
+// -year.sites sites through InsertProbes, one day per call, pruning raw
+// probes older than -year.keep days after each day as the daemon would,
+// and reports the database size. Run it once:
+//
+//	go test ./store -run XXX -bench BenchmarkYearOfProbes -benchtime 1x -timeout 2h
+func BenchmarkYearOfProbes(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		dir := b.TempDir()
+		path := filepath.Join(dir, "year.db")
+		db := openTestDBAt(b, path)
+		sites := benchSites(*yearSites)
+		mustUpsert(b, db, sites)
+		g := newProbeGen(sites)
+		batch := make([]egovbench.Probe, 0, len(sites)*288)
+		var insert, prune time.Duration
+		var pruned int64
+		for d := range *yearDays {
+			day := t0.AddDate(0, 0, d)
+			batch = batch[:0]
+			for k := range 288 {
+				for i := range sites {
+					batch = append(batch, g.probe(i, day.Add(time.Duration(k)*5*time.Minute+time.Duration(i)*100*time.Millisecond)))
+				}
+			}
+			start := time.Now()
+			if err := db.InsertProbes(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			insert += time.Since(start)
+			start = time.Now()
+			n, err := db.Prune(ctx, day.AddDate(0, 0, 1-*yearKeep))
+			if err != nil {
+				b.Fatal(err)
+			}
+			prune += time.Since(start)
+			pruned += n
+			if d%30 == 29 {
+				b.Logf("day %d: insert %v, prune %v so far; %s", d+1, insert.Round(time.Second), prune.Round(time.Second), sizeOf(b, path))
+			}
+		}
+		if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		up, err := db.Uptime(ctx, t0, t0.AddDate(0, 0, *yearDays))
+		if err != nil || len(up) != len(sites) {
+			b.Fatalf("uptime: %d sites, %v", len(up), err)
+		}
+		uptime := time.Since(start)
+		var probes, hourly, daily int64
+		db.read.QueryRow(`SELECT (SELECT count(*) FROM probes), (SELECT count(*) FROM probe_hourly), (SELECT count(*) FROM probe_daily)`).Scan(&probes, &hourly, &daily)
+		st, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(st.Size())/1e6, "db_MB")
+		b.ReportMetric(float64(probes), "raw_probes")
+		b.ReportMetric(float64(hourly), "hourly_rows")
+		b.ReportMetric(float64(daily), "daily_rows")
+		b.ReportMetric(float64(pruned), "pruned")
+		b.ReportMetric(insert.Seconds()/float64(*yearDays), "s/day_insert")
+		b.ReportMetric(float64(uptime.Milliseconds()), "uptime_ms")
+		b.Logf("%d days x %d sites: %s; %d raw probes kept, %d pruned; %d hourly, %d daily rollups; insert %v, prune %v, uptime over all days %v",
+			*yearDays, len(sites), sizeOf(b, path), probes, pruned, hourly, daily, insert.Round(time.Second), prune.Round(time.Second), uptime)
+		b.Log(tableSizes(b, db))
+	}
+}
+
+func sizeOf(tb testing.TB, path string) string {
+	var total int64
+	for _, p := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+	}
+	return fmt.Sprintf("%.1f MB on disk (with WAL)", float64(total)/1e6)
+}
+
+// tableSizes reports bytes per table and index when SQLite was built with
+// the dbstat virtual table; otherwise it says so.
+func tableSizes(tb testing.TB, db *DB) string {
+	rows, err := db.read.Query(`SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 12`)
+	if err != nil {
+		return "dbstat unavailable: " + err.Error()
+	}
+	defer rows.Close()
+	s := "sizes:"
+	for rows.Next() {
+		var n string
+		var sz int64
+		rows.Scan(&n, &sz)
+		s += fmt.Sprintf(" %s=%.1fMB", n, float64(sz)/1e6)
+	}
+	return s
+}

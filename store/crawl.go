@@ -1,0 +1,337 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/egovbench/egovbench"
+)
+
+// SaveCrawl stores everything one crawl brought back for one target in a
+// single transaction: page bodies (content-addressed; a body already stored
+// costs one lookup), pages, external links, the probe (with its rollups and
+// outages), the assessment when a.TargetID is set, and finally marks the
+// target done in the run. A crash before commit leaves the target pending
+// and nothing of it stored; saving a target the run already has is refused.
+func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbench.Assessment) error {
+	if snap.TargetID == "" || snap.RunID == 0 {
+		return fmt.Errorf("save crawl: snapshot needs a target and a run: %w", egovbench.ErrInvalid)
+	}
+	if a.TargetID != "" {
+		if a.RunID == 0 {
+			a.RunID = snap.RunID
+		}
+		if a.AssessedAt.IsZero() {
+			a.AssessedAt = snap.StartedAt
+		}
+		if a.TargetID != snap.TargetID || a.RunID != snap.RunID {
+			return fmt.Errorf("save crawl %q: assessment is for %q in run %d, snapshot for %q in run %d: %w",
+				snap.TargetID, a.TargetID, a.RunID, snap.TargetID, snap.RunID, egovbench.ErrInvalid)
+		}
+	}
+	probe := snap.Probe
+	hasProbe := !probe.At.IsZero()
+	if hasProbe {
+		if probe.TargetID == "" {
+			probe.TargetID = snap.TargetID
+		}
+		if probe.RunID == 0 {
+			probe.RunID = snap.RunID
+		}
+		if probe.TargetID != snap.TargetID || probe.RunID != snap.RunID {
+			return fmt.Errorf("save crawl %q: probe belongs to %q in run %d: %w", snap.TargetID, probe.TargetID, probe.RunID, egovbench.ErrInvalid)
+		}
+	}
+	hashes := make([]string, len(snap.Pages))
+	seen := make(map[string]bool, len(snap.Pages))
+	for i, p := range snap.Pages {
+		if seen[p.URL] {
+			return fmt.Errorf("save crawl %q: page %q appears twice: %w", snap.TargetID, p.URL, egovbench.ErrInvalid)
+		}
+		seen[p.URL] = true
+		if p.Body == nil {
+			continue
+		}
+		sum := sha256.Sum256(p.Body)
+		hashes[i] = hex.EncodeToString(sum[:])
+		if p.Hash != "" && p.Hash != hashes[i] {
+			return fmt.Errorf("save crawl %q: page %q: hash %s does not match its body (%s): %w",
+				snap.TargetID, p.URL, p.Hash, hashes[i], egovbench.ErrInvalid)
+		}
+	}
+	var redirects any
+	if len(snap.Redirects) > 0 {
+		b, err := json.Marshal(snap.Redirects)
+		if err != nil {
+			return fmt.Errorf("save crawl %q: redirects: %w", snap.TargetID, err)
+		}
+		redirects = string(b)
+	}
+
+	var learned map[string]int64
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		tid, err := targetRowID(ctx, tx, snap.TargetID)
+		if err != nil {
+			return err
+		}
+		var status string
+		err = tx.QueryRowContext(ctx, `SELECT status FROM crawls WHERE run_id = ? AND target_id = ?`, snap.RunID, tid).Scan(&status)
+		switch {
+		case err == sql.ErrNoRows:
+			// A target saved outside the run's list (added mid-run): record it.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO crawls (run_id, target_id, status) VALUES (?, ?, 'pending')`, snap.RunID, tid); err != nil {
+				return fmt.Errorf("run %d: %w", snap.RunID, err)
+			}
+		case err != nil:
+			return err
+		case status == string(egovbench.CrawlDone):
+			return fmt.Errorf("run %d already has target %q: %w", snap.RunID, snap.TargetID, egovbench.ErrInvalid)
+		}
+
+		var total int64
+		for i, p := range snap.Pages {
+			if hashes[i] != "" {
+				if err := db.putBlob(ctx, tx, hashes[i], p.Body); err != nil {
+					return err
+				}
+			}
+			total += int64(len(p.Body))
+		}
+		pst, err := tx.PrepareContext(ctx, `INSERT INTO pages (run_id, target_id, url, seq, final_url, depth, is_check,
+			status, content_type, fetched_at, outcome, hash, truncated, error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer pst.Close()
+		for i, p := range snap.Pages {
+			var h any
+			if hashes[i] != "" {
+				h = hashes[i]
+			}
+			if _, err := pst.ExecContext(ctx, snap.RunID, tid, p.URL, i, p.FinalURL, p.Depth, boolInt(p.Check), p.Status,
+				p.ContentType, ms(p.FetchedAt), string(p.Outcome), h, boolInt(p.Truncated), p.Error); err != nil {
+				return fmt.Errorf("page %q: %w", p.URL, err)
+			}
+		}
+		lst, err := tx.PrepareContext(ctx, `INSERT INTO links (run_id, target_id, from_url, to_url, domain, text) VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer lst.Close()
+		for _, l := range snap.Links {
+			if _, err := lst.ExecContext(ctx, snap.RunID, tid, l.FromURL, l.ToURL, l.Domain, l.Text); err != nil {
+				return fmt.Errorf("link %q: %w", l.ToURL, err)
+			}
+		}
+		if hasProbe {
+			if learned, err = db.insertProbes(ctx, tx, []egovbench.Probe{probe}); err != nil {
+				return err
+			}
+		}
+		if a.TargetID != "" {
+			if err := saveAssessment(ctx, tx, tid, a); err != nil {
+				return err
+			}
+		}
+		var outcome any
+		if hasProbe {
+			outcome = string(probe.Outcome)
+		}
+		var stopped any
+		if snap.Stopped != "" {
+			stopped = snap.Stopped
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE crawls SET status = 'done', started_at = ?, finished_at = ?, pages = ?,
+			bytes = ?, robots_status = ?, sitemap_urls = ?, redirects = ?, stopped = ?, outcome = ?
+			WHERE run_id = ? AND target_id = ?`,
+			msOrNull(snap.StartedAt), msOrNull(snap.FinishedAt), len(snap.Pages), total, snap.RobotsStatus,
+			snap.SitemapURLs, redirects, stopped, outcome, snap.RunID, tid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save crawl %q in run %d: %w", snap.TargetID, snap.RunID, err)
+	}
+	db.learnURLs(learned)
+	return nil
+}
+
+// putBlob stores body under its hash unless it is already there; the
+// existence check comes first so an unchanged page is never recompressed.
+func (db *DB) putBlob(ctx context.Context, tx *sql.Tx, hash string, body []byte) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE hash = ?`, hash).Scan(&one)
+	if err == nil {
+		return nil
+	}
+	if err != sql.ErrNoRows {
+		return fmt.Errorf("blob %s: %w", hash, err)
+	}
+	codec, data := "zstd", db.enc.EncodeAll(body, make([]byte, 0, len(body)/3+64))
+	if len(data) >= len(body) {
+		// Already-compressed content (images, PDFs) gains nothing.
+		codec, data = "identity", body
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, size, stored_size, codec, data) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (hash) DO NOTHING`, hash, len(body), len(data), codec, data); err != nil {
+		return fmt.Errorf("blob %s: %w", hash, err)
+	}
+	return nil
+}
+
+// blobBody decompresses a stored blob and checks it against its hash, so a
+// damaged file is reported instead of re-analysed as if it were a page.
+func (db *DB) blobBody(hash string, size int64, codec string, data []byte) ([]byte, error) {
+	var body []byte
+	switch codec {
+	case "identity":
+		body = bytes.Clone(data)
+	case "zstd":
+		var err error
+		if body, err = db.dec.DecodeAll(data, make([]byte, 0, size)); err != nil {
+			return nil, fmt.Errorf("blob %s: %w", hash, err)
+		}
+	default:
+		return nil, fmt.Errorf("blob %s: unknown codec %q", hash, codec)
+	}
+	if body == nil {
+		body = []byte{}
+	}
+	sum := sha256.Sum256(body)
+	if int64(len(body)) != size || hex.EncodeToString(sum[:]) != hash {
+		return nil, fmt.Errorf("blob %s: content does not match its hash", hash)
+	}
+	return body, nil
+}
+
+// Snapshot rebuilds what a crawl saved for one target, bodies decompressed,
+// so a past run can be re-analysed without the network. A target the run
+// has not saved gives an error wrapping ErrNotFound.
+func (db *DB) Snapshot(ctx context.Context, runID int64, targetID string) (egovbench.Snapshot, error) {
+	snap, err := db.snapshot(ctx, runID, targetID)
+	if err != nil {
+		return egovbench.Snapshot{}, fmt.Errorf("snapshot %q of run %d: %w", targetID, runID, err)
+	}
+	return snap, nil
+}
+
+func (db *DB) snapshot(ctx context.Context, runID int64, targetID string) (egovbench.Snapshot, error) {
+	snap := egovbench.Snapshot{TargetID: targetID, RunID: runID}
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return snap, err
+	}
+	defer tx.Rollback()
+	tid, err := targetRowID(ctx, tx, targetID)
+	if err != nil {
+		return snap, err
+	}
+	var started, finished sql.NullInt64
+	var robots, sitemap sql.NullInt64
+	var redirects, stopped sql.NullString
+	var status string
+	err = tx.QueryRowContext(ctx, `SELECT status, started_at, finished_at, robots_status, sitemap_urls, redirects, stopped
+		FROM crawls WHERE run_id = ? AND target_id = ?`, runID, tid).Scan(&status, &started, &finished, &robots, &sitemap, &redirects, &stopped)
+	if err == sql.ErrNoRows || (err == nil && status != string(egovbench.CrawlDone)) {
+		return snap, fmt.Errorf("not saved: %w", egovbench.ErrNotFound)
+	}
+	if err != nil {
+		return snap, err
+	}
+	snap.StartedAt, snap.FinishedAt = fromNullMS(started), fromNullMS(finished)
+	snap.RobotsStatus, snap.SitemapURLs, snap.Stopped = int(robots.Int64), int(sitemap.Int64), stopped.String
+	if redirects.Valid {
+		if err := json.Unmarshal([]byte(redirects.String), &snap.Redirects); err != nil {
+			return snap, fmt.Errorf("redirects: %w", err)
+		}
+	}
+
+	rows, err := tx.QueryContext(ctx, `SELECT p.url, p.final_url, p.depth, p.is_check, p.status, p.content_type,
+		p.fetched_at, p.outcome, p.hash, p.truncated, p.error, b.size, b.codec, b.data
+		FROM pages p LEFT JOIN blobs b ON b.hash = p.hash
+		WHERE p.run_id = ? AND p.target_id = ? ORDER BY p.seq`, runID, tid)
+	if err != nil {
+		return snap, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p egovbench.Page
+		var fetched int64
+		var outcome string
+		var hash, codec sql.NullString
+		var size sql.NullInt64
+		var data []byte
+		if err := rows.Scan(&p.URL, &p.FinalURL, &p.Depth, &p.Check, &p.Status, &p.ContentType, &fetched, &outcome,
+			&hash, &p.Truncated, &p.Error, &size, &codec, &data); err != nil {
+			return snap, err
+		}
+		p.FetchedAt, p.Outcome = fromMS(fetched), egovbench.Outcome(outcome)
+		if hash.Valid {
+			if !codec.Valid {
+				return snap, fmt.Errorf("page %q: blob %s missing", p.URL, hash.String)
+			}
+			p.Hash = hash.String
+			if p.Body, err = db.blobBody(hash.String, size.Int64, codec.String, data); err != nil {
+				return snap, fmt.Errorf("page %q: %w", p.URL, err)
+			}
+		}
+		snap.Pages = append(snap.Pages, p)
+	}
+	if err := rows.Err(); err != nil {
+		return snap, err
+	}
+
+	lrows, err := tx.QueryContext(ctx, `SELECT from_url, to_url, domain, text FROM links
+		WHERE run_id = ? AND target_id = ? ORDER BY rowid`, runID, tid)
+	if err != nil {
+		return snap, err
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var l egovbench.Link
+		if err := lrows.Scan(&l.FromURL, &l.ToURL, &l.Domain, &l.Text); err != nil {
+			return snap, err
+		}
+		snap.Links = append(snap.Links, l)
+	}
+	if err := lrows.Err(); err != nil {
+		return snap, err
+	}
+
+	p, err := scanProbe(tx.QueryRowContext(ctx, `SELECT `+probeCols+` FROM probes p
+		JOIN probe_urls u ON u.id = p.url_id LEFT JOIN probe_urls f ON f.id = p.final_url_id
+		WHERE p.run_id = ? AND p.target_id = ? ORDER BY p.id LIMIT 1`, runID, tid))
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return snap, fmt.Errorf("probe: %w", err)
+	default:
+		p.TargetID = targetID
+		snap.Probe = p
+	}
+	return snap, nil
+}
+
+const probeCols = `p.run_id, p.at, u.url, p.outcome, p.http_status, p.dns_us, p.connect_us, p.tls_us, p.ttfb_us,
+	p.total_us, p.bytes, f.url, p.tls_valid, p.tls_expiry, p.https_redirect, p.hsts, p.error`
+
+func scanProbe(sc interface{ Scan(...any) error }) (egovbench.Probe, error) {
+	var p egovbench.Probe
+	var runID, status, dns, conn, tlsd, ttfb, total, nbytes, expiry sql.NullInt64
+	var at int64
+	var outcome string
+	var final, errText sql.NullString
+	if err := sc.Scan(&runID, &at, &p.URL, &outcome, &status, &dns, &conn, &tlsd, &ttfb, &total, &nbytes, &final,
+		&p.TLSValid, &expiry, &p.HTTPSRedirect, &p.HSTS, &errText); err != nil {
+		return p, err
+	}
+	p.RunID, p.At, p.Outcome, p.HTTPStatus = runID.Int64, fromMS(at), egovbench.Outcome(outcome), int(status.Int64)
+	p.DNS, p.Connect, p.TLS, p.TTFB, p.Total = fromUS(dns.Int64), fromUS(conn.Int64), fromUS(tlsd.Int64), fromUS(ttfb.Int64), fromUS(total.Int64)
+	p.Bytes, p.FinalURL, p.TLSExpiry, p.Error = nbytes.Int64, final.String, fromNullMS(expiry), errText.String
+	return p, nil
+}

@@ -1,0 +1,399 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/klauspost/compress/zstd"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is an open egovbench database: one writer connection, so writes never
+// contend with each other inside the process, and a read-only pool so that
+// reports and queries do not wait behind a long crawl transaction (WAL lets
+// them read the last committed state).
+type DB struct {
+	path   string
+	write  *sql.DB
+	read   *sql.DB
+	now    func() time.Time
+	gapCap time.Duration
+
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+
+	// token identifies this handle as a lock holder; two handles in one
+	// process are two holders.
+	token string
+
+	mu     sync.Mutex
+	urlIDs map[string]int64 // probe URL dictionary cache, committed ids only
+	closed bool
+}
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	now         func() time.Time
+	gapCap      time.Duration
+	busyTimeout time.Duration
+	readConns   int
+}
+
+// WithClock replaces time.Now, for tests and synthetic histories. The store
+// reads the clock for created/updated/started/finished stamps and lock expiry;
+// probe and page times always come from the values saved.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithGapCap sets how long one probe's outcome is assumed to hold when no
+// newer probe follows (default DefaultGapCap). Time beyond the cap counts in
+// neither up nor down time, so a stopped daemon does not invent history.
+func WithGapCap(d time.Duration) Option { return func(c *config) { c.gapCap = d } }
+
+// WithBusyTimeout sets how long a connection waits for a lock held by another
+// process before failing (default 10 s).
+func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTimeout = d } }
+
+// WithReadConns sets the size of the read-only pool (default: number of CPUs, at least 2).
+func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
+
+// DefaultGapCap is the default WithGapCap: three 5-minute probe intervals.
+const DefaultGapCap = 15 * time.Minute
+
+// Open opens (creating if needed) the database at path and applies any
+// missing migrations. path must be a file: the writer and the read pool are
+// separate connections, which an in-memory database cannot share.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	cfg := config{now: time.Now, gapCap: DefaultGapCap, busyTimeout: 10 * time.Second, readConns: max(2, runtime.NumCPU())}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open db: path %q must be a plain file path: %w", path, egovbench.ErrInvalid)
+	}
+	if cfg.gapCap <= 0 {
+		return nil, fmt.Errorf("open db: gap cap %v must be positive: %w", cfg.gapCap, egovbench.ErrInvalid)
+	}
+	// A file: URI lets any path (spaces, '?', '#') through untouched.
+	u := "file:" + (&url.URL{Path: path}).EscapedPath()
+	busy := strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)
+	writeDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy +
+		"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&mode=rwc"
+	readDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy + "&_query_only=1&mode=ro"
+
+	db := &DB{path: path, now: cfg.now, gapCap: cfg.gapCap, urlIDs: map[string]int64{}}
+	var err error
+	if db.write, err = sql.Open("sqlite3", writeDSN); err != nil {
+		return nil, fmt.Errorf("open db: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	if err := db.write.PingContext(ctx); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("open db %s: %w", path, err)
+	}
+	if err := migrate(ctx, db.write, cfg.now); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	// The read pool opens only after the writer has created the file and
+	// switched it to WAL, which read-only connections cannot do.
+	if db.read, err = sql.Open("sqlite3", readDSN); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("open db: %w", err)
+	}
+	db.read.SetMaxOpenConns(cfg.readConns)
+	if err := db.read.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open db %s for reading: %w", path, err)
+	}
+	if db.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open db: zstd encoder: %w", err)
+	}
+	// Bodies are capped by the crawler; the limit only guards against a
+	// corrupted blob claiming an absurd size.
+	if db.dec, err = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(1<<30)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open db: zstd decoder: %w", err)
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open db: lock token: %w", err)
+	}
+	db.token = hex.EncodeToString(b[:])
+	return db, nil
+}
+
+// Close releases the connections. Locks held by this handle are released
+// best-effort; one that cannot be released expires with its TTL.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	closed := db.closed
+	db.closed = true
+	db.mu.Unlock()
+	if closed {
+		return nil
+	}
+	var errs []error
+	if db.write != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := db.write.ExecContext(ctx, `DELETE FROM locks WHERE token = ?`, db.token)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("release locks: %w", err))
+		}
+	}
+	if db.enc != nil {
+		db.enc.Close()
+	}
+	if db.dec != nil {
+		db.dec.Close()
+	}
+	if db.read != nil {
+		if err := db.read.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close read pool: %w", err))
+		}
+	}
+	if db.write != nil {
+		if err := db.write.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close writer: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Path returns the file the database lives in.
+func (db *DB) Path() string { return db.path }
+
+// IntegrityCheck runs PRAGMA integrity_check and PRAGMA foreign_key_check and
+// returns an error describing the first problems found.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	rows, err := db.write.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	fk, err := db.write.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer fk.Close()
+	for fk.Next() && len(problems) < 20 {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int
+		if err := fk.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
+		problems = append(problems, fmt.Sprintf("%s row %d references missing %s", table, rowid.Int64, parent))
+	}
+	if err := fk.Err(); err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("integrity check: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// migration is one embedded, numbered schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
+
+// migrations lists the embedded migrations in order, checking that the
+// numbering has no gaps or duplicates (append-only means 1, 2, 3...).
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		m := migrationName.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("migration file %q: name must be NNNN_name.sql", e.Name())
+		}
+		v, _ := strconv.Atoi(m[1])
+		b, err := fs.ReadFile(migrationFS, "migrations/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: m[2], sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %04d_%s: expected version %d", m.version, m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion returns the newest migration this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+func migrate(ctx context.Context, w *sql.DB, now func() time.Time) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied := map[int]string{}
+	rows, err := w.QueryContext(ctx, `SELECT version, name FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	newest := 0
+	for rows.Next() {
+		var v int
+		var n string
+		if err := rows.Scan(&v, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied[v] = n
+		newest = max(newest, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	known := len(ms)
+	if newest > known {
+		return fmt.Errorf("database schema version %d is newer than this egovbench binary supports (%d); use a newer egovbench: %w",
+			newest, known, egovbench.ErrInvalid)
+	}
+	for _, m := range ms {
+		if n, ok := applied[m.version]; ok {
+			if n != m.name {
+				return fmt.Errorf("migration %d is %q in the database but %q in this binary: %w", m.version, n, m.name, egovbench.ErrInvalid)
+			}
+			continue
+		}
+		if err := applyMigration(ctx, w, m, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, w *sql.DB, m migration, now func() time.Time) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, ms(now())); err != nil {
+		return fmt.Errorf("record migration %d: %w", m.version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migration %04d_%s: commit: %w", m.version, m.name, err)
+	}
+	return nil
+}
+
+// ms converts a time to the stored representation, Unix milliseconds UTC.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS is the inverse of ms, returning UTC.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// msOrNull stores the zero time as NULL, the "not set" of the domain types.
+func msOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
+}
+
+// us converts a duration to the stored representation, microseconds.
+func us(d time.Duration) int64 { return d.Microseconds() }
+
+func fromUS(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// withTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN)
+// and commits it when fn succeeds.
+func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
