@@ -58,6 +58,7 @@ func (m *Main) commands() map[string]command {
 		"report":    &ReportCommand{Env: env},
 		"classify":  &ClassifyCommand{Env: env},
 		"reanalyze": &ReanalyzeCommand{Env: env},
+		"schedule":  &ScheduleCommand{Env: env},
 		"version":   &VersionCommand{Env: env},
 	}
 }

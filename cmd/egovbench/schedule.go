@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/analyzer"
+	"github.com/egovbench/egovbench/crawler"
+	"github.com/egovbench/egovbench/reports"
+	"github.com/egovbench/egovbench/schedule"
+	"github.com/egovbench/egovbench/store"
+)
+
+// lockTTL is how long the daemon lock outlives a daemon that stops
+// refreshing it (kill -9): long enough to ride out a stalled disk, short
+// enough that a restarted daemon is not locked out for long.
+const lockTTL = 2 * time.Minute
+
+// ScheduleCommand runs deep crawls and uptime probes unattended, on the
+// schedules of one config file, until SIGINT or SIGTERM.
+type ScheduleCommand struct{ *Env }
+
+// Run implements command.
+func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet(c.Env, "schedule", "--config FILE")
+	configPath := fs.String("config", "", "YAML config (see schedule/testdata/example.yaml)")
+	var (
+		resolve resolveFlag
+		caFile  string
+		lf      logFlags
+	)
+	fs.Var(&resolve, "resolve", "HOST:PORT=IP:PORT, repeatable, like curl --resolve (tests and the simulated fleet)")
+	fs.StringVar(&caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
+	lf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *configPath == "" {
+		fs.Usage()
+		return errors.New("schedule needs --config")
+	}
+	if err := lf.setup(c.Env); err != nil {
+		return err
+	}
+	cfg, err := schedule.LoadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	var targets []egovbench.Target
+	for _, p := range cfg.Targets {
+		ts, err := readTargets(p)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, ts...)
+	}
+	cf := crawlFlags{
+		workers: cfg.Politeness.Workers, maxPages: cfg.Budgets.MaxPages, maxDepth: cfg.Budgets.MaxDepth,
+		maxPageBytes: int64(cfg.Budgets.MaxBytesPerPage), siteTimeout: time.Duration(cfg.Budgets.SiteTimeout),
+		requestTimeout: time.Duration(cfg.Probe.Timeout), delay: time.Duration(cfg.Politeness.Delay),
+		perHost: cfg.Politeness.PerHostConcurrency, userAgent: cfg.Politeness.UserAgent,
+		allowPrivate: cfg.AllowPrivate, resolve: resolve, caFile: caFile,
+	}
+	if cf.userAgent == "" {
+		cf.userAgent = crawler.DefaultUserAgent
+	}
+	ccfg, err := cf.crawlerConfig()
+	if err != nil {
+		return err
+	}
+	cr, err := crawler.New(ccfg)
+	if err != nil {
+		return fmt.Errorf("crawler: %w", err)
+	}
+	cat := analyzer.DefaultCatalogue()
+	maint, err := cfg.MaintenanceWindows()
+	if err != nil {
+		return err
+	}
+
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	host, _ := os.Hostname()
+	release, err := db.AcquireLock(ctx, fmt.Sprintf("egovbench schedule pid %d on %s", os.Getpid(), host), lockTTL)
+	if err != nil {
+		return fmt.Errorf("another egovbench daemon is using %s: %w", cfg.Database, err)
+	}
+	defer func() {
+		if err := release(); err != nil {
+			c.Logger.Warn("release lock", "err", err)
+		}
+	}()
+	if err := db.UpsertTargets(ctx, targets); err != nil {
+		return fmt.Errorf("store targets: %w", err)
+	}
+
+	metrics := schedule.NewMetrics()
+	var sched *schedule.Scheduler
+	synced := map[string]bool{}
+	jobs := schedule.Jobs{
+		Crawl: func(ctx context.Context) error {
+			before, err := stagesOf(ctx, db)
+			if err != nil {
+				return err
+			}
+			// Resume an interrupted run first: a daemon restarted after a
+			// crash finishes yesterday's crawl before starting today's.
+			_, uerr := db.UnfinishedRun(ctx, egovbench.RunCrawl)
+			resume := uerr == nil
+			sum, err := crawlRun(ctx, c.Env, db, cr, cat, nil, runConfigJSON(ccfg, cf.workers, cat.Version()), cf.workers, resume)
+			metrics.AddPages(sum.Pages)
+			if err != nil {
+				return err
+			}
+			c.Logger.Info("crawl finished", "summary", sum.String())
+			after, err := stagesOf(ctx, db)
+			if err != nil {
+				return err
+			}
+			sched.Alerter().ObserveStages(before, after)
+			return nil
+		},
+		Probe: func(ctx context.Context) ([]egovbench.Probe, error) {
+			if err := syncMaintenance(ctx, db, maint, targets, time.Now(), synced); err != nil {
+				return nil, err
+			}
+			return probeRound(ctx, db, cr, max(cf.workers, 32))
+		},
+		Report: func(ctx context.Context) error {
+			if cfg.Report.Out == "" {
+				return nil
+			}
+			in, err := reportInput(ctx, db, cat, reportFlags{lang: cfg.Report.Lang, tz: cfg.Location().String()}, time.Now())
+			if err != nil {
+				return err
+			}
+			return reports.Write(ctx, cfg.Report.Out, in)
+		},
+		Prune: func(ctx context.Context) error {
+			n, err := db.Prune(ctx, time.Now().Add(-time.Duration(cfg.Retention.RawProbes)))
+			if err == nil {
+				c.Logger.Info("pruned raw probes", "deleted", n)
+			}
+			return err
+		},
+	}
+	sched, err = schedule.New(cfg, jobs, schedule.WithLogger(c.Logger), schedule.WithMetrics(metrics))
+	if err != nil {
+		return err
+	}
+	// Keep the lock alive while the daemon runs.
+	go func() {
+		t := time.NewTicker(lockTTL / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := db.RefreshLock(ctx, lockTTL); err != nil && ctx.Err() == nil {
+					c.Logger.Error("refresh daemon lock", "err", err)
+				}
+			}
+		}
+	}()
+	c.Logger.Info("scheduler started", "config", *configPath, "database", cfg.Database,
+		"targets", len(targets), "crawl", cfg.Crawl.Schedule, "probe", cfg.Probe.Schedule, "zone", cfg.Location().String())
+	err = sched.Run(ctx)
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		c.Logger.Info("scheduler stopped")
+		return nil
+	}
+	return err
+}
+
+// stagesOf reads every target's latest stage, for stage-drop alerts.
+func stagesOf(ctx context.Context, db *store.DB) (map[string]egovbench.Stage, error) {
+	latest, err := db.LatestAssessments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]egovbench.Stage, len(latest))
+	for id, a := range latest {
+		out[id] = a.Stage
+	}
+	return out, nil
+}
+
+// syncMaintenance writes the configured maintenance windows around now into
+// the store, which leaves probes inside them out of uptime. Windows are
+// written ahead of the probes they cover, as the store requires.
+func syncMaintenance(ctx context.Context, db *store.DB, m *schedule.Maintenance, targets []egovbench.Target, now time.Time, synced map[string]bool) error {
+	day := now.UTC().Truncate(24 * time.Hour)
+	from, to := day.Add(-24*time.Hour), day.Add(48*time.Hour)
+	for _, t := range targets {
+		for _, iv := range m.Intervals(t.ID, from, to) {
+			key := t.ID + "|" + iv.Start.String() + "|" + iv.End.String()
+			if synced[key] {
+				continue
+			}
+			if err := db.AddMaintenanceWindow(ctx, t.ID, iv.Start, iv.End, "schedule config"); err != nil {
+				return err
+			}
+			synced[key] = true
+		}
+	}
+	return nil
+}
