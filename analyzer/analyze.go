@@ -28,11 +28,8 @@ func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
 	a := egovbench.Assessment{
 		TargetID:         snap.TargetID,
 		RunID:            snap.RunID,
-		AssessedAt:       snap.FinishedAt,
+		AssessedAt:       AssessedAtOf(snap),
 		CatalogueVersion: c.version,
-	}
-	if a.AssessedAt.IsZero() {
-		a.AssessedAt = snap.StartedAt
 	}
 
 	// Index every page by the URLs it answers to, so that links can be
@@ -80,7 +77,8 @@ func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
 
 	// Sort evidence into indicators, discounting links to dead services.
 	results := make([]egovbench.IndicatorResult, len(c.inds))
-	seen := make([]map[string]bool, len(c.inds))
+	type evKey struct{ element, text string }
+	seen := make([]map[evKey]bool, len(c.inds))
 	deadSeen := map[string]bool{}
 	for _, cd := range cands {
 		ind := &c.inds[cd.ind]
@@ -98,9 +96,9 @@ func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
 			}
 		}
 		if seen[cd.ind] == nil {
-			seen[cd.ind] = map[string]bool{}
+			seen[cd.ind] = map[evKey]bool{}
 		}
-		key := cd.ev.Element + "\x00" + cd.ev.Text
+		key := evKey{cd.ev.Element, cd.ev.Text}
 		if seen[cd.ind][key] {
 			continue
 		}
@@ -177,12 +175,18 @@ func deadReason(p egovbench.Page, i int, getFacts func(int) *pageFacts) string {
 // they are its message.
 func (c *Catalogue) saysDead(pf *pageFacts) bool {
 	check := func(s string) bool {
-		return len(c.deadPhrases.find(tokenize(fold(s), nil), nil)) > 0
+		fs := fold(s)
+		return len(c.deadPhrases.find(fs, tokenize(fs, nil), nil)) > 0
 	}
 	if check(pf.title) {
 		return true
 	}
-	for _, h := range pf.headings {
+	// The first headings carry a page's message; news lists further down
+	// may well mention maintenance work.
+	for i, h := range pf.headings {
+		if i >= 3 {
+			break
+		}
 		if check(h.text) {
 			return true
 		}
@@ -231,9 +235,13 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 	neg := map[int]bool{}
 	byDomain := map[int]bool{} // hits that came from the link's host only
 
+	// Enough candidates per indicator and page to survive dead links and
+	// fill the evidence; more would only cost memory on long pages.
+	const perPage = 16
+	count := make([]uint8, len(c.inds))
 	flush := func(ev egovbench.Evidence, target string, external, real bool) {
 		for ind, kw := range pos {
-			if neg[ind] {
+			if neg[ind] || count[ind] >= perPage {
 				continue
 			}
 			// A national portal linking to itself is not a link into a
@@ -253,17 +261,29 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 				e.Text = kw
 			}
 			out = append(out, candidate{ind: ind, ev: e, target: target})
+			count[ind]++
 		}
 		clear(pos)
 		clear(neg)
 		clear(byDomain)
 	}
+	// wanted reports whether the element matched an indicator that still
+	// takes candidates, before any evidence string is built.
+	wanted := func() bool {
+		for ind := range pos {
+			if !neg[ind] && count[ind] < perPage {
+				return true
+			}
+		}
+		return false
+	}
 	collect := func(k kind, s string) {
 		if s == "" {
 			return
 		}
-		toks = tokenize(fold(s), toks[:0])
-		hits = c.kinds[k].find(toks, hits[:0])
+		fs := fold(s)
+		toks = tokenize(fs, toks[:0])
+		hits = c.kinds[k].find(fs, toks, hits[:0])
 		for _, h := range hits {
 			p := &c.kinds[k].list[h.phrase]
 			if p.neg {
@@ -314,9 +334,13 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 				h = h[dot+1:]
 			}
 		}
-		if len(pos) > 0 {
+		if wanted() {
 			real := l.host != "" && !strings.ContainsAny(l.host, "% ")
 			flush(egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(href) + "]", Text: l.text}, l.abs, external, real)
+		} else {
+			clear(pos)
+			clear(neg)
+			clear(byDomain)
 		}
 	}
 	if pf.title != "" {
@@ -337,7 +361,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 	}
 	ft, textToks := pf.textTokens()
 	if c.hasText {
-		hits = c.kinds[kindText].find(textToks, hits[:0])
+		hits = c.kinds[kindText].find(ft, textToks, hits[:0])
 		done := map[int]bool{}
 		for _, h := range hits {
 			p := &c.kinds[kindText].list[h.phrase]
@@ -345,8 +369,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 				continue
 			}
 			done[p.ind] = true
-			t := textToks[h.pos]
-			out = append(out, candidate{ind: p.ind, ev: egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snippetTok(textToks, h.pos, t)}})
+			out = append(out, candidate{ind: p.ind, ev: egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snippetTok(ft, textToks, h.pos)}})
 		}
 	}
 	var doc *goquery.Document
@@ -371,12 +394,12 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 	return out
 }
 
-func snippetTok(toks []token, i int, _ token) string {
+func snippetTok(s string, toks []token, i int) string {
 	lo := i - 6
 	if lo < 0 {
 		lo = 0
 	}
-	return tokSpan(toks, lo, 14)
+	return tokSpan(s, toks, lo, 14)
 }
 
 // hrefPath drops scheme and host from a same-site URL, so that the site's

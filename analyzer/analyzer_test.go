@@ -473,3 +473,25 @@ func TestEvidenceIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseCatalogue feeds arbitrary bytes as a user catalogue: it must be
+// accepted or refused with an error, never panic, and an accepted one must
+// be usable.
+func FuzzParseCatalogue(f *testing.F) {
+	f.Add(defaultYAML)
+	f.Add([]byte("version: x\nindicators:" + extraIndicator))
+	f.Add([]byte("version: x\nindicators:\n  - id: a\n    name_id: a\n    name_en: a\n    criterion: technology\n    detect: {href: ['*'], domains: ['=.']}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := parseCatalogue(b, nil)
+		if err != nil {
+			if !errors.Is(err, egovbench.ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		a := Analyze(onePage("https://x.go.id/", []byte(`<a href="/a">Pengaduan</a>`)), c)
+		if len(a.Indicators) != len(c.Indicators()) {
+			t.Fatal("results do not cover the catalogue")
+		}
+	})
+}

@@ -85,12 +85,12 @@ func newestDateToks(folded string, toks []token, at time.Time) (time.Time, strin
 		}
 	}
 	for i := 0; i < len(toks); i++ {
-		w := toks[i].s
+		w := toks[i].str(folded)
 		if m, ok := monthOf(w); ok {
 			// day month year
 			if i > 0 && i+1 < len(toks) {
-				if d, ok := atoiSmall(toks[i-1].s); ok && len(toks[i-1].s) <= 2 {
-					if y, ok := atoiSmall(toks[i+1].s); ok && len(toks[i+1].s) == 4 {
+				if d, ok := atoiSmall(toks[i-1].str(folded)); ok && len(toks[i-1].str(folded)) <= 2 {
+					if y, ok := atoiSmall(toks[i+1].str(folded)); ok && len(toks[i+1].str(folded)) == 4 {
 						if t, ok := mkDate(y, m, d); ok {
 							consider(t, i-1)
 							continue
@@ -100,8 +100,8 @@ func newestDateToks(folded string, toks []token, at time.Time) (time.Time, strin
 			}
 			// month day, year
 			if i+2 < len(toks) {
-				if d, ok := atoiSmall(toks[i+1].s); ok && len(toks[i+1].s) <= 2 {
-					if y, ok := atoiSmall(toks[i+2].s); ok && len(toks[i+2].s) == 4 {
+				if d, ok := atoiSmall(toks[i+1].str(folded)); ok && len(toks[i+1].str(folded)) <= 2 {
+					if y, ok := atoiSmall(toks[i+2].str(folded)); ok && len(toks[i+2].str(folded)) == 4 {
 						if t, ok := mkDate(y, m, d); ok {
 							consider(t, i)
 						}
@@ -113,20 +113,20 @@ func newestDateToks(folded string, toks []token, at time.Time) (time.Time, strin
 		if len(w) == 4 && i+2 < len(toks) && adjacent(folded, toks[i], toks[i+1]) && adjacent(folded, toks[i+1], toks[i+2]) {
 			// 2025-01-12 or 2025/01/12
 			y, ok1 := atoiSmall(w)
-			mo, ok2 := atoiSmall(toks[i+1].s)
-			d, ok3 := atoiSmall(toks[i+2].s)
-			if ok1 && ok2 && ok3 && mo >= 1 && mo <= 12 && len(toks[i+2].s) <= 2 {
+			mo, ok2 := atoiSmall(toks[i+1].str(folded))
+			d, ok3 := atoiSmall(toks[i+2].str(folded))
+			if ok1 && ok2 && ok3 && mo >= 1 && mo <= 12 && len(toks[i+2].str(folded)) <= 2 {
 				if t, ok := mkDate(y, time.Month(mo), d); ok {
 					consider(t, i)
 				}
 			}
 			continue
 		}
-		if len(w) <= 2 && i+2 < len(toks) && len(toks[i+2].s) == 4 && adjacent(folded, toks[i], toks[i+1]) && adjacent(folded, toks[i+1], toks[i+2]) {
+		if len(w) <= 2 && i+2 < len(toks) && len(toks[i+2].str(folded)) == 4 && adjacent(folded, toks[i], toks[i+1]) && adjacent(folded, toks[i+1], toks[i+2]) {
 			a, ok1 := atoiSmall(w)
-			b, ok2 := atoiSmall(toks[i+1].s)
-			y, ok3 := atoiSmall(toks[i+2].s)
-			if ok1 && ok2 && ok3 && len(toks[i+1].s) <= 2 {
+			b, ok2 := atoiSmall(toks[i+1].str(folded))
+			y, ok3 := atoiSmall(toks[i+2].str(folded))
+			if ok1 && ok2 && ok3 && len(toks[i+1].str(folded)) <= 2 {
 				d, mo := a, b
 				if mo > 12 && d <= 12 {
 					d, mo = mo, d
@@ -142,15 +142,15 @@ func newestDateToks(folded string, toks []token, at time.Time) (time.Time, strin
 	if bestAt < 0 {
 		return time.Time{}, "", false
 	}
-	return best, snippet(folded, toks[bestAt].start, toks[bestAt].end), true
+	return best, snippet(folded, toks[bestAt].begin(), toks[bestAt].end()), true
 }
 
 // adjacent reports whether two tokens are separated by exactly one date
 // separator ("-", "/" or ".").
 func adjacent(s string, a, b token) bool {
-	if b.start-a.end != 1 {
+	if b.begin()-a.end() != 1 {
 		return false
 	}
-	c := s[a.end]
+	c := s[a.end()]
 	return c == '-' || c == '/' || c == '.'
 }

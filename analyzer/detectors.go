@@ -170,32 +170,33 @@ func detectContact(pf *pageFacts, ft string, toks []token) []egovbench.Evidence 
 		ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snippet(text, at, at+1)})
 	}
 	for i, t := range toks {
-		switch t.s {
+		ts := t.str(ft)
+		switch ts {
 		case "telp", "tel", "telepon", "phone", "telephone", "fax", "faks", "faksimile", "hp", "call",
 			"telefono", "telefon", "tél", "téléphone", "тел", "телефон", "факс", "전화", "팩스", "hotline", "wa", "whatsapp":
-			if digitsAfter(toks, i+1, 5) >= 6 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(toks, i, 6)})
+			if digitsAfter(ft, toks, i+1, 5) >= 6 {
+				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, 6)})
 				return ev
 			}
 		case "jl", "jln", "jalan":
-			if numberWithin(toks, i+1, 8) {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(toks, i, 8)})
+			if numberWithin(ft, toks, i+1, 8) {
+				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, 8)})
 				return ev
 			}
 		case "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "suite", "lane", "rue", "quai", "calle", "avenida", "ул", "улица", "проспект":
 			for j := i - 1; j >= 0 && j >= i-3; j-- {
-				if isDigits(toks[j].s) && len(toks[j].s) <= 5 && i+1 < len(toks) {
-					ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(toks, j, 8)})
+				if isDigits(toks[j].str(ft)) && len(toks[j].str(ft)) <= 5 && i+1 < len(toks) {
+					ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, j, 8)})
 					return ev
 				}
 			}
 		default:
 			if n := phoneAt(ft, toks, i); n > 0 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(toks, i, n)})
+				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, n)})
 				return ev
 			}
-			if (strings.HasSuffix(t.s, "strasse") || strings.HasSuffix(t.s, "straße") || strings.HasSuffix(t.s, "platz")) && i+1 < len(toks) && isDigits(toks[i+1].s) && len(toks[i+1].s) <= 3 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(toks, i, 4)})
+			if (strings.HasSuffix(ts, "strasse") || strings.HasSuffix(ts, "straße") || strings.HasSuffix(ts, "platz")) && i+1 < len(toks) && isDigits(toks[i+1].str(ft)) && len(toks[i+1].str(ft)) <= 3 {
+				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, 4)})
 				return ev
 			}
 		}
@@ -205,36 +206,36 @@ func detectContact(pf *pageFacts, ft string, toks []token) []egovbench.Evidence 
 
 // digitsAfter counts the digits of the numeric tokens that follow position i
 // (at most n tokens), stopping at the first word.
-func digitsAfter(toks []token, i, n int) int {
+func digitsAfter(ft string, toks []token, i, n int) int {
 	d := 0
 	for j := i; j < len(toks) && j < i+n; j++ {
-		if !isDigits(toks[j].s) {
+		if !isDigits(toks[j].str(ft)) {
 			if d > 0 {
 				break
 			}
 			continue
 		}
-		d += len(toks[j].s)
+		d += len(toks[j].str(ft))
 	}
 	return d
 }
 
-func numberWithin(toks []token, i, n int) bool {
+func numberWithin(ft string, toks []token, i, n int) bool {
 	for j := i; j < len(toks) && j < i+n; j++ {
-		if isDigits(toks[j].s) && len(toks[j].s) <= 4 {
+		if isDigits(toks[j].str(ft)) && len(toks[j].str(ft)) <= 4 {
 			return true
 		}
 	}
 	return false
 }
 
-func tokSpan(toks []token, i, n int) string {
+func tokSpan(ft string, toks []token, i, n int) string {
 	var b strings.Builder
 	for j := i; j < len(toks) && j < i+n; j++ {
 		if j > i {
 			b.WriteByte(' ')
 		}
-		b.WriteString(toks[j].s)
+		b.WriteString(toks[j].str(ft))
 	}
 	return clip(b.String())
 }
@@ -323,7 +324,7 @@ func registerSearch(f form) bool {
 	t := fold(f.text)
 	for _, w := range []string{"member", "members", "application", "applications", "meeting", "meetings", "deputy", "diputado", "charity", "property", "address"} {
 		for _, tk := range tokenize(t, nil) {
-			if tk.s == w {
+			if tk.str(t) == w {
 				return true
 			}
 		}
@@ -464,6 +465,9 @@ func detectMultilingual(pf *pageFacts) []egovbench.Evidence {
 	}
 	var ev []egovbench.Evidence
 	for _, l := range pf.links {
+		if len(l.text) > 24 {
+			continue // language switches are short
+		}
 		switch fold(strings.TrimSpace(l.text)) {
 		case "english", "bahasa indonesia", "indonesia", "espanol", "francais", "deutsch", "русский", "english version",
 			"кыргызча", "한국어", "en", "id", "es", "fr", "de", "ru", "ky", "ko", "eng", "ind", "рус", "кыр":
@@ -556,28 +560,28 @@ func sameInstitution(a, b string) bool {
 // token i: 1-844-872-4681, (312) 269-7900, 202.586.8660, (0286) 321234,
 // +62 21 3456789. It returns the number of tokens, or 0. Dates have too few
 // digits (2025-01-12 has 8) and amounts use other separators.
-func phoneAt(s string, toks []token, i int) int {
-	if !isDigits(toks[i].s) || len(toks[i].s) > 4 {
+func phoneAt(ft string, toks []token, i int) int {
+	if !isDigits(toks[i].str(ft)) || len(toks[i].str(ft)) > 4 {
 		return 0
 	}
 	digits, groups := 0, 0
 	j := i
-	for ; j < len(toks) && j < i+5 && isDigits(toks[j].s); j++ {
+	for ; j < len(toks) && j < i+5 && isDigits(toks[j].str(ft)); j++ {
 		if j > i {
-			sep := s[toks[j-1].end:toks[j].start]
+			sep := ft[toks[j-1].end():toks[j].begin()]
 			if len(sep) > 2 || strings.Trim(sep, " -.()/") != "" {
 				break
 			}
 		}
-		digits += len(toks[j].s)
+		digits += len(toks[j].str(ft))
 		groups++
 	}
 	if groups < 2 || digits < 9 || digits > 13 {
 		return 0
 	}
-	last := toks[j-1].s
-	first := toks[i].s
-	trunk := first[0] == '0' || (toks[i].start > 0 && (s[toks[i].start-1] == '+' || s[toks[i].start-1] == '('))
+	last := toks[j-1].str(ft)
+	first := toks[i].str(ft)
+	trunk := first[0] == '0' || (toks[i].begin() > 0 && (ft[toks[i].begin()-1] == '+' || ft[toks[i].begin()-1] == '('))
 	if groups >= 3 && len(last) == 4 || trunk && len(last) >= 4 {
 		return groups
 	}

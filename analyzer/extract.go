@@ -92,7 +92,8 @@ func extract(pageURL string, body []byte, needTree bool) *pageFacts {
 		}
 	}
 	w := walker{pf: pf}
-	w.text.Grow(len(body) / 4)
+	w.text.Grow(len(body) / 2)
+	pf.links = make([]link, 0, len(body)/400+8)
 	w.run(html.NewTokenizer(bytes.NewReader(body)))
 	pf.text = w.text.String()
 	return pf
@@ -147,14 +148,45 @@ func (w *walker) appendText(s string) {
 }
 
 // readAttrs copies the tag's attributes; called only for the tags we use.
-func (w *walker) readAttrs(z *html.Tokenizer, has bool) []html.Attribute {
+func (w *walker) readAttrs(z *html.Tokenizer, _ bool) []html.Attribute {
 	w.attrs = w.attrs[:0]
-	for has {
-		var k, v []byte
-		k, v, has = z.TagAttr()
+	for {
+		k, v, more := z.TagAttr()
+		if k == nil {
+			break
+		}
 		w.attrs = append(w.attrs, html.Attribute{Key: string(k), Val: string(v)})
+		if !more {
+			break
+		}
 	}
 	return w.attrs
+}
+
+// rawTagAtom reads the element name from a tag's raw bytes. The tokenizer's
+// TagName allocates for every tag; most tags are of no interest to us.
+func rawTagAtom(raw []byte) atom.Atom {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	var buf [12]byte
+	n := 0
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\n' || c == '\r' || c == '\f' {
+			break
+		}
+		if n == len(buf) {
+			return 0 // longer than any element we look at
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return atom.Lookup(buf[:n])
 }
 
 func (w *walker) group() int {
@@ -188,15 +220,12 @@ func (w *walker) run(z *html.Tokenizer) {
 			}
 			w.appendText(s)
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, has := z.TagName()
-			a := atom.Lookup(name)
 			if w.skip != 0 {
 				continue
 			}
-			w.start(z, a, has, tt == html.SelfClosingTagToken)
+			w.start(z, rawTagAtom(z.Raw()), true, tt == html.SelfClosingTagToken)
 		case html.EndTagToken:
-			name, _ := z.TagName()
-			w.end(atom.Lookup(name))
+			w.end(rawTagAtom(z.Raw()))
 		}
 	}
 }
@@ -569,13 +598,13 @@ func clipSlow(s string) string {
 			space = b.Len() > 0
 			continue
 		}
+		if n >= maxText || (space && n+1 >= maxText) {
+			break // no room for the word, nor for a trailing space
+		}
 		if space {
 			b.WriteByte(' ')
 			n++
 			space = false
-		}
-		if n >= maxText {
-			break
 		}
 		b.WriteRune(r)
 		n++

@@ -21,6 +21,16 @@ func fold(s string) string {
 	if clean {
 		return s
 	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s) // one allocation, word-at-a-time fast path
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -82,10 +92,15 @@ func isWordRune(r rune) bool {
 
 // token is a word of a folded string: its byte span, so that evidence can
 // quote the surrounding text without another pass.
+// Tokens are kept as byte offsets (8 bytes each, not a 16-byte string
+// header plus offsets): a page's text has tens of thousands of them.
 type token struct {
-	s          string
-	start, end int
+	start, stop int32
 }
+
+func (t token) begin() int          { return int(t.start) }
+func (t token) end() int            { return int(t.stop) }
+func (t token) str(s string) string { return s[t.start:t.stop] }
 
 // tokenize appends the words of the folded string s to buf. Words are runs
 // of letters and digits; everything else separates them, so "lapor.go.id",
@@ -95,25 +110,32 @@ func tokenize(s string, buf []token) []token {
 	start := -1
 	for i := 0; i < len(s); {
 		c := s[i]
-		var r rune
-		size := 1
 		if c < utf8.RuneSelf {
-			r = rune(c)
-		} else {
-			r, size = utf8.DecodeRuneInString(s[i:])
+			// ASCII fast path: most bytes of most pages.
+			if ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || ('A' <= c && c <= 'Z') {
+				if start < 0 {
+					start = i
+				}
+			} else if start >= 0 {
+				buf = append(buf, token{start: int32(start), stop: int32(i)})
+				start = -1
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
 			if start < 0 {
 				start = i
 			}
 		} else if start >= 0 {
-			buf = append(buf, token{s: s[start:i], start: start, end: i})
+			buf = append(buf, token{start: int32(start), stop: int32(i)})
 			start = -1
 		}
 		i += size
 	}
 	if start >= 0 {
-		buf = append(buf, token{s: s[start:], start: start, end: len(s)})
+		buf = append(buf, token{start: int32(start), stop: int32(len(s))})
 	}
 	return buf
 }
@@ -150,9 +172,10 @@ func (x *phraseIndex) add(kw string, ind int, neg bool) bool {
 	p.ind, p.neg, p.text = ind, neg, kw
 	for _, f := range strings.Fields(kw) {
 		star := strings.HasSuffix(f, "*")
-		toks := tokenize(strings.TrimSuffix(f, "*"), nil)
+		sub := strings.TrimSuffix(f, "*")
+		toks := tokenize(sub, nil)
 		for i, t := range toks {
-			p.words = append(p.words, t.s)
+			p.words = append(p.words, t.str(sub))
 			p.prefix = append(p.prefix, star && i == len(toks)-1)
 		}
 	}
@@ -173,12 +196,12 @@ func (x *phraseIndex) add(kw string, ind int, neg bool) bool {
 	return true
 }
 
-func (p *phrase) matchAt(toks []token, i int) bool {
+func (p *phrase) matchAt(s string, toks []token, i int) bool {
 	if i+len(p.words) > len(toks) {
 		return false
 	}
 	for j, w := range p.words {
-		t := toks[i+j].s
+		t := toks[i+j].str(s)
 		if p.prefix[j] {
 			if !strings.HasPrefix(t, w) {
 				return false
@@ -196,20 +219,21 @@ type hit struct {
 	pos    int
 }
 
-// find appends every phrase occurrence in toks to out.
-func (x *phraseIndex) find(toks []token, out []hit) []hit {
+// find appends every phrase occurrence in toks (words of s) to out.
+func (x *phraseIndex) find(s string, toks []token, out []hit) []hit {
 	if len(x.list) == 0 {
 		return out
 	}
 	for i, t := range toks {
-		for _, id := range x.exact[t.s] {
-			if x.list[id].matchAt(toks, i) {
+		ts := t.str(s)
+		for _, id := range x.exact[ts] {
+			if x.list[id].matchAt(s, toks, i) {
 				out = append(out, hit{phrase: id, pos: i})
 			}
 		}
-		if len(t.s) >= prefixKey && len(x.prefix) > 0 {
-			for _, id := range x.prefix[t.s[:prefixKey]] {
-				if x.list[id].matchAt(toks, i) {
+		if len(ts) >= prefixKey && len(x.prefix) > 0 {
+			for _, id := range x.prefix[ts[:prefixKey]] {
+				if x.list[id].matchAt(s, toks, i) {
 					out = append(out, hit{phrase: id, pos: i})
 				}
 			}

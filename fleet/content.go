@@ -122,15 +122,26 @@ func (s *site) documents(kind string) []document {
 		} else if head == "Gubernur" {
 			p = "pergub"
 		}
-		return []document{{"perda-1-2025.pdf", "Peraturan Daerah Nomor 1 Tahun 2025 tentang Pajak Daerah dan Retribusi Daerah"},
+		first := document{"perda-2-2025.pdf", "Peraturan Daerah Nomor 2 Tahun 2025 tentang Rencana Tata Ruang Wilayah"}
+		if s.spec.traps {
+			// Every region passed this perda after the 2022 fiscal law; its
+			// title names local taxes, yet it is no online tax service.
+			first = document{"perda-1-2025.pdf", "Peraturan Daerah Nomor 1 Tahun 2025 tentang Pajak Daerah dan Retribusi Daerah"}
+		}
+		return []document{first,
 			{"perda-4-2025.pdf", "Peraturan Daerah Nomor 4 Tahun 2025 tentang Penyelenggaraan Ketertiban Umum"},
 			{p + "-15-2025.pdf", "Peraturan " + head + " Nomor 15 Tahun 2025 tentang Standar Pelayanan Publik"}}
 	case "forms":
 		if s.en {
 			return []document{{"form-street-trading-licence.pdf", "Street trading licence application form"}, {"form-blue-badge.pdf", "Blue Badge parking permit form"}}
 		}
+		if s.spec.traps {
+			// A paper permit form to download: a permit word, no online permit.
+			return []document{{"formulir-izin-keramaian.pdf", "Formulir Permohonan Izin Keramaian"},
+				{"formulir-sku.pdf", "Formulir Surat Keterangan Usaha"}}
+		}
 		return []document{{"formulir-pindah-datang.pdf", "Formulir Surat Keterangan Pindah Datang (F-1.03)"},
-			{"formulir-izin-keramaian.pdf", "Formulir Permohonan Izin Keramaian"},
+			{"formulir-biodata-keluarga.pdf", "Formulir Biodata Keluarga (F-1.01)"},
 			{"formulir-sku.pdf", "Formulir Surat Keterangan Usaha"}}
 	case "ppid":
 		return []document{{"dip-2026.pdf", "Daftar Informasi Publik (DIP) 2026"}, {"laporan-ppid-2025.pdf", "Laporan Layanan Informasi Publik 2025"}}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // probeEnv is what a feature detector may use besides the crawl.
@@ -65,8 +67,8 @@ func textMatch(texts []string, words ...string) bool {
 // and say nothing about how the analyzer works.
 func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 	nat := func(h string) bool {
-		_, ok := nationalHosts()[h]
-		return ok
+		sys, ok := nationalHosts()[h]
+		return ok && sys != "external"
 	}
 	return map[string]func(e probeEnv, sc *siteCrawl) bool{
 		"contact": func(e probeEnv, sc *siteCrawl) bool {
@@ -99,7 +101,7 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 		},
 		"procurement": func(e probeEnv, sc *siteCrawl) bool {
 			t := sc.text()
-			return strings.Contains(t, "pagu (rp)") || strings.Contains(t, "hps (rp)") || strings.Contains(t, "value (£)")
+			return strings.Contains(t, "pagu (rp)") || strings.Contains(t, "hps (rp)") || strings.Contains(t, "value (£)") || strings.Contains(t, "value ($)")
 		},
 		"search": func(e probeEnv, sc *siteCrawl) bool { return sc.any(`form[role=search] input[type=search]`) },
 		"complaint": func(e probeEnv, sc *siteCrawl) bool {
@@ -143,7 +145,23 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 		},
 		"sso": func(e probeEnv, sc *siteCrawl) bool {
 			return len(e.workingLinks(sc, func(u *url.URL, texts []string) bool {
-				return textMatch(texts, "sso", "government id") && (strings.HasPrefix(u.Hostname(), "sso."))
+				if !textMatch(texts, "sso", "government id") || !strings.HasPrefix(u.Hostname(), "sso.") {
+					return false
+				}
+				// The sign-in must end at a national identity provider with a password form.
+				p, err := get(e.tb, e.c, u.String())
+				if err != nil || p.doc == nil {
+					return false
+				}
+				found := false
+				p.doc.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
+					h, _ := a.Attr("href")
+					if v, err := url.Parse(h); err == nil && v.Hostname() == natSSO {
+						q, err := get(e.tb, e.c, h)
+						found = found || (err == nil && q.doc != nil && q.doc.Find("input[type=password]").Length() > 0)
+					}
+				})
+				return found || u.Hostname() == natSSO
 			})) > 0
 		},
 		"open_data": func(e probeEnv, sc *siteCrawl) bool {
@@ -168,7 +186,7 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 		},
 		"account": func(e probeEnv, sc *siteCrawl) bool {
 			return sc.anyPage(func(p *fetched) bool {
-				return p.doc.Find(`form input[type=password]`).Length() > 0 && !strings.HasPrefix(hostOfURL(p.url), "sso.") &&
+				return p.doc.Find(`form input[type=password]`).Length() > 0 &&
 					(p.doc.Find(`input[name=nik]`).Length() > 0 || p.doc.Find(`input[type=email]`).Length() > 0)
 			})
 		},
@@ -199,14 +217,6 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 func domainOf(s Site) string {
 	u, _ := url.Parse(s.Target.URL)
 	return strings.TrimPrefix(u.Hostname(), "www.")
-}
-
-func hostOfURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	return p.Hostname()
 }
 
 // leaderName finds the head of government's name as the ground truth has it.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -29,10 +30,16 @@ type Options struct {
 	PagesPerSite int
 	// Seed drives the synthetic variation; equal seeds give equal fleets.
 	Seed int64
-	// SlowDelay is how long slow sites wait before each answer (default 800ms).
+	// SlowDelay is how long slow sites wait before each answer (default
+	// 300ms: slow enough to stand out in latency figures, short enough that
+	// a 40-page crawl of the slow site keeps the demo well under a minute).
 	SlowDelay time.Duration
 	// RefDate is the date content is dated from (default 20 January 2026).
 	RefDate time.Time
+	// Faults mixes faulty sites into a synthetic fleet (about one in twelve:
+	// down, slow, maintenance, blocked, dead service links). The default
+	// fleet always has its hand-made faults.
+	Faults bool
 	// Hostile adds a compromised site whose content carries markup
 	// injection, javascript: URLs, huge strings and bidi controls.
 	Hostile bool
@@ -56,6 +63,7 @@ type Fleet struct {
 	httpSrv         *http.Server
 	httpsSrv        *http.Server
 	closedAddr      string // a loopback port nothing listens on, for down sites
+	resolve         map[string]string
 	wg              sync.WaitGroup
 	closeOnce       sync.Once
 }
@@ -73,7 +81,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		return nil, fmt.Errorf("negative site count %d", opts.Sites)
 	}
 	if opts.SlowDelay == 0 {
-		opts.SlowDelay = 800 * time.Millisecond
+		opts.SlowDelay = 300 * time.Millisecond
 	}
 	if opts.RefDate.IsZero() {
 		opts.RefDate = DefaultRefDate()
@@ -112,9 +120,15 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		f.httpLn.Close()
 		return nil, fmt.Errorf("listen https: %w", err)
 	}
-	f.httpsLn = tls.NewListener(rawTLS, &tls.Config{GetCertificate: f.ca.getCertificate, MinVersion: tls.VersionTLS12})
-	f.httpSrv = &http.Server{Handler: f.handler(false), ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
-	f.httpsSrv = &http.Server{Handler: f.handler(true), ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
+	// Classic curves only: a post-quantum hybrid key share would double the
+	// handshake cost, and few government servers offer one yet.
+	f.httpsLn = tls.NewListener(rawTLS, &tls.Config{GetCertificate: f.ca.getCertificate, MinVersion: tls.VersionTLS12,
+		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256}})
+	// IdleTimeout bounds the keep-alive connections a crawl of thousands of
+	// hosts leaves behind.
+	f.httpSrv = &http.Server{Handler: f.handler(false), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, ErrorLog: discardLog()}
+	f.httpsSrv = &http.Server{Handler: f.handler(true), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, ErrorLog: discardLog()}
+	f.buildResolve()
 	for _, p := range []struct {
 		srv *http.Server
 		ln  net.Listener
@@ -143,7 +157,7 @@ func (f *Fleet) build() error {
 	case f.opts.Sites <= len(def):
 		specs = def[:f.opts.Sites]
 	default:
-		specs = syntheticSpecs(f.opts.Sites, f.opts.Seed)
+		specs = syntheticSpecs(f.opts.Sites, f.opts.Seed, f.opts.Faults)
 		synthetic = true
 	}
 	if f.opts.Hostile {
@@ -201,11 +215,14 @@ func (f *Fleet) HTTPAddr() string { return f.httpLn.Addr().String() }
 // HTTPSAddr is the address of the HTTPS listener.
 func (f *Fleet) HTTPSAddr() string { return f.httpsLn.Addr().String() }
 
-// Resolve maps "host:80" and "host:443" of every fleet host (sites and
-// national systems) to a loopback listener address. Ports of down sites,
-// and port 443 of HTTP-only sites, map to a closed port so that dialing them
-// is refused.
-func (f *Fleet) Resolve() map[string]string {
+// Resolve maps "host:80" and "host:443" of every fleet host (sites,
+// national systems and the social and chat hosts sites link to) to a
+// loopback listener address. Ports of down sites, and port 443 of HTTP-only
+// sites, map to a closed port so that dialing them is refused. The map is a
+// copy; change it freely.
+func (f *Fleet) Resolve() map[string]string { return maps.Clone(f.resolve) }
+
+func (f *Fleet) buildResolve() {
 	m := make(map[string]string, 2*(len(f.byHost)+len(f.national)))
 	for h, s := range f.byHost {
 		httpAddr, httpsAddr := f.HTTPAddr(), f.HTTPSAddr()
@@ -220,13 +237,13 @@ func (f *Fleet) Resolve() map[string]string {
 	for h := range f.national {
 		m[h+":80"], m[h+":443"] = f.HTTPAddr(), f.HTTPSAddr()
 	}
-	return m
+	f.resolve = m
 }
 
 // DialContext dials like net.Dialer but only to addresses listed by
 // Resolve, so an HTTP client built on it can never leave the fleet.
 func (f *Fleet) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	to, ok := f.Resolve()[addr]
+	to, ok := f.resolve[addr]
 	if !ok {
 		return nil, fmt.Errorf("dial %s: not a fleet address", addr)
 	}
@@ -237,16 +254,8 @@ func (f *Fleet) DialContext(ctx context.Context, network, addr string) (net.Conn
 // Client returns an HTTP client that reaches the fleet only: it dials through
 // DialContext, trusts the fleet CA and does not follow redirects.
 func (f *Fleet) Client() *http.Client {
-	resolve := f.Resolve()
 	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			to, ok := resolve[addr]
-			if !ok {
-				return nil, fmt.Errorf("dial %s: not a fleet address", addr)
-			}
-			var d net.Dialer
-			return d.DialContext(ctx, network, to)
-		},
+		DialContext:         f.DialContext,
 		TLSClientConfig:     &tls.Config{RootCAs: f.CertPool(), MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: 4,
 	}
@@ -284,10 +293,14 @@ func (f *Fleet) Site(id string) (Site, bool) {
 
 // NationalHosts lists the host names of the simulated national systems
 // (LAPOR!, OSS, MPP Digital, Dukcapil, Satu Data, JDIHN, SSO), sorted.
+// Resolve also covers stub social and chat hosts (wa.me, www.facebook.com,
+// www.instagram.com, www.youtube.com, x.com) that answer 200 to anything.
 func (f *Fleet) NationalHosts() []string {
 	out := make([]string, 0, len(f.national))
-	for h := range f.national {
-		out = append(out, h)
+	for h, sys := range f.national {
+		if sys != "external" {
+			out = append(out, h)
+		}
 	}
 	sort.Strings(out)
 	return out

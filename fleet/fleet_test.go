@@ -108,53 +108,60 @@ func TestHomepageBehaviour(t *testing.T) {
 	follow, noFollow := plainClient(f, true), plainClient(f, false)
 	for _, s := range f.Sites() {
 		t.Run(s.Target.ID, func(t *testing.T) {
-			start := time.Now()
-			p, err := get(t, follow, s.Target.URL)
-			elapsed := time.Since(start)
-			switch s.Behaviour {
-			case BehaviourDown:
-				if !errors.Is(err, syscall.ECONNREFUSED) {
-					t.Fatalf("want connection refused, got %v", err)
-				}
-				return
-			case BehaviourExpiredCert:
-				var ce x509.CertificateInvalidError
-				if !errors.As(err, &ce) || ce.Reason != x509.Expired {
-					t.Fatalf("want expired certificate error, got %v", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("get: %v", err)
-			}
-			want := map[Behaviour]int{BehaviourMaintenance: 503, BehaviourBlocked: 403}[s.Behaviour]
-			if want == 0 {
-				want = 200
-			}
-			if p.status != want {
-				t.Fatalf("status %d, want %d", p.status, want)
-			}
-			if !strings.HasPrefix(p.ctype, "text/html") {
-				t.Errorf("content type %q", p.ctype)
-			}
-			switch s.Behaviour {
-			case BehaviourMaintenance:
-				if !strings.Contains(p.body, "Sedang dalam pemeliharaan") {
-					t.Error("maintenance page lacks its message")
-				}
-			case BehaviourSlow:
-				if elapsed < testSlow {
-					t.Errorf("slow site answered in %v, before its delay %v", elapsed, testSlow)
-				}
-			case BehaviourRobotsDisallow:
-				r, err := get(t, follow, strings.TrimSuffix(s.Target.URL, "/")+"/robots.txt")
-				if err != nil || !strings.Contains(r.body, "Disallow: /\n") {
-					t.Errorf("robots.txt does not disallow everything: %v %q", err, r.body)
-				}
-			}
-			checkTLSMode(t, noFollow, s)
+			checkHomepage(t, follow, noFollow, s, testSlow)
 		})
 	}
+}
+
+// checkHomepage checks that a site's target URL answers as its Behaviour
+// and TLS mode say.
+func checkHomepage(t *testing.T, follow, noFollow *http.Client, s Site, slow time.Duration) {
+	t.Helper()
+	start := time.Now()
+	p, err := get(t, follow, s.Target.URL)
+	elapsed := time.Since(start)
+	switch s.Behaviour {
+	case BehaviourDown:
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("want connection refused, got %v", err)
+		}
+		return
+	case BehaviourExpiredCert:
+		var ce x509.CertificateInvalidError
+		if !errors.As(err, &ce) || ce.Reason != x509.Expired {
+			t.Fatalf("want expired certificate error, got %v", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	want := map[Behaviour]int{BehaviourMaintenance: 503, BehaviourBlocked: 403}[s.Behaviour]
+	if want == 0 {
+		want = 200
+	}
+	if p.status != want {
+		t.Fatalf("status %d, want %d", p.status, want)
+	}
+	if !strings.HasPrefix(p.ctype, "text/html") {
+		t.Errorf("content type %q", p.ctype)
+	}
+	switch s.Behaviour {
+	case BehaviourMaintenance:
+		if !strings.Contains(p.body, "Sedang dalam pemeliharaan") {
+			t.Error("maintenance page lacks its message")
+		}
+	case BehaviourSlow:
+		if elapsed < slow {
+			t.Errorf("slow site answered in %v, before its delay %v", elapsed, slow)
+		}
+	case BehaviourRobotsDisallow:
+		r, err := get(t, follow, strings.TrimSuffix(s.Target.URL, "/")+"/robots.txt")
+		if err != nil || !strings.Contains(r.body, "Disallow: /\n") {
+			t.Errorf("robots.txt does not disallow everything: %v %q", err, r.body)
+		}
+	}
+	checkTLSMode(t, noFollow, s)
 }
 
 // checkTLSMode checks how the main host answers on both schemes.
@@ -383,6 +390,25 @@ func TestNationalSystemsAnswer(t *testing.T) {
 	}
 }
 
+func TestExternalStubsAnswerOnLoopback(t *testing.T) {
+	f := startFleet(t, Options{})
+	c := plainClient(f, true)
+	for _, u := range []string{"https://wa.me/6281200000000?text=Halo", "https://www.facebook.com/kotasentosa", "https://x.com/kotasentosa"} {
+		p, err := get(t, c, u)
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		if p.status != http.StatusOK {
+			t.Errorf("%s: status %d", u, p.status)
+		}
+	}
+	for _, h := range f.NationalHosts() {
+		if h == "wa.me" || h == "x.com" {
+			t.Errorf("stub %s listed as a national system", h)
+		}
+	}
+}
+
 func TestCertificates(t *testing.T) {
 	f := startFleet(t, Options{})
 	if !bytes.Contains(f.CACertPEM(), []byte("BEGIN CERTIFICATE")) {
@@ -405,5 +431,55 @@ func TestCertificates(t *testing.T) {
 	}
 	if _, err := a.Leaf.Verify(x509.VerifyOptions{DNSName: "www.other.go.id", Roots: pool}); err == nil {
 		t.Error("leaf verifies for another name")
+	}
+}
+
+func TestContentIsDatedFromRefDate(t *testing.T) {
+	ref := time.Date(2030, time.May, 10, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		opts Options
+		url  string
+		want string
+	}{
+		{Options{}, "https://www.kotasentosa.go.id/", "18 Januari 2026"},
+		{Options{RefDate: ref}, "https://www.kotasentosa.go.id/", "8 Mei 2030"},
+		{Options{RefDate: ref}, "https://www.thornwickvale.gov.uk/", "8 May 2030"},
+	} {
+		f := startFleet(t, tc.opts)
+		body := serveLocal(f, true, http.MethodGet, tc.url).Body.String()
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%s with RefDate %v lacks %q", tc.url, tc.opts.RefDate, tc.want)
+		}
+	}
+}
+
+func TestSyntheticFaults(t *testing.T) {
+	plain := startFleet(t, Options{Sites: 300, Seed: 5})
+	f := startFleet(t, Options{Sites: 300, Seed: 5, Faults: true, SlowDelay: 5 * time.Millisecond})
+	follow, noFollow := plainClient(f, true), plainClient(f, false)
+	base := plain.Sites()
+	seen := map[Behaviour]int{}
+	for i, s := range f.Sites() {
+		seen[s.Behaviour]++
+		if s.Behaviour == BehaviourOK {
+			if !reflect.DeepEqual(s, base[i]) {
+				t.Errorf("%s: healthy site differs from the fleet without faults", s.Target.ID)
+			}
+			continue
+		}
+		t.Run(s.Target.ID, func(t *testing.T) {
+			checkHomepage(t, follow, noFollow, s, 5*time.Millisecond)
+			if s.Outcome == egovbench.OutcomeOK {
+				checkFeatures(t, f, follow, s, 100)
+			}
+			if got := highestStage(strings.Join(s.Features, " ")); got != s.TrueStage {
+				t.Errorf("stage %v, features say %v", s.TrueStage, got)
+			}
+		})
+	}
+	for _, b := range []Behaviour{BehaviourDown, BehaviourSlow, BehaviourMaintenance, BehaviourBlocked, BehaviourDeadServices} {
+		if seen[b] == 0 {
+			t.Errorf("no synthetic site with behaviour %s among %v", b, seen)
+		}
 	}
 }

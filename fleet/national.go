@@ -11,6 +11,10 @@ func nationalHosts() map[string]string {
 	return map[string]string{
 		natLapor: "lapor", natLaporAlias: "lapor-alias", natOSS: "oss", natMPP: "mpp",
 		natDukcapil: "dukcapil", natData: "data", natJDIHN: "jdihn", natSSO: "sso",
+		// Social and chat hosts sites link to: stubs, so that a crawler
+		// checking those links gets an answer without leaving loopback.
+		"wa.me": "external", "www.facebook.com": "external", "www.instagram.com": "external",
+		"www.youtube.com": "external", "x.com": "external",
 	}
 }
 
@@ -34,6 +38,9 @@ func (f *Fleet) serveNational(w http.ResponseWriter, r *http.Request, tlsOn bool
 	}
 	var p *pageData
 	switch sys {
+	case "external":
+		p = &pageData{Lang: "en", Viewport: true, Title: host, Heading: host, SiteName: host, HomeURL: "https://" + host + "/",
+			Blocks: []block{{Paras: []string{"Simulated external page. The egovbench fleet answers here so that link checks stay on loopback."}}}}
 	case "lapor-alias":
 		redirect(w, r, "https://"+natLapor+r.URL.RequestURI())
 		return

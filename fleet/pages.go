@@ -122,6 +122,14 @@ func (s *site) waNumber() string {
 	return fmt.Sprintf("62812%08d", n)
 }
 
+// currency is the symbol an English-speaking council prices in.
+func (s *site) currency() string {
+	if s.spec.country == "GB" {
+		return "£"
+	}
+	return "$"
+}
+
 func (s *site) email(local string) string { return local + "@" + s.spec.domain }
 
 // home builds the homepage.
@@ -173,7 +181,7 @@ func (s *site) servicesBlock() block {
 		{"forms_download", "Unduh Formulir", "Download a form"},
 		{"subscribe", "Berlangganan Berita", "Sign up for email updates"},
 		{"open_data", "Portal Satu Data " + s.regionName(), "Open data"},
-		{"sso", "Login SSO", "Sign in with your government ID"},
+		{"sso", "Single Sign-On (SSO)", "Government single sign-on"},
 		{"account", "Daftar Akun Layanan", "Register for an account"},
 		{"apply_online", "Ajukan Permohonan Izin Online", "Apply for a permit online"},
 		{"tracking", "Lacak Status Permohonan", "Track your application"},
@@ -335,7 +343,7 @@ func (s *site) mainPage(c pageCtx, path string, q url.Values) *pageData {
 	case has("budget", "budget"):
 		p := s.base(c, s.tr("Transparansi Pengelolaan Anggaran Daerah", "Budget and spending"))
 		p.Blocks = []block{{Rows: [][]string{
-			{s.tr("Uraian", "Item"), s.tr("Anggaran 2026 (Rp)", "Budget 2026 (£)")},
+			{s.tr("Uraian", "Item"), s.tr("Anggaran 2026 (Rp)", "Budget 2026 ("+s.currency()+")")},
 			{s.tr("Pendapatan Daerah", "Income"), "1.284.500.000.000"},
 			{s.tr("Belanja Daerah", "Spending"), "1.301.750.000.000"},
 			{s.tr("Pembiayaan Netto", "Net financing"), "17.250.000.000"},
@@ -353,14 +361,14 @@ func (s *site) mainPage(c pageCtx, path string, q url.Values) *pageData {
 		p.Blocks = []block{{Heading: s.tr("Surat Keterangan Usaha", "Street trading licence"), Items: []string{
 			s.tr("Persyaratan: fotokopi KTP-el, fotokopi KK, surat pengantar RT/RW", "Requirements: proof of identity and address"),
 			s.tr("Prosedur: ajukan di kantor kelurahan, verifikasi, penandatanganan", "Procedure: we review the application within 10 working days"),
-			s.tr("Waktu penyelesaian: 3 hari kerja", "Fee: £45 per year"),
+			s.tr("Waktu penyelesaian: 3 hari kerja", "Fee: "+s.currency()+"45 per year"),
 			s.tr("Biaya: tidak dipungut biaya", "Appeals: write to the licensing team"),
 		}}}
 		return p
 	case has("procurement", "procurement"):
 		p := s.base(c, s.tr("Pengumuman Pengadaan Barang/Jasa", "Tenders and contracts"))
 		p.Blocks = []block{{Rows: [][]string{
-			{s.tr("Paket", "Contract"), s.tr("Pagu (Rp)", "Value (£)"), s.tr("Tahap", "Status")},
+			{s.tr("Paket", "Contract"), s.tr("Pagu (Rp)", "Value ("+s.currency()+")"), s.tr("Tahap", "Status")},
 			{s.tr("Rehabilitasi Gedung Pasar Sentral", "Parks maintenance 2026-2029"), "4.750.000.000", s.tr("Pengumuman", "Open")},
 			{s.tr("Pengadaan Ambulans Puskesmas", "Street lighting upgrade"), "1.200.000.000", s.tr("Evaluasi", "Evaluation")},
 		}}}
@@ -579,7 +587,7 @@ func (s *site) payPage(c pageCtx) *pageData {
 		p.Blocks = []block{{Paras: []string{"Pay securely online by debit or credit card."},
 			Form: &form{Action: s.featureURL("payment"), Method: "post", Class: "payment", Submit: "Continue to payment",
 				Fields: []field{{Label: "Account or penalty notice number", Name: "ref", Type: "text", Required: true},
-					{Label: "Amount (£)", Name: "amount", Type: "number", Required: true}}}}}
+					{Label: "Amount (" + s.currency() + ")", Name: "amount", Type: "number", Required: true}}}}}
 		return p
 	}
 	p.Blocks = []block{{Paras: []string{"Bayar PBB-P2, pajak restoran, pajak hotel dan e-retribusi secara online. Pembayaran melalui Virtual Account bank mitra atau QRIS."},
@@ -656,11 +664,12 @@ func (s *site) subPage(c pageCtx, kind, host, path string, q url.Values) *pageDa
 		}
 	case kindSSO:
 		if path == "/login" && s.feat["sso"] {
+			// The site's SSO hands sign-in to the national identity
+			// provider; the password form lives there, outside the site, so
+			// nothing here looks like a local citizen account.
 			p := s.base(c, "Single Sign-On "+s.regionName())
-			p.Blocks = []block{{Paras: []string{"Satu akun untuk seluruh layanan digital pemerintah daerah."},
-				Form: &form{Action: s.sub(kindSSO, "/login"), Method: "post", Class: "sso-login", Submit: "Masuk",
-					Fields: []field{{Label: "NIK atau Surel", Name: "username", Type: "text", Required: true},
-						{Label: "Kata Sandi", Name: "password", Type: "password", Required: true}}}}}
+			p.Blocks = []block{{Paras: []string{"Satu akun untuk seluruh layanan digital pemerintah daerah. Gunakan Identitas Kependudukan Digital (IKD) Anda."},
+				Links: []link{{Href: "https://" + natSSO + "/login?client_id=" + s.spec.id, Text: "Lanjutkan ke SSO Identitas Digital Nasional"}}}}
 			return p
 		}
 	case kindSicantik:

@@ -9,9 +9,13 @@ import (
 )
 
 // syntheticSpecs generates n sites by deterministic variation from seed:
-// stages, features, TLS modes and names vary; every site behaves ok so
-// benchmark wall times depend on politeness only.
-func syntheticSpecs(n int, seed int64) []siteSpec {
+// stages, features, TLS modes and names vary. Every site behaves ok, so
+// benchmark wall times depend on politeness only, unless faults is set:
+// then about one site in twelve is down, slow, under maintenance, blocked or
+// has dead service links, drawn from a separate generator so the rest of
+// the fleet is the same with or without faults.
+func syntheticSpecs(n int, seed int64, faults bool) []siteSpec {
+	frng := rand.New(rand.NewPCG(uint64(seed), 0x6661756c7473))
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65676f7662656e63))
 	// Word lists for region names; combined they name no real Indonesian
 	// kota or kabupaten.
@@ -60,9 +64,55 @@ func syntheticSpecs(n int, seed int64) []siteSpec {
 		}
 		sp.sitemap = rng.IntN(3) == 0
 		sp.stage, sp.features = synthFeatures(rng)
+		if faults && frng.IntN(12) == 0 {
+			sp = withFault(sp, frng)
+		}
 		specs = append(specs, sp)
 	}
 	return specs
+}
+
+// withFault gives a synthetic site one of the fleet's faults and adjusts its
+// ground truth to what a crawler can still establish.
+func withFault(sp siteSpec, rng *rand.Rand) siteSpec {
+	switch rng.IntN(5) {
+	case 0:
+		sp.beh = BehaviourDown
+	case 1:
+		sp.beh = BehaviourMaintenance
+	case 2:
+		sp.beh = BehaviourBlocked
+	case 3:
+		sp.beh = BehaviourSlow
+		return sp
+	default:
+		// The services menu advertises applications and payment whose
+		// links are dead; real transaction features, if any, are lost too.
+		sp.beh = BehaviourDeadServices
+		sp.dead = "apply_online payment"
+		var keep []string
+		for _, f := range strings.Fields(sp.features) {
+			if st, _ := FeatureStage(f); st != egovbench.StageTransaction {
+				keep = append(keep, f)
+			}
+		}
+		sp.features = strings.Join(keep, " ")
+		sp.stage = highestStage(sp.features)
+		return sp
+	}
+	sp.features, sp.stage = "", egovbench.StageNone
+	return sp
+}
+
+// highestStage is the stage of the highest feature in a feature list.
+func highestStage(features string) egovbench.Stage {
+	max := egovbench.StageNone
+	for _, f := range strings.Fields(features) {
+		if st, _ := FeatureStage(f); st > max {
+			max = st
+		}
+	}
+	return max
 }
 
 func synthHeadName(rng *rand.Rand) string {
@@ -169,13 +219,12 @@ func fitPages(s *site, pages int) *site {
 
 // canDrop keeps at least one feature at the site's stage.
 func canDrop(fs []string, d string, stage egovbench.Stage) bool {
-	st := featureStages()
-	if st[d] != stage {
+	if st, _ := FeatureStage(d); st != stage {
 		return true
 	}
 	n := 0
 	for _, x := range fs {
-		if st[x] == stage {
+		if st, _ := FeatureStage(x); st == stage {
 			n++
 		}
 	}

@@ -1,10 +1,6 @@
 package fleet
 
-import (
-	"strings"
-
-	"github.com/egovbench/egovbench"
-)
+import "github.com/egovbench/egovbench"
 
 // Behaviour says how a simulated site answers, independent of what it offers.
 type Behaviour string
@@ -59,28 +55,23 @@ const (
 	robotsDisallowAll                   // Disallow: /
 )
 
-// featureStages is the corpus feature vocabulary (shared/corpus/README.md)
-// with the stage each feature evidences; technology features evidence none.
-func featureStages() map[string]egovbench.Stage {
-	m := map[string]egovbench.Stage{}
-	add := func(st egovbench.Stage, ids string) {
-		for _, id := range strings.Fields(ids) {
-			m[id] = st
-		}
-	}
-	add(egovbench.StagePresence, "contact leadership organisation news regulations budget public_info service_info procurement")
-	add(egovbench.StageInteraction, "search complaint feedback_form forms_download email_officials chat social survey subscribe")
-	add(egovbench.StageIntegration, "national_link agency_portal sso open_data")
-	add(egovbench.StageTransaction, "account apply_online tracking payment booking esignature")
-	add(egovbench.StageNone, "viewport lang privacy accessibility")
-	return m
-}
-
 // FeatureStage returns the stage a corpus feature id evidences (StageNone
-// for technology features) and whether the id is in the vocabulary.
+// for technology features) and whether the id is in the vocabulary of
+// shared/corpus/README.md.
 func FeatureStage(id string) (egovbench.Stage, bool) {
-	st, ok := featureStages()[id]
-	return st, ok
+	switch id {
+	case "contact", "leadership", "organisation", "news", "regulations", "budget", "public_info", "service_info", "procurement":
+		return egovbench.StagePresence, true
+	case "search", "complaint", "feedback_form", "forms_download", "email_officials", "chat", "social", "survey", "subscribe":
+		return egovbench.StageInteraction, true
+	case "national_link", "agency_portal", "sso", "open_data":
+		return egovbench.StageIntegration, true
+	case "account", "apply_online", "tracking", "payment", "booking", "esignature":
+		return egovbench.StageTransaction, true
+	case "viewport", "lang", "privacy", "accessibility":
+		return egovbench.StageNone, true
+	}
+	return egovbench.StageNone, false
 }
 
 // siteSpec is one row of the ground truth: who the site is, how it behaves
@@ -108,6 +99,10 @@ type siteSpec struct {
 	// cannot see (behind an expired certificate or a robots.txt that
 	// disallows everything); they never count either.
 	hidden string
+	// traps puts service words where there is no service (a perda on local
+	// taxes, a paper permit form), as real sites do, to catch analyzers that
+	// match words without context.
+	traps bool
 }
 
 // Heads of government, used in page text.
@@ -158,7 +153,7 @@ func defaultSpecs() []siteSpec {
 			features: "contact leadership organisation news public_info service_info search complaint social national_link sso viewport lang"},
 		{id: "kab-lembahhijau", name: "Pemerintah Kabupaten Lembah Hijau", domain: "lembahhijaukab.go.id", www: true,
 			level: "kabupaten", region: ns, parent: "prov-nusasejahtera", head: headBupati, headName: "H. Andi Mappanyukki Ramli",
-			stage: egovbench.StageInteraction, beh: BehaviourOK, tls: TLSHTTPOnly, robots: robotsMissing,
+			stage: egovbench.StageInteraction, beh: BehaviourOK, tls: TLSHTTPOnly, robots: robotsMissing, traps: true,
 			features: "contact leadership organisation news regulations budget public_info search complaint feedback_form forms_download email_officials chat social viewport lang"},
 		{id: "kota-telukdamai", name: "Pemerintah Kota Teluk Damai", domain: "telukdamaikota.go.id", www: true,
 			level: "kota", region: ns, parent: "prov-nusasejahtera", head: headWali, headName: "Drs. Hendrik Sahetapy",
@@ -166,7 +161,7 @@ func defaultSpecs() []siteSpec {
 			features: "contact leadership organisation news budget service_info survey subscribe email_officials viewport lang accessibility"},
 		{id: "kab-pantaicemara", name: "Pemerintah Kabupaten Pantai Cemara", domain: "pantaicemarakab.go.id", www: true,
 			level: "kabupaten", region: ns, parent: "prov-nusasejahtera", head: headBupati, headName: "H. Syamsul Bahri Nasution",
-			stage: egovbench.StagePresence, beh: BehaviourOK, tls: TLSNoHSTS,
+			stage: egovbench.StagePresence, beh: BehaviourOK, tls: TLSNoHSTS, traps: true,
 			features: "contact leadership organisation news regulations budget lang"},
 		{id: "kab-sungaijernih", name: "Pemerintah Kabupaten Sungai Jernih", domain: "sungaijernihkab.go.id", www: true,
 			level: "kabupaten", region: ns, parent: "prov-nusasejahtera", head: headBupati, headName: "Ir. Made Sudarsana",
