@@ -345,7 +345,10 @@ func (a *Alerter) deliver(ctx context.Context, e Event, retries int) bool {
 	}
 	delay := a.cfg.Backoff.Std()
 	for attempt := 0; ; attempt++ {
-		retry, err := a.post(ctx, body)
+		// A POST under way is not cut by shutdown (it is bounded by its own
+		// timeout): cutting it after the receiver acted would deliver the
+		// event twice when flush retries it.
+		retry, err := a.post(context.WithoutCancel(ctx), body)
 		if err == nil {
 			a.metrics.alertSent(e.Type)
 			return true

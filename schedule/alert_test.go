@@ -347,8 +347,13 @@ func TestAlertQueueFullDoesNotBlock(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Observe blocked on a stuck webhook")
 	}
-	if p := a.Pending(); p != cfg.QueueSize {
-		t.Errorf("pending = %d, want the queue size %d", p, cfg.QueueSize)
+	// The sender holds at most one event (stuck in its POST); the rest wait
+	// in the queue, which never grows past its bound.
+	if p := a.Pending(); p > cfg.QueueSize || p < cfg.QueueSize-1 {
+		t.Errorf("pending = %d, want %d or %d", p, cfg.QueueSize-1, cfg.QueueSize)
+	}
+	if _, _, _, dropped := m.AlertCounts(EventDown); dropped < n-uint64(cfg.QueueSize)-1 {
+		t.Errorf("dropped = %d, want >= %d", dropped, n-cfg.QueueSize-1)
 	}
 	close(rec.hold)
 	stop()

@@ -340,3 +340,13 @@ func FuzzParseByteSize(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseConfig(b *testing.B) {
+	data := []byte(readExample(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseConfig(data, "example.yaml"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

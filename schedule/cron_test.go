@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -140,6 +141,62 @@ func BenchmarkMaintenanceIntervalsYear(b *testing.B) {
 	for b.Loop() {
 		if len(m.Intervals("a", from, to)) < 365 {
 			b.Fatal("too few intervals")
+		}
+	}
+}
+
+func TestIntervalsByTargetMatchesIntervals(t *testing.T) {
+	c := DefaultConfig()
+	c.Timezone = "Asia/Jayapura"
+	c.Maintenance = []MaintenanceConfig{
+		{Target: "*", Schedule: "0 1 * * 0", Duration: Duration(2 * time.Hour)},
+		{Target: "a", Schedule: "30 0 * * 0", Duration: Duration(time.Hour)},
+		{Target: "b", Start: "2026-02-01 00:00", End: "2026-02-03 00:00"},
+	}
+	m, err := c.MaintenanceWindows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := utc("2026-01-01T00:00:00Z"), utc("2026-04-01T00:00:00Z")
+	all := m.IntervalsByTarget([]string{"a", "b", "c"}, from, to)
+	for _, tgt := range []string{"a", "b", "c"} {
+		one := m.Intervals(tgt, from, to)
+		if len(one) == 0 || len(one) != len(all[tgt]) {
+			t.Fatalf("%s: %d vs %d intervals", tgt, len(one), len(all[tgt]))
+		}
+		for i := range one {
+			if one[i] != all[tgt][i] {
+				t.Errorf("%s interval %d differs", tgt, i)
+			}
+		}
+	}
+	// a's Sunday windows 00:30-01:30 and 01:00-03:00 merge into 00:30-03:00.
+	if d := all["a"][0].End.Sub(all["a"][0].Start); d != 150*time.Minute {
+		t.Errorf("merged window lasts %s, want 2h30m", d)
+	}
+}
+
+func BenchmarkIntervalsByTarget550Year(b *testing.B) {
+	c := DefaultConfig()
+	c.Timezone = "Asia/Makassar"
+	c.Maintenance = []MaintenanceConfig{
+		{Target: "*", Schedule: "0 1 * * 0", Duration: Duration(2 * time.Hour)},
+		{Target: "site-007", Schedule: "0 23 * * *", Duration: Duration(30 * time.Minute)},
+	}
+	m, err := c.MaintenanceWindows()
+	if err != nil {
+		b.Fatal(err)
+	}
+	targets := make([]string, 550)
+	for i := range targets {
+		targets[i] = fmt.Sprintf("site-%03d", i)
+	}
+	from := utc("2026-01-01T00:00:00Z")
+	to := from.AddDate(1, 0, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if got := m.IntervalsByTarget(targets, from, to); len(got) != 550 {
+			b.Fatalf("%d targets with windows", len(got))
 		}
 	}
 }

@@ -3,6 +3,8 @@ package schedule
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -57,5 +59,17 @@ func (f reportFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer root.Close()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	http.FileServerFS(root.FS()).ServeHTTP(w, r)
+	http.FileServerFS(notFoundFS{root.FS()}).ServeHTTP(w, r)
+}
+
+// notFoundFS reports a refused path (a symlink leading out of the root) as
+// not found rather than as the server error http.FileServer would make of it.
+type notFoundFS struct{ fs.FS }
+
+func (f notFoundFS) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, err
 }

@@ -146,9 +146,38 @@ func (m *Maintenance) Active(target string, t time.Time) bool {
 // Intervals returns the merged maintenance intervals of target that overlap
 // [from, to), clipped to it and in order, for excluding them from uptime.
 func (m *Maintenance) Intervals(target string, from, to time.Time) []Interval {
+	return m.IntervalsByTarget([]string{target}, from, to)[target]
+}
+
+// IntervalsByTarget is Intervals for many targets at once; each recurring
+// window's occurrences are computed once however many targets it covers,
+// which matters for "*" windows over years and hundreds of sites. Targets
+// without maintenance are absent from the map.
+func (m *Maintenance) IntervalsByTarget(targets []string, from, to time.Time) map[string][]Interval {
+	out := map[string][]Interval{}
 	if m == nil || !to.After(from) {
-		return nil
+		return out
 	}
+	occ := make([][]Interval, len(m.windows))
+	for i, w := range m.windows {
+		occ[i] = w.occurrences(from, to)
+	}
+	for _, t := range targets {
+		var iv []Interval
+		for i, w := range m.windows {
+			if w.applies(t) {
+				iv = append(iv, occ[i]...)
+			}
+		}
+		if merged := mergeIntervals(iv); len(merged) > 0 {
+			out[t] = merged
+		}
+	}
+	return out
+}
+
+// occurrences lists w's spans overlapping [from, to), clipped to it.
+func (w window) occurrences(from, to time.Time) []Interval {
 	var iv []Interval
 	add := func(s, e time.Time) {
 		if s.Before(from) {
@@ -161,18 +190,18 @@ func (m *Maintenance) Intervals(target string, from, to time.Time) []Interval {
 			iv = append(iv, Interval{Start: s, End: e})
 		}
 	}
-	for _, w := range m.windows {
-		if !w.applies(target) {
-			continue
-		}
-		if w.sched == nil {
-			add(w.start, w.end)
-			continue
-		}
-		for f := w.sched.Next(from.Add(-w.dur)); !f.IsZero() && f.Before(to) && len(iv) < maxIntervals; f = w.sched.Next(f) {
-			add(f, f.Add(w.dur))
-		}
+	if w.sched == nil {
+		add(w.start, w.end)
+		return iv
 	}
+	for f := w.sched.Next(from.Add(-w.dur)); !f.IsZero() && f.Before(to) && len(iv) < maxIntervals; f = w.sched.Next(f) {
+		add(f, f.Add(w.dur))
+	}
+	return iv
+}
+
+// mergeIntervals sorts iv and joins overlapping or touching spans, in place.
+func mergeIntervals(iv []Interval) []Interval {
 	sort.Slice(iv, func(i, j int) bool { return iv[i].Start.Before(iv[j].Start) })
 	merged := iv[:0]
 	for _, x := range iv {

@@ -362,6 +362,7 @@ func (m *Metrics) WritePrometheus(w io.Writer) error {
 
 type promWriter struct {
 	w   *bufio.Writer
+	buf []byte
 	err error
 }
 
@@ -371,25 +372,27 @@ func (p *promWriter) family(name, typ, help string) {
 
 // sample writes one line; labels alternate name, value.
 func (p *promWriter) sample(name string, labels []string, v float64) {
-	var b strings.Builder
-	b.WriteString(name)
+	b := append(p.buf[:0], name...)
 	if len(labels) > 0 {
-		b.WriteByte('{')
+		b = append(b, '{')
 		for i := 0; i+1 < len(labels); i += 2 {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(labels[i])
-			b.WriteString(`="`)
-			b.WriteString(escapeLabel(labels[i+1]))
-			b.WriteByte('"')
+			b = append(b, labels[i]...)
+			b = append(b, `="`...)
+			b = append(b, escapeLabel(labels[i+1])...)
+			b = append(b, '"')
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
-	b.WriteByte(' ')
-	b.WriteString(formatFloat(v))
-	b.WriteByte('\n')
-	p.write(b.String())
+	b = append(b, ' ')
+	b = appendFloat(b, v)
+	b = append(b, '\n')
+	p.buf = b
+	if p.err == nil {
+		_, p.err = p.w.Write(b)
+	}
 }
 
 func (p *promWriter) write(s string) {
@@ -398,24 +401,44 @@ func (p *promWriter) write(s string) {
 	}
 }
 
-func escapeLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+// escapeLabel and escapeHelp apply the exposition format's escapes; the
+// fast path matters because almost no value needs any.
+func escapeLabel(s string) string { return escape(s, true) }
+
+func escapeHelp(s string) string { return escape(s, false) }
+
+func escape(s string, quote bool) string {
+	if !strings.ContainsAny(s, "\\\"\n") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '"' && quote:
+			b.WriteString(`\"`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
-func escapeHelp(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(s)
-}
+func formatFloat(v float64) string { return string(appendFloat(nil, v)) }
 
-func formatFloat(v float64) string {
+func appendFloat(b []byte, v float64) []byte {
 	switch {
 	case math.IsInf(v, 1):
-		return "+Inf"
+		return append(b, "+Inf"...)
 	case math.IsInf(v, -1):
-		return "-Inf"
+		return append(b, "-Inf"...)
 	case math.IsNaN(v):
-		return "NaN"
+		return append(b, "NaN"...)
 	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
 func unixSeconds(t time.Time) float64 {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,6 +55,13 @@ func runScheduler(t *testing.T, s *Scheduler) (stop func()) {
 	return stop
 }
 
+// waitIdle waits until no run of kind is in progress, so that the next
+// activation is not skipped as overlapping.
+func waitIdle(t *testing.T, s *Scheduler, kind JobKind) {
+	t.Helper()
+	waitFor(t, func() bool { return !s.running[kind].Load() }, "%s to be idle", kind)
+}
+
 var t0 = utc("2026-03-04T00:00:00Z")
 
 func TestCrawlNeverOverlapsItself(t *testing.T) {
@@ -95,16 +104,14 @@ func TestCrawlNeverOverlapsItself(t *testing.T) {
 	}
 	close(release)
 	waitFor(t, func() bool { return s.Metrics().Runs(JobCrawl, ResultOK) == 1 }, "first crawl to finish")
-	waitFor(t, func() bool { return !s.running[JobCrawl].Load() }, "running flag to clear")
+	waitIdle(t, s, JobCrawl)
 	clk.Advance(time.Hour)
 	<-started
 	if n := starts.Load(); n != 2 {
 		t.Errorf("crawl started %d times, want 2 once the first finished", n)
 	}
+	waitFor(t, func() bool { return s.Metrics().Runs(JobCrawl, ResultOK) == 2 }, "second crawl to finish")
 	stop()
-	if n := s.Metrics().Runs(JobCrawl, ResultCanceled); n != 1 {
-		t.Errorf("canceled runs = %d, want 1 (the second crawl, stopped by shutdown)", n)
-	}
 }
 
 func TestShutdownWaitsForInFlightJob(t *testing.T) {
@@ -172,6 +179,9 @@ func TestProbeJitterIsDeterministicAndDoesNotDrift(t *testing.T) {
 		if got := <-startedAt; !got.Equal(want) {
 			t.Fatalf("round %d started at %s, want %s", k, got, want)
 		}
+		// Let the round end, or the next activation would be skipped as overlapping.
+		waitFor(t, func() bool { return s.Metrics().Runs(JobProbe, ResultOK) == uint64(k) }, "round %d to end", k)
+		waitIdle(t, s, JobProbe)
 	}
 	if jitters[0] == jitters[1] && jitters[1] == jitters[2] {
 		t.Errorf("jitter did not vary: %v", jitters)
@@ -201,6 +211,7 @@ func TestReportRegeneratedOnlyAfterSuccessfulCrawl(t *testing.T) {
 	clk.waitTimers(t, 1)
 	clk.Advance(time.Hour)
 	waitFor(t, func() bool { return reports.Load() == 1 }, "report after first crawl")
+	waitIdle(t, s, JobCrawl)
 	clk.waitTimers(t, 1)
 	clk.Advance(time.Hour)
 	waitFor(t, func() bool { return s.Metrics().Runs(JobCrawl, ResultError) == 1 }, "failing crawl")
@@ -236,6 +247,7 @@ func TestPanickingJobDoesNotKillTheDaemon(t *testing.T) {
 	clk.waitTimers(t, 1)
 	clk.Advance(time.Hour)
 	waitFor(t, func() bool { return s.Metrics().Runs(JobCrawl, ResultError) == 1 }, "panicking crawl counted as error")
+	waitIdle(t, s, JobCrawl)
 	clk.waitTimers(t, 1)
 	clk.Advance(time.Hour)
 	waitFor(t, func() bool { return s.Metrics().Runs(JobCrawl, ResultOK) == 1 }, "next crawl")
@@ -383,13 +395,90 @@ func TestNewRefusesBadInput(t *testing.T) {
 	if _, err := New(cfg, Jobs{Crawl: func(context.Context) error { return nil }}); !errors.Is(err, egovbench.ErrInvalid) {
 		t.Errorf("bad schedule: err = %v", err)
 	}
-	s, err := New(testConfig(t), Jobs{Crawl: func(context.Context) error { return nil }}, WithClock(newFakeClock(t0)))
+	clk := newFakeClock(t0)
+	s, err := New(testConfig(t), Jobs{Crawl: func(context.Context) error { return nil }}, WithClock(clk))
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop := runScheduler(t, s)
+	clk.waitTimers(t, 1) // the first Run is under way
 	if err := s.Run(context.Background()); err == nil {
 		t.Error("second concurrent Run accepted")
 	}
 	stop()
+}
+
+// syncBuffer is a log sink safe for the scheduler's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return string(s.b)
+}
+
+// TestWiringAsCmdDoes builds metrics and alerter first, hands them to the
+// crawl job and to New, as cmd/egovbench is expected to.
+func TestWiringAsCmdDoes(t *testing.T) {
+	rec := newReceiver(t)
+	cfg := testConfig(t)
+	cfg.Crawl.RunOnStart = true
+	cfg.Alerts.Webhook = rec.srv.URL
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	m := NewMetrics()
+	a := NewAlerter(cfg.Alerts, WithAlertMetrics(m), WithAlertLogger(log))
+	jobs := Jobs{Crawl: func(ctx context.Context) error {
+		m.AddPages(42)
+		a.ObserveStages(
+			map[string]egovbench.Stage{"kota-a": egovbench.StageTransaction},
+			map[string]egovbench.Stage{"kota-a": egovbench.StagePresence})
+		return nil
+	}}
+	s, err := New(cfg, jobs, WithMetrics(m), WithAlerter(a), WithLogger(log), WithClock(newFakeClock(t0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Metrics() != m || s.Alerter() != a || s.Maintenance() == nil {
+		t.Fatal("accessors do not return what was wired")
+	}
+	stop := runScheduler(t, s)
+	waitFor(t, func() bool { return len(rec.events()) == 1 }, "stage drop delivered")
+	stop()
+	if e := rec.events()[0]; e.Type != EventStageDrop || e.FromStage != "transaction" || e.ToStage != "presence" {
+		t.Errorf("event = %+v", e)
+	}
+	var buf strings.Builder
+	if err := m.WritePrometheus(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "egovbench_pages_fetched_total 42\n") {
+		t.Error("pages added by the job not exposed")
+	}
+	for _, want := range []string{"msg=\"job finished\" job=crawl", "msg=alert type=stage_drop target_id=kota-a", "msg=\"scheduler stopped\""} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestTruncateKeepsUTF8(t *testing.T) {
+	s := strings.Repeat("é", 10) // 2 bytes each
+	got := truncate(s, 5)
+	if got != "éé…" {
+		t.Errorf("truncate = %q", got)
+	}
+	if truncate("short", 10) != "short" {
+		t.Error("short string changed")
+	}
 }

@@ -151,6 +151,11 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			return err
 		},
 	}
+	// A crawl interrupted by the last stop is finished now, not at the
+	// next scheduled time.
+	if _, err := db.UnfinishedRun(ctx, egovbench.RunCrawl); err == nil {
+		cfg.Crawl.RunOnStart = true
+	}
 	sched, err = schedule.New(cfg, jobs, schedule.WithLogger(c.Logger), schedule.WithMetrics(metrics))
 	if err != nil {
 		return err
@@ -170,11 +175,8 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			}
 		}
 	}()
-	c.Logger.Info("scheduler started", "config", *configPath, "database", cfg.Database,
-		"targets", len(targets), "crawl", cfg.Crawl.Schedule, "probe", cfg.Probe.Schedule, "zone", cfg.Location().String())
 	err = sched.Run(ctx)
-	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-		c.Logger.Info("scheduler stopped")
+	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
@@ -198,14 +200,17 @@ func stagesOf(ctx context.Context, db *store.DB) (map[string]egovbench.Stage, er
 // written ahead of the probes they cover, as the store requires.
 func syncMaintenance(ctx context.Context, db *store.DB, m *schedule.Maintenance, targets []egovbench.Target, now time.Time, synced map[string]bool) error {
 	day := now.UTC().Truncate(24 * time.Hour)
-	from, to := day.Add(-24*time.Hour), day.Add(48*time.Hour)
-	for _, t := range targets {
-		for _, iv := range m.Intervals(t.ID, from, to) {
-			key := t.ID + "|" + iv.Start.String() + "|" + iv.End.String()
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = t.ID
+	}
+	for id, ivs := range m.IntervalsByTarget(ids, day.Add(-24*time.Hour), day.Add(48*time.Hour)) {
+		for _, iv := range ivs {
+			key := id + "|" + iv.Start.String() + "|" + iv.End.String()
 			if synced[key] {
 				continue
 			}
-			if err := db.AddMaintenanceWindow(ctx, t.ID, iv.Start, iv.End, "schedule config"); err != nil {
+			if err := db.AddMaintenanceWindow(ctx, id, iv.Start, iv.End, "schedule config"); err != nil {
 				return err
 			}
 			synced[key] = true
