@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -270,6 +271,15 @@ func TestCalibration(t *testing.T) {
 		t.Logf("%s %s ref=%-11s got=%-11s conf=%.2f %s", mark, l.file, l.stage, a.Stage, a.Confidence, strings.Join(diffs, " "))
 	}
 
+	adjacent := 0
+	var matrix [5][5]int
+	for i := range ref {
+		matrix[ref[i]][got[i]]++
+		if d := ref[i] - got[i]; d >= -1 && d <= 1 {
+			adjacent++
+		}
+	}
+	minF1 := 1.0
 	feats := make([]string, 0, len(byFeature))
 	for f := range byFeature {
 		feats = append(feats, f)
@@ -281,6 +291,9 @@ func TestCalibration(t *testing.T) {
 		p, r, f1 := cn.prf()
 		support := cn.tp + cn.fn
 		t.Logf("%-16s %5.2f %5.2f %5.2f %7d  fp:%v fn:%v", f, p, r, f1, support, cn.fpFiles, cn.fnFiles)
+		if support >= minSupportForF1 {
+			minF1 = min(minF1, f1)
+		}
 		if support >= minSupportForF1 && f1 < minFeatureF1 {
 			t.Errorf("feature %s: F1 %.2f < %.2f (support %d, tp %d fp %d fn %d)", f, f1, minFeatureF1, support, cn.tp, cn.fp, cn.fn)
 		}
@@ -294,5 +307,36 @@ func TestCalibration(t *testing.T) {
 	}
 	if maxDist > maxStageDistance {
 		t.Errorf("a stage is off by %d (> %d)", maxDist, maxStageDistance)
+	}
+	checkCalibrationFile(t, Calibration{
+		CatalogueVersion: c.Version(),
+		Source:           "calibration corpus: 48 real government pages from many countries, labelled by two independent readers",
+		Pages:            len(corpus), Exact: exact, Adjacent: adjacent,
+		Kappa: math.Round(kappa*1000) / 1000, Matrix: matrix, MinFeatureF1: math.Round(minF1*100) / 100,
+	})
+}
+
+// checkCalibrationFile keeps calibration.json, which reports show, equal to
+// what this test measures; -update rewrites it.
+func checkCalibrationFile(t *testing.T, measured Calibration) {
+	t.Helper()
+	measured.Source = fmt.Sprintf("calibration corpus: %d real government pages from many countries and languages, labelled by two independent readers", measured.Pages)
+	want, err := json.MarshalIndent(measured, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	if *update {
+		if err := os.WriteFile("calibration.json", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(want) != string(calibrationJSON) {
+		t.Errorf("calibration.json is stale (run go test ./analyzer -run TestCalibration -update):\n got %s\nwant %s", calibrationJSON, want)
+	}
+	cal, ok := MeasuredCalibration(DefaultCatalogue())
+	if !ok || cal.Exact != measured.Exact {
+		t.Errorf("MeasuredCalibration() = %+v, %v", cal, ok)
 	}
 }

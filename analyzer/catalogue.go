@@ -35,6 +35,9 @@ type Catalogue struct {
 	hasText     bool
 	// hasSelectors makes extraction build a DOM for the CSS selectors.
 	hasSelectors bool
+	// embedded marks the catalogue shipped with the program, the only one
+	// whose agreement with the reference labels has been measured.
+	embedded bool
 }
 
 // indicator is one compiled catalogue entry.
@@ -144,6 +147,7 @@ func DefaultCatalogue() *Catalogue {
 	if err != nil {
 		panic(fmt.Sprintf("analyzer: embedded catalogue: %v", err))
 	}
+	c.embedded = true
 	return c
 }
 

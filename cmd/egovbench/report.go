@@ -76,6 +76,10 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		Frameworks:       cat.Frameworks(),
 		CatalogueVersion: cat.Version(),
 	}
+	if cal, ok := analyzer.MeasuredCalibration(cat); ok {
+		in.Agreement = &reports.Agreement{Source: cal.Source, Labelled: cal.Pages, Exact: cal.Exact,
+			Adjacent: cal.Adjacent, Kappa: cal.Kappa, Matrix: cal.Matrix}
+	}
 	if in.Targets, err = db.Targets(ctx); err != nil {
 		return in, err
 	}
