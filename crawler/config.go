@@ -33,8 +33,8 @@ type Config struct {
 	SiteTimeout time.Duration
 	// RequestTimeout bounds one request, body included (default 20 s).
 	RequestTimeout time.Duration
-	// Delay is the pause between the end of one request to a host and the
-	// start of the next, across all crawls of this Crawler (default 1 s).
+	// Delay is the least time between the starts of two requests to one
+	// host, across all crawls of this Crawler (default 1 s).
 	Delay time.Duration
 	// PerHostConcurrency bounds the requests in flight per host (default 1).
 	PerHostConcurrency int

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"errors"
@@ -62,6 +63,7 @@ func (f *frontier) Pop() any {
 // site is the state of one crawl; it lives on the goroutine that called Crawl.
 type site struct {
 	c         *Crawler
+	rt        *gatedTransport // this crawl's own connections
 	snap      *egovbench.Snapshot
 	scope     string
 	queue     frontier
@@ -106,9 +108,16 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 	}()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.SiteTimeout)
 	defer cancel()
+	defer func() {
+		if snap.Stopped == "" && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			snap.Stopped = "time"
+		}
+	}()
 
+	rt, base := c.newTransport()
+	defer base.CloseIdleConnections()
 	s := &site{
-		c: c, snap: &snap,
+		c: c, snap: &snap, rt: rt,
 		seen: make(map[string]bool), templates: make(map[string]int), external: make(map[string]bool),
 		maxChecks: max(1, min(8, c.cfg.MaxPages/4)),
 	}
@@ -122,7 +131,7 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 
 	var rules *robotsRules
 	if !c.cfg.IgnoreRobots {
-		rules = c.robotsFor(ctx, origin(home))
+		rules = c.robotsFor(ctx, rt, origin(home))
 		snap.RobotsStatus = rules.status
 		// A 5xx robots.txt disallows crawling for now (RFC 9309), but a
 		// server failing everywhere is down, not refusing us: the probe
@@ -136,7 +145,8 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 
 	probe, hr := c.probe(ctx, t)
 	if probe.Outcome == egovbench.OutcomeBlocked && hr.retry > 0 && hr.retry <= c.cfg.MaxRetryAfter {
-		// The gate holds the host for Retry-After; asking again honours it.
+		// Too many requests: ask once more, when the server said to.
+		c.gate.holdOff(strings.ToLower(home.Hostname()), time.Now().Add(hr.retry))
 		probe, hr = c.probe(ctx, t)
 	}
 	snap.Probe = probe
@@ -153,7 +163,8 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 		return snap
 	}
 	if rules != nil && final.Host != home.Host {
-		rules = c.robotsFor(ctx, origin(final))
+		rules = c.robotsFor(ctx, rt, origin(final))
+		snap.RobotsStatus = rules.status
 	}
 	if rules != nil && !rules.allowed(pathQuery(final)) {
 		return snap
@@ -168,7 +179,7 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 
 	s.readSitemaps(ctx, final, rules)
 
-	s.col = s.newCollector()
+	s.col = s.newCollector(ctx)
 	s.run(ctx)
 	return snap
 }
@@ -260,7 +271,7 @@ func (s *site) readSitemaps(ctx context.Context, home *url.URL, rules *robotsRul
 	found := false
 	total := 0
 	for i := 0; i < len(todo) && i < maxSitemapDocs && ctx.Err() == nil; i++ {
-		status, body, _, err := s.c.getRaw(ctx, todo[i], maxSitemapBytes)
+		status, body, _, err := s.c.getRaw(ctx, s.rt, todo[i], maxSitemapBytes)
 		if err != nil || !sitemapStatusOK(status) {
 			continue
 		}
@@ -289,9 +300,11 @@ func (s *site) readSitemaps(ctx context.Context, home *url.URL, rules *robotsRul
 
 // newCollector sets up the site's colly collector on the Crawler's shared
 // transport. Fields are set after construction so COLLY_* environment
-// variables cannot loosen the crawler's rules.
-func (s *site) newCollector() *colly.Collector {
-	col := colly.NewCollector()
+// variables cannot loosen the crawler's rules. Bodies are capped by the
+// transport rather than colly's MaxBodySize, which cuts silently; robots.txt
+// is ours too (one cache for all sites, and tested rules).
+func (s *site) newCollector(ctx context.Context) *colly.Collector {
+	col := colly.NewCollector(colly.StdlibContext(ctx))
 	col.UserAgent = s.c.cfg.UserAgent
 	col.MaxDepth = 0
 	col.MaxRequests = 0
@@ -305,7 +318,7 @@ func (s *site) newCollector() *colly.Collector {
 	col.URLFilters, col.DisallowedURLFilters = nil, nil
 	col.Async = false
 	jar, _ := cookiejar.New(nil)
-	col.SetClient(&http.Client{Transport: s.c.rt, Jar: jar})
+	col.SetClient(&http.Client{Transport: s.rt, Jar: jar})
 	col.SetRedirectHandler(redirectPolicy)
 	col.OnRequest(func(r *colly.Request) {
 		r.Headers.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
@@ -343,10 +356,18 @@ func (s *site) run(ctx context.Context) {
 			return
 		}
 		it := heap.Pop(&s.queue).(*item)
-		if !cfg.IgnoreRobots && !s.c.robotsFor(ctx, origin(it.u)).allowed(pathQuery(it.u)) {
+		if !cfg.IgnoreRobots && !s.c.robotsFor(ctx, s.rt, origin(it.u)).allowed(pathQuery(it.u)) {
 			continue
 		}
-		page, facts, retry := s.fetch(ctx, it)
+		if it.check {
+			s.check(ctx, it)
+			continue
+		}
+		page, facts, retry, sent := s.fetch(ctx, it)
+		if !sent {
+			// Never asked (the site's time ran out waiting for the host).
+			continue
+		}
 		if retry > 0 && !it.retried && retry <= cfg.MaxRetryAfter && ctx.Err() == nil {
 			// Asked to come back later: the gate already holds the host
 			// until then, so queueing the URL again honours the request.
@@ -355,12 +376,12 @@ func (s *site) run(ctx context.Context) {
 			continue
 		}
 		s.addPage(page)
-		if !it.check && page.FinalURL != page.URL {
+		if page.FinalURL != page.URL {
 			if fu, err := url.Parse(page.FinalURL); err == nil && !inScope(fu.Hostname(), s.scope) {
 				s.addLinks(it.u, []rawLink{{URL: fu, Text: "(redirect)"}}, it.depth)
 			}
 		}
-		if it.check || facts == nil {
+		if facts == nil {
 			continue
 		}
 		if page.Outcome != egovbench.OutcomeOK && page.Outcome != egovbench.OutcomeTooLarge {
@@ -373,21 +394,43 @@ func (s *site) run(ctx context.Context) {
 		s.seen[dedupKey(final)] = true
 		s.addLinks(final, facts.Links, it.depth)
 	}
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		s.snap.Stopped = "time"
-	}
 }
 
-// fetch gets one URL through colly and builds its page.
-func (s *site) fetch(ctx context.Context, it *item) (egovbench.Page, *pageFacts, time.Duration) {
+// maxCheckWait bounds how long a site waits for its turn at a service
+// host shared with other sites; past it the link goes unchecked rather
+// than holding the site's crawl hostage to politeness elsewhere.
+const maxCheckWait = 10 * time.Second
+
+// check fetches a service link once per Crawler and records the answer.
+func (s *site) check(ctx context.Context, it *item) {
+	page, ok := s.c.checks.do(ctx, it.u.String(), func() (egovbench.Page, bool) {
+		cctx, cancel := context.WithTimeout(ctx, maxCheckWait+s.c.cfg.RequestTimeout)
+		defer cancel()
+		page, _, _, sent := s.fetch(cctx, it)
+		return page, sent
+	})
+	if !ok {
+		return
+	}
+	page.Depth = it.depth
+	page.Check = true
+	s.addPage(page)
+}
+
+// fetch gets one URL through colly and builds its page. sent is false
+// when the request never left because ctx ended while waiting for the host.
+func (s *site) fetch(ctx context.Context, it *item) (page egovbench.Page, facts *pageFacts, retry time.Duration, sent bool) {
 	limit := min(s.c.cfg.MaxBytesPerPage, max(s.c.cfg.MaxBytesPerSite-s.bytes, 1))
 	scope := s.scope
 	if it.check {
 		limit = min(limit, checkPageBytes)
 		scope = ""
 	}
-	fi := &fetchInfo{limit: limit, scope: scope}
+	fi := &fetchInfo{limit: limit, scope: scope, holdOff: true}
 	s.cur = &fetchResult{}
+	// What colly.StdlibContext sets, per fetch: the site runs one fetch at a
+	// time on this goroutine, and the context carries the fetch's cap, scope
+	// and the facts colly does not return (TLS state, truncation).
 	s.col.Context = withFetchInfo(ctx, fi)
 	at := s.c.cfg.Now().UTC()
 	reqURL := it.u.String()
@@ -401,22 +444,29 @@ func (s *site) fetch(ctx context.Context, it *item) (egovbench.Page, *pageFacts,
 		if err == nil {
 			err = errors.New("no response")
 		}
+		if notSent(err) {
+			return egovbench.Page{}, nil, 0, false
+		}
 		p := egovbench.Page{URL: reqURL, FinalURL: reqURL, Depth: it.depth, Check: it.check,
 			FetchedAt: at, Outcome: classifyErr(err), Error: errText(err)}
 		if n := len(fi.chain); n > 0 {
 			p.FinalURL = fi.chain[n-1]
 		}
-		return p, nil, 0
+		return p, nil, 0, true
+	}
+	if cap(res.body) > len(res.body)+len(res.body)/8 {
+		// colly's io.ReadAll leaves up to twice the bytes in capacity; the
+		// body lives as long as the snapshot, so keep only what it holds.
+		res.body = bytes.Clone(res.body)
 	}
 	final := res.final
 	if final == nil {
 		final = it.u
 	}
-	page, facts := s.c.buildPage(reqURL, final, it.depth, it.check, res.status, res.header, res.body, fi, at)
+	page, facts = s.c.buildPage(reqURL, final, it.depth, it.check, res.status, res.header, res.body, fi, at)
 	page.Check = it.check
-	var retry time.Duration
 	if page.Outcome == egovbench.OutcomeBlocked || page.Outcome == egovbench.OutcomeMaintenance {
 		retry = fi.retryAfter
 	}
-	return page, facts, retry
+	return page, facts, retry, true
 }

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -27,9 +28,14 @@ type Crawler struct {
 	cfg    Config
 	agent  string // robots.txt product token
 	gate   *hostGate
-	rt     *gatedTransport
-	base   *http.Transport
-	robots *robotsCache
+	dialer *dialer
+	// probeRT opens a fresh connection for every probe, so its DNS,
+	// connect and TLS timings are measured each time rather than hidden by
+	// a connection the crawl left open.
+	probeRT   *gatedTransport
+	probeBase *http.Transport
+	robots    *robotsCache
+	checks    *checkCache
 }
 
 // New returns a Crawler for cfg with defaults filled in, or an error
@@ -49,24 +55,40 @@ func New(cfg Config) (*Crawler, error) {
 // newCrawler lets tests swap the address check: every test server is on
 // loopback, and some must look public while others look private.
 func newCrawler(cfg Config, private func(netip.Addr) bool) *Crawler {
-	d := &dialer{resolve: cfg.Resolve, resolveOnly: cfg.ResolveOnly, private: private, timeout: cfg.RequestTimeout}
-	base := newTransport(cfg, d)
-	gate := newHostGate(cfg.Delay, cfg.PerHostConcurrency)
-	return &Crawler{
-		cfg:   cfg,
-		agent: agentName(cfg.UserAgent),
-		gate:  gate,
-		base:  base,
-		rt: &gatedTransport{
-			base: base, gate: gate, maxRetryAfter: cfg.MaxRetryAfter,
-			defaultLimit: cfg.MaxBytesPerPage, timeout: cfg.RequestTimeout,
-		},
+	c := &Crawler{
+		cfg:    cfg,
+		agent:  agentName(cfg.UserAgent),
+		gate:   newHostGate(cfg.Delay, cfg.PerHostConcurrency),
+		dialer: &dialer{resolve: cfg.Resolve, resolveOnly: cfg.ResolveOnly, private: private, timeout: cfg.RequestTimeout},
 		robots: newRobotsCache(4096, time.Hour),
+		checks: newCheckCache(256, time.Hour),
 	}
+	c.probeRT, c.probeBase = c.newTransport()
+	c.probeBase.DisableKeepAlives = true
+	return c
 }
 
+// newTransport returns a gated transport on the Crawler's dialer and gate.
+// Each crawl gets its own and closes it when done: connections to a site
+// are useless once it is crawled, and thousands of sites' idle connections
+// would otherwise linger until their idle timeout.
+func (c *Crawler) newTransport() (*gatedTransport, *http.Transport) {
+	base := newTransport(c.cfg, c.dialer)
+	return &gatedTransport{
+		base: base, gate: c.gate, maxRetryAfter: c.cfg.MaxRetryAfter,
+		defaultLimit: c.cfg.MaxBytesPerPage, timeout: c.cfg.RequestTimeout,
+	}, base
+}
+
+// Config returns the configuration in effect, defaults filled in, so a run
+// can record what it crawled with. Now and RootCAs do not encode to JSON:
+// leave them out when recording it.
+func (c *Crawler) Config() Config { return c.cfg }
+
 // Close drops idle connections. The Crawler stays usable.
-func (c *Crawler) Close() { c.base.CloseIdleConnections() }
+func (c *Crawler) Close() {
+	c.probeBase.CloseIdleConnections()
+}
 
 // redirectPolicy records the chain in the request's fetchInfo, stops
 // loops, and does not follow a redirect out of the fetch's scope.
@@ -192,7 +214,7 @@ func (c *Crawler) probe(ctx context.Context, t egovbench.Target) (p egovbench.Pr
 	}
 	c.setHeaders(req.Header)
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Transport: c.rt, CheckRedirect: redirectPolicy, Jar: jar}
+	client := &http.Client{Transport: c.probeRT, CheckRedirect: redirectPolicy, Jar: jar}
 	resp, err := client.Do(req)
 	finish := func() {
 		pt.mu.Lock()
@@ -217,6 +239,9 @@ func (c *Crawler) probe(ctx context.Context, t egovbench.Target) (p egovbench.Pr
 	raw, rerr := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	finish()
+	if cap(raw) > len(raw)+len(raw)/8 {
+		raw = bytes.Clone(raw) // the homepage outlives the probe; drop ReadAll's slack
+	}
 	p.HTTPStatus = resp.StatusCode
 	p.FinalURL = resp.Request.URL.String()
 	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
@@ -249,7 +274,7 @@ func (c *Crawler) httpRedirectsToHTTPS(ctx context.Context, u *url.URL) bool {
 		return false
 	}
 	c.setHeaders(req.Header)
-	client := &http.Client{Transport: c.rt, CheckRedirect: func(*http.Request, []*http.Request) error {
+	client := &http.Client{Transport: c.probeRT, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
 	resp, err := client.Do(req)

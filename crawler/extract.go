@@ -18,8 +18,8 @@ import (
 // UTF-8 check, then windows-1252. Bytes invalid in the chosen encoding
 // become U+FFFD, so the result is always valid UTF-8.
 func decodeHTML(body []byte, contentType string) []byte {
-	e, _, _ := charset.DetermineEncoding(body, contentType)
-	if e == encoding.Nop {
+	e, name, _ := charset.DetermineEncoding(body, contentType)
+	if e == encoding.Nop || name == "utf-8" {
 		body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 		if utf8.Valid(body) {
 			return body
@@ -99,11 +99,30 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 		sawBase   bool
 		lastSpace = true
 	)
+	// Menus repeat the same addresses (header, footer, mobile copy, "#"
+	// anchors into one page): resolve each once per page.
+	resolved := make(map[string]*url.URL, 64)
+	resolve := func(ref string) (*url.URL, error) {
+		key, _, _ := strings.Cut(strings.TrimSpace(ref), "#")
+		if u, ok := resolved[key]; ok {
+			if u == nil {
+				return nil, errSkipURL
+			}
+			return u, nil
+		}
+		u, err := normalizeURL(base, key)
+		if key == "" {
+			// "#top" alone is the document itself (or its <base>).
+			u, err = normalizeURL(nil, base.String())
+		}
+		resolved[key] = u
+		return u, err
+	}
 	addLink := func(ref, txt string) {
 		if len(f.Links) >= maxLinksPerPage {
 			return
 		}
-		u, err := normalizeURL(base, ref)
+		u, err := resolve(ref)
 		if err != nil {
 			return
 		}
@@ -120,7 +139,8 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 			f.Text = collapse(text.String())
 			return f
 		case html.TextToken:
-			if skipDepth > 0 {
+			if skipDepth > 0 || (!inTitle && !inAnchor && f.TextLen > maxTextSample) {
+				// Past the sample, text only matters inside links and titles.
 				continue
 			}
 			t := z.Text()
@@ -133,6 +153,9 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 			if inAnchor && anchor.Len() < 4*maxLinkText {
 				anchor.Write(t)
 				anchor.WriteByte(' ')
+			}
+			if f.TextLen > maxTextSample {
+				continue
 			}
 			for _, r := range string(t) {
 				if unicode.IsSpace(r) {
@@ -152,8 +175,10 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 				}
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			a := atom.Lookup(name)
+			a := rawTagAtom(z.Raw())
+			if !inline[a] {
+				lastSpace = breakText(&text, &f, lastSpace)
+			}
 			switch a {
 			case atom.Script, atom.Style, atom.Noscript, atom.Template:
 				if tt == html.StartTagToken {
@@ -164,15 +189,21 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 				inTitle = tt == html.StartTagToken
 				continue
 			}
-			if !hasAttr {
+			switch a {
+			case atom.A, atom.Area, atom.Base, atom.Iframe, atom.Frame, atom.Meta:
+			case atom.Img:
+				if !inAnchor {
+					continue
+				}
+			default:
 				continue
 			}
 			attrs := readAttrs(z)
 			switch a {
 			case atom.Base:
-				if !sawBase && attrs["href"] != "" {
+				if !sawBase && attrs.href != "" {
 					sawBase = true
-					if u, err := url.Parse(strings.TrimSpace(attrs["href"])); err == nil {
+					if u, err := url.Parse(strings.TrimSpace(attrs.href)); err == nil {
 						if r := pageURL.ResolveReference(u); r.Scheme == "http" || r.Scheme == "https" {
 							base = r
 						}
@@ -184,41 +215,44 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 				}
 				inAnchor, anchorURL = false, nil
 				anchor.Reset()
-				href := attrs["href"]
+				href := attrs.href
 				if href == "" {
 					continue
 				}
-				u, err := normalizeURL(base, href)
+				u, err := resolve(href)
 				if err != nil {
 					continue
 				}
 				if a == atom.Area || tt == html.SelfClosingTagToken {
-					f.Links = appendLink(f.Links, u, attrs["alt"]+" "+attrs["title"])
+					f.Links = appendLink(f.Links, u, attrs.alt+" "+attrs.title)
 					continue
 				}
 				inAnchor, anchorURL = true, u
-				anchor.WriteString(attrs["title"])
+				anchor.WriteString(attrs.title)
 				anchor.WriteByte(' ')
-				anchor.WriteString(attrs["aria-label"])
+				anchor.WriteString(attrs.ariaLabel)
 				anchor.WriteByte(' ')
 			case atom.Img:
 				// An image's alt text is the link text of an icon menu.
 				if inAnchor && anchor.Len() < 4*maxLinkText {
-					anchor.WriteString(attrs["alt"])
+					anchor.WriteString(attrs.alt)
 					anchor.WriteByte(' ')
 				}
 			case atom.Iframe, atom.Frame:
-				addLink(attrs["src"], attrs["title"])
+				addLink(attrs.src, attrs.title)
 			case atom.Meta:
-				if strings.EqualFold(strings.TrimSpace(attrs["http-equiv"]), "refresh") {
-					if ref := refreshURL(attrs["content"]); ref != "" {
+				if strings.EqualFold(strings.TrimSpace(attrs.httpEquiv), "refresh") {
+					if ref := refreshURL(attrs.content); ref != "" {
 						addLink(ref, "meta refresh")
 					}
 				}
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
-			switch atom.Lookup(name) {
+			a := rawTagAtom(z.Raw())
+			if !inline[a] {
+				lastSpace = breakText(&text, &f, lastSpace)
+			}
+			switch a {
 			case atom.Script, atom.Style, atom.Noscript, atom.Template:
 				if skipDepth > 0 {
 					skipDepth--
@@ -239,6 +273,23 @@ func extract(pageURL *url.URL, body []byte) pageFacts {
 	return f
 }
 
+// inline elements do not separate words; every other tag does.
+var inline = map[atom.Atom]bool{
+	atom.B: true, atom.I: true, atom.Em: true, atom.Strong: true, atom.Span: true, atom.U: true,
+	atom.Small: true, atom.Font: true, atom.Sup: true, atom.Sub: true, atom.Abbr: true, atom.Mark: true,
+}
+
+// breakText ends the current word of the visible text, as a block
+// boundary does on screen, and returns the new lastSpace.
+func breakText(text *strings.Builder, f *pageFacts, lastSpace bool) bool {
+	if lastSpace || f.TextLen > maxTextSample {
+		return lastSpace
+	}
+	f.TextLen++
+	text.WriteByte(' ')
+	return true
+}
+
 func appendLink(links []rawLink, u *url.URL, text string) []rawLink {
 	if len(links) >= maxLinksPerPage {
 		return links
@@ -246,21 +297,68 @@ func appendLink(links []rawLink, u *url.URL, text string) []rawLink {
 	return append(links, rawLink{URL: u, Text: clip(collapse(text), maxLinkText)})
 }
 
-// readAttrs collects the attributes the extractor uses, lower-cased keys.
-func readAttrs(z *html.Tokenizer) map[string]string {
-	attrs := make(map[string]string, 4)
+// tagAttrs holds the attributes the extractor uses.
+type tagAttrs struct {
+	href, src, alt, title, ariaLabel, httpEquiv, content string
+}
+
+// readAttrs collects the attributes the extractor uses; the first of a
+// repeated attribute wins, as in browsers.
+func readAttrs(z *html.Tokenizer) tagAttrs {
+	var a tagAttrs
+	set := func(dst *string, v []byte) {
+		if *dst == "" {
+			*dst = string(v)
+		}
+	}
 	for {
 		k, v, more := z.TagAttr()
 		switch string(k) {
-		case "href", "src", "alt", "title", "aria-label", "http-equiv", "content":
-			if _, dup := attrs[string(k)]; !dup {
-				attrs[string(k)] = string(v)
-			}
+		case "href":
+			set(&a.href, v)
+		case "src":
+			set(&a.src, v)
+		case "alt":
+			set(&a.alt, v)
+		case "title":
+			set(&a.title, v)
+		case "aria-label":
+			set(&a.ariaLabel, v)
+		case "http-equiv":
+			set(&a.httpEquiv, v)
+		case "content":
+			set(&a.content, v)
 		}
 		if !more {
-			return attrs
+			return a
 		}
 	}
+}
+
+// rawTagAtom reads the element name from a raw tag ("<A href=..>",
+// "</div >") without the copy Tokenizer.TagName makes of every name.
+func rawTagAtom(raw []byte) atom.Atom {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	var buf [16]byte
+	n := 0
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>' {
+			break
+		}
+		if n == len(buf) {
+			return 0 // longer than any element the extractor looks at
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return atom.Lookup(buf[:n])
 }
 
 // refreshURL returns the target of a <meta http-equiv="refresh"> content

@@ -7,9 +7,12 @@ import (
 )
 
 // hostGate is the politeness policy of a Crawler: per host, at most perHost
-// requests in flight, and a pause of delay between the end of one request
-// and the start of the next. colly's LimitRule is one limit per rule, shared
-// by every host it matches, so many sites crawled at once need this instead.
+// requests in flight, and at least delay between the starts of two
+// requests. With perHost 1 a slow server is never asked twice at once, and a
+// fast one sees one request per delay: the crawl-delay convention, which
+// keeps a crawl's wall time near pages x delay however slow the network.
+// colly's LimitRule is one limit per rule, shared by every host it matches,
+// so many sites crawled at once need this instead.
 type hostGate struct {
 	delay   time.Duration
 	perHost int
@@ -84,9 +87,6 @@ func (g *hostGate) acquire(ctx context.Context, host string) (release func(), er
 	return func() {
 		once.Do(func() {
 			g.mu.Lock()
-			if n := time.Now().Add(g.delay); n.After(s.next) {
-				s.next = n
-			}
 			s.users--
 			g.mu.Unlock()
 			<-s.sem
@@ -95,11 +95,16 @@ func (g *hostGate) acquire(ctx context.Context, host string) (release func(), er
 }
 
 // holdOff keeps host idle until at least until (a Retry-After the server
-// asked for). Only call it while holding the host, so its slot exists.
+// asked for). The sweep keeps a slot whose next start is in the future.
 func (g *hostGate) holdOff(host string, until time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if s := g.hosts[host]; s != nil && until.After(s.next) {
+	s := g.hosts[host]
+	if s == nil {
+		s = &hostSlot{sem: make(chan struct{}, g.perHost)}
+		g.hosts[host] = s
+	}
+	if until.After(s.next) {
 		s.next = until
 	}
 }

@@ -154,7 +154,8 @@ func TestProbeOutcomes(t *testing.T) {
 			if p.Outcome != egovbench.OutcomeOK && p.Outcome != egovbench.OutcomeTooLarge && p.Error == "" && p.HTTPStatus == 0 {
 				t.Errorf("failure without an error text")
 			}
-			if d := time.Since(start); d > 5*time.Second {
+			// Catches a hang, not a speed target: timeouts here are < 1 s.
+			if d := time.Since(start); d > 15*time.Second {
 				t.Errorf("probe took %v", d)
 			}
 			if tc.check != nil {

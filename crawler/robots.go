@@ -93,12 +93,12 @@ func (rc *robotsCache) put(origin string, r *robotsRules) {
 // robotsFor returns the rules for origin ("https://host[:port]"), fetching
 // them once. Failures to fetch allow everything: the pages themselves will
 // then tell what is wrong with the site.
-func (c *Crawler) robotsFor(ctx context.Context, origin string) *robotsRules {
+func (c *Crawler) robotsFor(ctx context.Context, rt http.RoundTripper, origin string) *robotsRules {
 	now := time.Now()
 	if r, ok := c.robots.get(origin, now); ok {
 		return r
 	}
-	status, body, _, err := c.getRaw(ctx, origin+"/robots.txt", maxRobotsBytes)
+	status, body, _, err := c.getRaw(ctx, rt, origin+"/robots.txt", maxRobotsBytes)
 	r := &robotsRules{}
 	if err == nil {
 		r = parseRobots(status, body, c.agent)
@@ -112,7 +112,7 @@ func (c *Crawler) robotsFor(ctx context.Context, origin string) *robotsRules {
 
 // getRaw fetches a small auxiliary document (robots.txt, a sitemap) with
 // the crawler's manners, following redirects within reason.
-func (c *Crawler) getRaw(ctx context.Context, rawURL string, limit int64) (status int, body []byte, final string, err error) {
+func (c *Crawler) getRaw(ctx context.Context, rt http.RoundTripper, rawURL string, limit int64) (status int, body []byte, final string, err error) {
 	fi := &fetchInfo{limit: limit, anyType: true}
 	req, err := http.NewRequestWithContext(withFetchInfo(ctx, fi), http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -120,7 +120,7 @@ func (c *Crawler) getRaw(ctx context.Context, rawURL string, limit int64) (statu
 	}
 	c.setHeaders(req.Header)
 	req.Header.Set("Accept", "*/*")
-	client := &http.Client{Transport: c.rt, CheckRedirect: redirectPolicy}
+	client := &http.Client{Transport: rt, CheckRedirect: redirectPolicy}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, "", err

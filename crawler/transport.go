@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -20,6 +21,10 @@ type fetchInfo struct {
 	limit   int64  // body cap in bytes
 	scope   string // registrable domain redirects may stay in; "" follows any host
 	anyType bool   // read the body whatever its type (robots.txt, sitemaps)
+	// holdOff applies a Retry-After to the host's gate. Crawl fetches do;
+	// the probe and robots.txt only note it, so a site answering 503 with
+	// "come back in an hour" is still probed and classified at once.
+	holdOff bool
 	// set by the transport and the redirect policy
 	chain       []string // URLs requested, in order, the first included
 	offScope    string   // redirect target outside scope, not followed
@@ -58,7 +63,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	host := strings.ToLower(req.URL.Hostname())
 	release, err := t.gate.acquire(req.Context(), host)
 	if err != nil {
-		return nil, err
+		return nil, notSentError{err}
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
@@ -75,7 +80,9 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			fi.retryAfter = d
-			t.gate.holdOff(host, time.Now().Add(min(d, t.maxRetryAfter)))
+			if fi.holdOff {
+				t.gate.holdOff(host, time.Now().Add(min(d, t.maxRetryAfter)))
+			}
 		}
 	}
 	fi.tls = resp.TLS
@@ -188,4 +195,17 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(d, 0), true
 	}
 	return 0, false
+}
+
+// notSentError marks a request given up while waiting for its host's
+// turn: the server was never asked, so nothing about it may be concluded.
+type notSentError struct{ err error }
+
+func (e notSentError) Error() string { return "not sent, waiting for the host: " + e.err.Error() }
+func (e notSentError) Unwrap() error { return e.err }
+
+// notSent reports whether err means the request never left.
+func notSent(err error) bool {
+	var ns notSentError
+	return errors.As(err, &ns)
 }

@@ -262,7 +262,7 @@ func TestConfigValidation(t *testing.T) {
 
 func TestHostGate(t *testing.T) {
 	t.Parallel()
-	const delay = 40 * time.Millisecond
+	const delay = 150 * time.Millisecond
 	g := newHostGate(delay, 1)
 	ctx := context.Background()
 	var mu sync.Mutex

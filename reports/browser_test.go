@@ -54,8 +54,8 @@ func TestReportInBrowser(t *testing.T) {
 			if res.Pages != wantPages {
 				t.Errorf("opened %d pages, want %d", res.Pages, wantPages)
 			}
-			if res.Images < 10+len(in.Targets) {
-				t.Errorf("checked %d images, want at least %d", res.Images, 10+len(in.Targets))
+			if res.Images < 11+len(in.Targets) {
+				t.Errorf("checked %d images, want at least %d", res.Images, 11+len(in.Targets))
 			}
 			if res.Links < len(in.Targets)+3 {
 				t.Errorf("checked %d internal links, want at least %d", res.Links, len(in.Targets)+3)

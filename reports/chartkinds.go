@@ -125,26 +125,9 @@ func drawTrend(l *labels, m *model, tr Trend, path, title string, sites bool) er
 	return f.save(path, legend)
 }
 
-// axisLabels returns the axis titles of a chart: site page charts put the
-// unit in the title instead, which keeps them legible at half size and
-// saves drawing rotated text (costly in gonum's raster backend).
-func axisLabels(l *labels, m *model, title, ylabel, unit string, w vg.Length) (string, string, string) {
-	if w < chartW {
-		return title + " (" + unit + ") · " + m.loc.String(), "", ""
-	}
+// axisLabels returns the title and axis titles of a date chart.
+func axisLabels(l *labels, m *model, title, ylabel string) (string, string, string) {
 	return title, l.T("ax_date") + " (" + m.loc.String() + ")", ylabel
-}
-
-func drawSiteTrend(l *labels, m *model, s Series, path string) error {
-	t, x, y := axisLabels(l, m, l.T("ch_site_trend"), l.T("ax_score"), "0–100", siteChartW)
-	f := l.newFigure(t, x, y, siteChartW, siteChartH)
-	f.grid(false)
-	f.timeAxis(l, m.loc)
-	if err := addSeries(f, s, draw.LineStyle{Color: seriesColors[0], Width: vg.Points(2)}, ""); err != nil {
-		return err
-	}
-	f.p.Y.Min, f.p.Y.Max = 0, 100
-	return f.save(path, nil)
 }
 
 func drawRanking(l *labels, r Ranking, path string) error {
@@ -293,7 +276,7 @@ func drawUptime(l *labels, m *model, title string, series []Series, styles []dra
 	if !has {
 		return saveNoData(l, title, path, w, h)
 	}
-	t, x, y := axisLabels(l, m, title, l.T("ax_uptime"), "%", w)
+	t, x, y := axisLabels(l, m, title, l.T("ax_uptime"))
 	f := l.newFigure(t, x, y, w, h)
 	f.grid(false)
 	f.timeAxis(l, m.loc)
@@ -317,7 +300,7 @@ func drawLatency(l *labels, m *model, title string, series []Series, path string
 	if !has {
 		return saveNoData(l, title, path, w, h)
 	}
-	t, x, y := axisLabels(l, m, title, l.T("ax_latency"), "ms", w)
+	t, x, y := axisLabels(l, m, title, l.T("ax_latency"))
 	f := l.newFigure(t, x, y, w, h)
 	f.grid(false)
 	f.timeAxis(l, m.loc)

@@ -29,13 +29,12 @@ import (
 )
 
 // Charts are sized for a 16:9 slide at 96 dpi (1200 x 675 px); tall charts
-// (rankings, coverage) grow with their number of bars.
+// (rankings, coverage) grow with their number of bars. Site pages have their
+// own figure (sitechart.go).
 const (
 	chartDPI     = 96
 	chartW       = 12.5 * vg.Inch
 	chartH       = 7.03125 * vg.Inch
-	siteChartW   = 9.375 * vg.Inch
-	siteChartH   = 3 * vg.Inch
 	chartLabelMx = 48 // runes of a site or indicator name kept on a chart
 )
 
@@ -204,7 +203,7 @@ func (f *figure) legendWidth(names []string) vg.Length {
 }
 
 // save draws the figure into a PNG file (see encodePNG for why not image/png).
-func (f *figure) save(path string, legendNames []string) (err error) {
+func (f *figure) save(path string, legendNames []string) error {
 	pc := f.pool.get(f.w, f.h)
 	defer f.pool.put(pc)
 	c := vgimg.NewWith(vgimg.UseImageWithContext(pc.img, pc.ctx), vgimg.UseDPI(chartDPI))
@@ -217,6 +216,11 @@ func (f *figure) save(path string, legendNames []string) (err error) {
 	} else {
 		f.p.Draw(dc)
 	}
+	return writePNGFile(path, pc)
+}
+
+// writePNGFile encodes a pooled canvas into path.
+func writePNGFile(path string, pc *pooledCanvas) (err error) {
 	file, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("create chart: %w", err)
@@ -226,7 +230,7 @@ func (f *figure) save(path string, legendNames []string) (err error) {
 			err = fmt.Errorf("close chart: %w", cerr)
 		}
 	}()
-	bw := bufio.NewWriter(file)
+	bw := bufio.NewWriterSize(file, 64<<10)
 	if err := encodePNG(bw, pc.img, pc.zw); err != nil {
 		return fmt.Errorf("encode chart: %w", err)
 	}
@@ -335,6 +339,14 @@ func lineStyle(i int, width vg.Length) draw.LineStyle {
 // stroking it in short overlapping pieces made year-long series ~10x cheaper.
 const strokeChunk = 24
 
+// lineNoBoxes is a line that reports no glyph boxes. plotter.Line returns
+// one per point, only to pad the axes by half a line width, and gonum asks
+// for them several times per draw: for year-long series that was half of
+// all memory allocated by a report.
+type lineNoBoxes struct{ *plotter.Line }
+
+func (lineNoBoxes) GlyphBoxes(*plot.Plot) []plot.GlyphBox { return nil }
+
 // addSeries draws a series segment by segment, so gaps stay gaps; a lone
 // point gets a dot because a one-point line is invisible.
 func addSeries(f *figure, s Series, sty draw.LineStyle, legend string) error {
@@ -360,7 +372,7 @@ func addSeries(f *figure, s Series, sty draw.LineStyle, legend string) error {
 				return fmt.Errorf("series %s: %w", s.Key, err)
 			}
 			ln.LineStyle = sty
-			f.p.Add(ln)
+			f.p.Add(lineNoBoxes{ln})
 		}
 	}
 	if legend != "" {
@@ -369,14 +381,9 @@ func addSeries(f *figure, s Series, sty draw.LineStyle, legend string) error {
 	return nil
 }
 
-// timeAxis sets up the x axis for dates; small (site page) charts get
-// fewer labels.
+// timeAxis sets up the x axis for dates.
 func (f *figure) timeAxis(l *labels, loc *time.Location) {
-	n := 12
-	if f.w < chartW {
-		n = 6
-	}
-	f.p.X.Tick.Marker = timeTicker{l: l, loc: loc, max: n}
+	f.p.X.Tick.Marker = timeTicker{l: l, loc: loc, max: 12}
 }
 
 // chartJob renders one PNG.

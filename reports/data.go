@@ -541,8 +541,9 @@ func (m *model) uptimeData(first time.Time, days []dayAgg, p95Label string, p95 
 	}
 }
 
-// uptimeRegions is check-count daily availability per region.
-func (m *model) uptimeRegions() []Series {
+// uptimeRegions is daily availability per region, check-count and
+// time-weighted.
+func (m *model) uptimeRegions() (check, timeW []Series) {
 	ri := make(map[string]int, len(m.regions))
 	for i, r := range m.regions {
 		ri[r] = i
@@ -554,11 +555,13 @@ func (m *model) uptimeRegions() []Series {
 		}
 		return ri[m.sites[si].t.Region]
 	}, false)
-	out := make([]Series, len(m.regions))
+	check = make([]Series, len(m.regions))
+	timeW = make([]Series, len(m.regions))
 	for i, r := range m.regions {
-		out[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).checkUptime)
+		check[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).checkUptime)
+		timeW[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).timeUptime)
 	}
-	return out
+	return check, timeW
 }
 
 // uptimeSites is per-site uptime chart data, indexed like m.sites. With one

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot/vg"
+
 	"github.com/egovbench/egovbench"
 )
 
@@ -93,7 +95,8 @@ func synthInput(n, runs int, runEvery time.Duration, hourlyDays int, hostile boo
 		var prev, last *egovbench.Assessment
 		for r := 0; r < runs; r++ {
 			at := start.Add(time.Duration(r) * runEvery).Add(time.Duration(i) * time.Second)
-			score := clamp(base+float64(r)*0.8+rng.NormFloat64()*3, 0, 100)
+			// About 8 points of progress over the history, whatever its length.
+			score := clamp(base+float64(r)*min(0.8, 8/float64(runs))+rng.NormFloat64()*3, 0, 100)
 			stage := stageFor(score)
 			if i%7 == 3 && r%5 == 2 {
 				stage, score = egovbench.StageNone, 0 // unreachable now and then: a gap
@@ -177,6 +180,11 @@ func assessment(t egovbench.Target, run int64, at time.Time, st egovbench.Stage,
 				e = egovbench.Evidence{PageURL: xssJSURL, Element: xssAttr, Text: xssScript + xssImg + bidiText + strings.Repeat("B", 10_000)}
 			}
 			r.Evidence = []egovbench.Evidence{e}
+			if hostile {
+				// A real http URL can still carry a payload that tries to
+				// break out of the attribute.
+				r.Evidence = append(r.Evidence, egovbench.Evidence{PageURL: `http://127.0.0.1:1/"><script>window.__pwned=1</script>'x='`, Element: "a", Text: "ok"})
+			}
 		}
 		a.Indicators = append(a.Indicators, r)
 		if !met && ind.Stage == st+1 {
@@ -243,3 +251,6 @@ func percentile(v []float64, q float64) float64 {
 func testInput() Input {
 	return synthInput(12, 10, 7*24*time.Hour, 30, true)
 }
+
+func vg37() vg.Length { return 37 * vg.Inch / chartDPI }
+func vg23() vg.Length { return 23 * vg.Inch / chartDPI }

@@ -44,21 +44,26 @@ func encodePNG(w io.Writer, img *image.RGBA, zw *zlib.Writer) error {
 		zw.Reset(cw)
 	}
 	row := make([]byte, 1+3*width)
-	prev := make([]byte, 3*width)
-	cur := make([]byte, 3*width)
+	row[0] = 2 // Up
+	x0 := (b.Min.X - img.Rect.Min.X) * 4
+	var prev []byte
 	for y := 0; y < height; y++ {
-		pix := img.Pix[(b.Min.Y+y-img.Rect.Min.Y)*img.Stride+(b.Min.X-img.Rect.Min.X)*4:]
-		for x := 0; x < width; x++ {
-			cur[3*x], cur[3*x+1], cur[3*x+2] = pix[4*x], pix[4*x+1], pix[4*x+2]
-		}
-		row[0] = 2 // Up
-		for i, v := range cur {
-			row[1+i] = v - prev[i]
+		off := (b.Min.Y+y-img.Rect.Min.Y)*img.Stride + x0
+		pix := img.Pix[off : off+4*width : off+4*width]
+		out := row[1 : 1+3*width : 1+3*width]
+		if prev == nil {
+			for x, o := 0, 0; x < len(pix); x, o = x+4, o+3 {
+				out[o], out[o+1], out[o+2] = pix[x], pix[x+1], pix[x+2]
+			}
+		} else {
+			for x, o := 0, 0; x < len(pix); x, o = x+4, o+3 {
+				out[o], out[o+1], out[o+2] = pix[x]-prev[x], pix[x+1]-prev[x+1], pix[x+2]-prev[x+2]
+			}
 		}
 		if _, err := zw.Write(row); err != nil {
 			return err
 		}
-		prev, cur = cur, prev
+		prev = pix
 	}
 	if err := zw.Close(); err != nil {
 		return err

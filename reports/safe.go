@@ -14,6 +14,7 @@ import (
 // send megabytes in a title, and a report must stay readable and small.
 const (
 	clipText = 300
+	clipName = 100 // names in tables, where width is shared
 	clipURL  = 120
 )
 
@@ -50,7 +51,12 @@ func safeHref(u string) string {
 	}
 	switch strings.ToLower(p.Scheme) {
 	case "http", "https":
-		return p.String()
+		// Go's URL type lets quotes and angle brackets through in a host;
+		// html/template would escape them, but such a URL is not a real
+		// link, so it stays text.
+		if s := p.String(); !strings.ContainsAny(s, "\"'<>`\\") {
+			return s
+		}
 	}
 	return ""
 }
@@ -67,7 +73,7 @@ func slugs(ids []string) map[string]string {
 			continue
 		}
 		s := slugify(id)
-		if s != id || used[s] || s == "" {
+		if s != id || used[s] || s == "" || reservedName(s) {
 			sum := sha256.Sum256([]byte(id))
 			s = strings.Trim(s, "-")
 			if len(s) > 50 {
@@ -86,6 +92,19 @@ func slugs(ids []string) map[string]string {
 		out[id] = s
 	}
 	return out
+}
+
+// reservedName reports names Windows refuses as files whatever the
+// extension, so a report copied there still opens.
+func reservedName(s string) bool {
+	switch s {
+	case "con", "prn", "aux", "nul":
+		return true
+	}
+	if len(s) == 4 && (strings.HasPrefix(s, "com") || strings.HasPrefix(s, "lpt")) && s[3] >= '0' && s[3] <= '9' {
+		return true
+	}
+	return false
 }
 
 func slugify(id string) string {

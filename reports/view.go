@@ -10,24 +10,25 @@ import (
 
 // report holds the computed data and the page views of one Write.
 type report struct {
-	in            *Input
-	m             *model
-	l             *labels
-	slug          map[string]string
-	dist          StageDistribution
-	hist          history
-	trend         Trend
-	rank          []RankRow
-	coverage      Coverage
-	uptime        UptimeData
-	uptimeRegions []Series
-	siteUptime    []UptimeData
-	hours         HourProfile
-	transitions   Transitions
-	siteViews     []*SiteView
-	up30          []uptimeWindow // per site
-	stages        [][]stageAt    // per site, from History
-	outages       [][]egovbench.Outage
+	in             *Input
+	m              *model
+	l              *labels
+	slug           map[string]string
+	dist           StageDistribution
+	hist           history
+	trend          Trend
+	rank           []RankRow
+	coverage       Coverage
+	uptime         UptimeData
+	uptimeRegions  []Series // check-count
+	uptimeRegionsT []Series // time-weighted
+	siteUptime     []UptimeData
+	hours          HourProfile
+	transitions    Transitions
+	siteViews      []*SiteView
+	up30           []uptimeWindow // per site
+	stages         [][]stageAt    // per site, from History
+	outages        [][]egovbench.Outage
 }
 
 // uptimeWindow is availability over the 30 days before GeneratedAt.
@@ -49,7 +50,7 @@ func build(in *Input) *report {
 	r.rank = m.ranking()
 	r.coverage = m.coverage()
 	r.uptime = m.uptimeOverall()
-	r.uptimeRegions = m.uptimeRegions()
+	r.uptimeRegions, r.uptimeRegionsT = m.uptimeRegions()
 	r.siteUptime = m.uptimeSites()
 	r.hours = m.hourProfile()
 	r.transitions = m.transitions()
@@ -216,6 +217,7 @@ func (r *report) indexView() IndexView {
 		{"indicator-coverage.png", "ch_coverage", "ch_coverage_alt"},
 		{"uptime-daily.png", "ch_uptime", "ch_uptime_alt"},
 		{"uptime-regions.png", "ch_uptime_regions", "ch_uptime_regions_alt"},
+		{"uptime-regions-time.png", "ch_uptime_regions_t", "ch_uptime_regions_t_alt"},
 		{"latency-daily.png", "ch_latency", "ch_latency_alt"},
 		{"hour-availability.png", "ch_hour_avail", "ch_hour_avail_alt"},
 		{"hour-latency.png", "ch_hour_latency", "ch_hour_latency_alt"},
@@ -362,9 +364,7 @@ type SiteView struct {
 	Dead           []DeadView
 	NextStage      string
 	NextSteps      []string
-	TrendChart     string
-	UptimeChart    string
-	LatencyChart   string
+	HistoryChart   string // score, availability and latency over time
 	Uptime30Check  string
 	Uptime30Time   string
 	Outages        []OutageView
@@ -381,15 +381,8 @@ func (r *report) siteView(i int) *SiteView {
 		Uptime30Check: l.Pct(r.up30Safe(i).Check, 1), Uptime30Time: l.Pct(r.up30Safe(i).Time, 1),
 	}
 	v.LastChange = r.lastChange(r.stages[i])
-	if !r.trend.Sites[i].empty() {
-		v.TrendChart = "site-" + v.Slug + "-trend.png"
-	}
-	u := r.siteUptime[i]
-	if !u.Check[0].empty() || !u.Time[0].empty() {
-		v.UptimeChart = "site-" + v.Slug + "-uptime.png"
-	}
-	if !u.Latency[0].empty() || !u.Latency[1].empty() {
-		v.LatencyChart = "site-" + v.Slug + "-latency.png"
+	if siteHistoryHasData(r.trend.Sites[i], r.siteUptime[i]) {
+		v.HistoryChart = "site-" + v.Slug + ".png"
 	}
 	// Newest first; a page lists the last 20, the changes page needs only recent ones.
 	slices.SortFunc(r.outages[i], func(a, b egovbench.Outage) int { return b.Start.Compare(a.Start) })
@@ -444,7 +437,7 @@ func (r *report) siteView(i int) *SiteView {
 		for _, it := range c.Items {
 			ind := m.indByID[it.ID]
 			ir := res[it.ID]
-			iv := IndicatorView{ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met}
+			iv := IndicatorView{ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met, Stage: "–"}
 			if ind.Stage != egovbench.StageNone {
 				iv.Stage = l.Stage(ind.Stage)
 			}

@@ -24,9 +24,10 @@ var assets embed.FS
 // than held in a package variable: parsing takes well under a millisecond.
 func parseTemplates() (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
-		"href":    safeHref,
-		"clip":    func(s string) string { return clip(s, clipText) },
-		"clipurl": func(s string) string { return clip(s, clipURL) },
+		"href":     safeHref,
+		"clip":     func(s string) string { return clip(s, clipText) },
+		"clipname": func(s string) string { return clip(s, clipName) },
+		"clipurl":  func(s string) string { return clip(s, clipURL) },
 	}).ParseFS(assets, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
@@ -132,6 +133,13 @@ func (r *report) chartJobs() []chartJob {
 			}
 			return drawUptime(l, m, l.T("ch_uptime_regions"), r.uptimeRegions, styles, p, chartW, chartH)
 		}},
+		{"charts/uptime-regions-time.png", func(p string) error {
+			styles := make([]draw.LineStyle, len(r.uptimeRegionsT))
+			for i := range styles {
+				styles[i] = lineStyle(i, vg.Points(1.4))
+			}
+			return drawUptime(l, m, l.T("ch_uptime_regions_t"), r.uptimeRegionsT, styles, p, chartW, chartH)
+		}},
 		{"charts/latency-daily.png", func(p string) error {
 			return drawLatency(l, m, l.T("ch_latency"), r.uptime.Latency, p, chartW, chartH)
 		}},
@@ -144,21 +152,9 @@ func (r *report) chartJobs() []chartJob {
 		{"charts/transitions.png", func(p string) error { return drawTransitions(l, r.transitions, p) }},
 	}
 	for i := range m.sites {
-		sv := r.siteViews[i]
-		if sv.TrendChart != "" {
-			s := r.trend.Sites[i]
-			jobs = append(jobs, chartJob{"charts/" + sv.TrendChart, func(p string) error { return drawSiteTrend(l, m, s, p) }})
-		}
-		u := r.siteUptime[i]
-		if sv.UptimeChart != "" {
-			jobs = append(jobs, chartJob{"charts/" + sv.UptimeChart, func(p string) error {
-				return drawUptime(l, m, l.T("ch_site_uptime"), []Series{u.Check[0], u.Time[0]}, twoStyles(), p, siteChartW, siteChartH)
-			}})
-		}
-		if sv.LatencyChart != "" {
-			jobs = append(jobs, chartJob{"charts/" + sv.LatencyChart, func(p string) error {
-				return drawLatency(l, m, l.T("ch_site_latency"), u.Latency, p, siteChartW, siteChartH)
-			}})
+		if sv := r.siteViews[i]; sv.HistoryChart != "" {
+			trend, u := r.trend.Sites[i], r.siteUptime[i]
+			jobs = append(jobs, chartJob{"charts/" + sv.HistoryChart, func(p string) error { return drawSiteHistory(l, m, trend, u, p) }})
 		}
 	}
 	return jobs

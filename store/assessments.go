@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/egovbench/egovbench"
 )
@@ -114,18 +116,26 @@ func saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovbench.Asse
 }
 
 // stagePoints is one assessment per target and crawl time: when a crawl was
-// re-analysed, the newest assessment of it (highest id) stands.
+// re-analysed, the newest assessment of it (highest id) stands. The GROUP BY
+// runs on the covering index (target_id, assessed_at, id), in that order.
 const stagePoints = `SELECT target_id, assessed_at, max(id) AS id FROM assessments GROUP BY target_id, assessed_at`
 
-// rankedPoints numbers each target's points newest first (rn = 1 is the latest).
-const rankedPoints = `SELECT id, row_number() OVER (PARTITION BY target_id ORDER BY assessed_at DESC, id DESC) AS rn
-	FROM (` + stagePoints + `)`
+// latestIDs and previousIDs select one assessment id per target with index
+// seeks (newest crawl time, then newest analysis of it), instead of ranking
+// every assessment: years of daily crawls stay cheap.
+const (
+	latestIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
+	previousIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id
+		AND a.assessed_at < (SELECT max(x.assessed_at) FROM assessments x WHERE x.target_id = t.id)
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
+)
 
 // LatestAssessments returns each target's latest assessment (newest crawl
 // time, and of that crawl the newest analysis), with indicators, evidence
 // and dead services, keyed by target ID.
 func (db *DB) LatestAssessments(ctx context.Context) (map[string]egovbench.Assessment, error) {
-	m, err := db.assessments(ctx, `SELECT id FROM (`+rankedPoints+`) WHERE rn = 1`)
+	m, err := db.assessments(ctx, latestIDs)
 	if err != nil {
 		return nil, fmt.Errorf("latest assessments: %w", err)
 	}
@@ -137,7 +147,7 @@ func (db *DB) LatestAssessments(ctx context.Context) (map[string]egovbench.Asses
 // previous state), so reports can show what changed. Targets with a single
 // crawl are absent.
 func (db *DB) PreviousAssessments(ctx context.Context) (map[string]egovbench.Assessment, error) {
-	m, err := db.assessments(ctx, `SELECT id FROM (`+rankedPoints+`) WHERE rn = 2`)
+	m, err := db.assessments(ctx, previousIDs)
 	if err != nil {
 		return nil, fmt.Errorf("previous assessments: %w", err)
 	}
@@ -152,10 +162,34 @@ func (db *DB) assessments(ctx context.Context, selection string) (map[string]ego
 		return nil, err
 	}
 	defer tx.Rollback()
-	with := `WITH sel(id) AS (` + selection + `) `
+	// The selection runs once; the four loads get its ids as a JSON array.
+	idRows, err := tx.QueryContext(ctx, selection)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for idRows.Next() {
+		var id sql.NullInt64
+		if err := idRows.Scan(&id); err != nil {
+			idRows.Close()
+			return nil, err
+		}
+		if id.Valid {
+			ids = append(ids, id.Int64)
+		}
+	}
+	idRows.Close()
+	if err := idRows.Err(); err != nil {
+		return nil, err
+	}
+	idJSON, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	with := `WITH sel(id) AS (SELECT value FROM json_each(?)) `
 	rows, err := tx.QueryContext(ctx, with+`SELECT a.id, t.slug, a.run_id, a.assessed_at, a.catalogue_version, a.reachable,
 		a.stage, a.score, a.confidence, a.frameworks, a.criterion_scores, a.next_steps, a.pages_analyzed
-		FROM sel JOIN assessments a ON a.id = sel.id JOIN targets t ON t.id = a.target_id`)
+		FROM sel JOIN assessments a ON a.id = sel.id JOIN targets t ON t.id = a.target_id`, string(idJSON))
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +228,7 @@ func (db *DB) assessments(ctx context.Context, selection string) (map[string]ego
 	// Indicators come in catalogue order; evidence is attached by indicator id.
 	pos := map[int64]map[string]int{}
 	irows, err := tx.QueryContext(ctx, with+`SELECT i.assessment_id, i.indicator_id, i.met FROM sel
-		JOIN assessment_indicators i ON i.assessment_id = sel.id ORDER BY i.assessment_id, i.position`)
+		JOIN assessment_indicators i ON i.assessment_id = sel.id ORDER BY i.assessment_id, i.position`, string(idJSON))
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +252,7 @@ func (db *DB) assessments(ctx context.Context, selection string) (map[string]ego
 	irows.Close()
 
 	erows, err := tx.QueryContext(ctx, with+`SELECT e.assessment_id, e.indicator_id, e.page_url, e.element, e.text
-		FROM sel JOIN evidence e ON e.assessment_id = sel.id ORDER BY e.rowid`)
+		FROM sel JOIN evidence e ON e.assessment_id = sel.id ORDER BY e.rowid`, string(idJSON))
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +275,7 @@ func (db *DB) assessments(ctx context.Context, selection string) (map[string]ego
 	erows.Close()
 
 	drows, err := tx.QueryContext(ctx, with+`SELECT d.assessment_id, d.page_url, d.url, d.text, d.reason
-		FROM sel JOIN dead_services d ON d.assessment_id = sel.id ORDER BY d.rowid`)
+		FROM sel JOIN dead_services d ON d.assessment_id = sel.id ORDER BY d.rowid`, string(idJSON))
 	if err != nil {
 		return nil, err
 	}
@@ -266,29 +300,54 @@ func (db *DB) assessments(ctx context.Context, selection string) (map[string]ego
 }
 
 // StageHistory returns one light point per target and crawl (the newest
-// analysis of each crawl), ordered by target then time: what trend charts
+// analysis of each crawl), ordered by target ID then time: what trend charts
 // need, without indicators or evidence.
 func (db *DB) StageHistory(ctx context.Context) ([]egovbench.StagePoint, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT t.slug, a.run_id, a.assessed_at, a.stage, a.score
-		FROM (`+stagePoints+`) p JOIN assessments a ON a.id = p.id JOIN targets t ON t.id = a.target_id
-		ORDER BY t.slug, a.assessed_at`)
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("stage history: %w", err)
+	}
+	defer tx.Rollback()
+	slugs, err := targetSlugs(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("stage history: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT p.target_id, a.run_id, p.assessed_at, a.stage, a.score
+		FROM (`+stagePoints+`) p JOIN assessments a ON a.id = p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("stage history: %w", err)
 	}
 	defer rows.Close()
 	var out []egovbench.StagePoint
+	var stage sql.RawBytes
 	for rows.Next() {
 		var p egovbench.StagePoint
-		var at int64
-		var stage string
-		if err := rows.Scan(&p.TargetID, &p.RunID, &at, &stage, &p.Score); err != nil {
+		var tid, at int64
+		if err := rows.Scan(&tid, &p.RunID, &at, &stage, &p.Score); err != nil {
 			return nil, fmt.Errorf("stage history: %w", err)
 		}
-		p.At = fromMS(at)
-		if p.Stage, err = egovbench.ParseStage(stage); err != nil {
+		p.TargetID, p.At = slugs[tid], fromMS(at)
+		if p.Stage, err = stageOf(stage); err != nil {
 			return nil, fmt.Errorf("stage history: %w", err)
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stage history: %w", err)
+	}
+	// Rows come grouped by internal id in time order; a stable sort by slug
+	// keeps the time order within each target.
+	slices.SortStableFunc(out, func(a, b egovbench.StagePoint) int { return strings.Compare(a.TargetID, b.TargetID) })
+	return out, nil
+}
+
+// stageOf parses a stored stage name without allocating.
+func stageOf(b []byte) (egovbench.Stage, error) {
+	for _, s := range []egovbench.Stage{egovbench.StageNone, egovbench.StagePresence, egovbench.StageInteraction,
+		egovbench.StageIntegration, egovbench.StageTransaction} {
+		if string(b) == s.String() {
+			return s, nil
+		}
+	}
+	return egovbench.ParseStage(string(b))
 }

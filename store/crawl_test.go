@@ -331,3 +331,25 @@ func TestAssessmentsLatestPreviousHistory(t *testing.T) {
 		t.Errorf("v_stage_history has %d rows", viewPoints)
 	}
 }
+
+func TestDoneTargets(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	mustUpsert(t, db, testTargets(3))
+	run, err := db.CreateRun(ctx, egovbench.RunCrawl, "", []string{"site-000", "site-001", "site-002"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := db.DoneTargets(ctx, run.ID); err != nil || len(d) != 0 {
+		t.Errorf("before any save: %v, %v", d, err)
+	}
+	for _, id := range []string{"site-002", "site-000"} {
+		if err := db.SaveCrawl(ctx, testSnapshot(id, run.ID, t0, id), egovbench.Assessment{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := db.DoneTargets(ctx, run.ID)
+	if err != nil || !reflect.DeepEqual(d, []string{"site-000", "site-002"}) {
+		t.Errorf("DoneTargets = %v, %v", d, err)
+	}
+}

@@ -56,14 +56,6 @@ func (db *DB) learnURLs(m map[string]int64) {
 	}
 }
 
-var validOutcome = func() map[egovbench.Outcome]bool {
-	m := map[egovbench.Outcome]bool{}
-	for _, o := range egovbench.Outcomes {
-		m[o] = true
-	}
-	return m
-}()
-
 type lastProbe struct {
 	at      int64
 	outcome egovbench.Outcome
@@ -102,7 +94,7 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 		if p.At.IsZero() {
 			return nil, fmt.Errorf("probe %d of %q: no time: %w", i, p.TargetID, egovbench.ErrInvalid)
 		}
-		if !validOutcome[p.Outcome] {
+		if !slices.Contains(egovbench.Outcomes, p.Outcome) {
 			return nil, fmt.Errorf("probe %d of %q: unknown outcome %q: %w", i, p.TargetID, p.Outcome, egovbench.ErrInvalid)
 		}
 		at := ms(p.At)
@@ -137,6 +129,7 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 	probeRows := newChunkedInsert(`INSERT INTO probes (target_id, run_id, at, url_id, outcome, http_status,
 		dns_us, connect_us, tls_us, ttfb_us, total_us, bytes, final_url_id, tls_valid, tls_expiry,
 		https_redirect, hsts, error)`, 18, "")
+	defer probeRows.close()
 	openOutage, err := tx.PrepareContext(ctx, `INSERT INTO outages (target_id, started_at, cause) VALUES (?, ?, ?)`)
 	if err != nil {
 		return nil, err
@@ -408,6 +401,7 @@ func loadLast(ctx context.Context, tx *sql.Tx) (map[int64]lastProbe, error) {
 func saveLast(ctx context.Context, tx *sql.Tx, last map[int64]lastProbe, changed map[int64]bool) error {
 	ins := newChunkedInsert(`INSERT INTO probe_last (target_id, at, outcome)`, 3,
 		`ON CONFLICT (target_id) DO UPDATE SET at = excluded.at, outcome = excluded.outcome`)
+	defer ins.close()
 	for tid := range changed {
 		l := last[tid]
 		if err := ins.add(ctx, tx, tid, l.at, string(l.outcome)); err != nil {
@@ -517,6 +511,7 @@ func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, table, keyCol s
 			down_us = excluded.down_us, latency_sum_us = excluded.latency_sum_us,
 			latency_min_us = excluded.latency_min_us, latency_max_us = excluded.latency_max_us,
 			latency_p95_us = excluded.latency_p95_us, latency_hist = excluded.latency_hist`)
+	defer up.close()
 	for k, a := range aggs {
 		tid, kv := key(k)
 		cur := stored[k]
@@ -544,18 +539,20 @@ func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, table, keyCol s
 
 // chunkedInsert batches rows into multi-row INSERT statements: one statement
 // per chunkRows rows instead of one per row, which is most of the cost of a
-// probe batch through database/sql and cgo.
+// probe batch through database/sql and cgo. Statements are prepared once per
+// chunk size and transaction, since parsing a statement with a thousand
+// parameters costs more than running it. Call close when done.
 type chunkedInsert struct {
 	prefix, suffix string
 	ncols          int
 	args           []any
-	stmts          map[int]string
+	stmts          map[int]*sql.Stmt
 }
 
 const chunkRows = 64
 
 func newChunkedInsert(prefix string, ncols int, suffix string) *chunkedInsert {
-	return &chunkedInsert{prefix: prefix, suffix: suffix, ncols: ncols, stmts: map[int]string{}}
+	return &chunkedInsert{prefix: prefix, suffix: suffix, ncols: ncols, stmts: map[int]*sql.Stmt{}}
 }
 
 func (c *chunkedInsert) add(ctx context.Context, tx *sql.Tx, row ...any) error {
@@ -574,17 +571,28 @@ func (c *chunkedInsert) flush(ctx context.Context, tx *sql.Tx) error {
 	if n == 0 {
 		return nil
 	}
-	q, ok := c.stmts[n]
+	st, ok := c.stmts[n]
 	if !ok {
 		one := "(?" + strings.Repeat(", ?", c.ncols-1) + ")"
-		q = c.prefix + " VALUES " + one + strings.Repeat(", "+one, n-1) + " " + c.suffix
-		c.stmts[n] = q
+		var err error
+		st, err = tx.PrepareContext(ctx, c.prefix+" VALUES "+one+strings.Repeat(", "+one, n-1)+" "+c.suffix)
+		if err != nil {
+			return err
+		}
+		c.stmts[n] = st
 	}
-	if _, err := tx.ExecContext(ctx, q, c.args...); err != nil {
+	if _, err := st.ExecContext(ctx, c.args...); err != nil {
 		return err
 	}
+	clear(c.args) // drop references to the batch's values
 	c.args = c.args[:0]
 	return nil
+}
+
+func (c *chunkedInsert) close() {
+	for _, st := range c.stmts {
+		st.Close()
+	}
 }
 
 // Granularity selects hourly or daily rollups.
@@ -681,56 +689,74 @@ func (db *DB) Uptime(ctx context.Context, from, to time.Time) (map[string]egovbe
 	if err != nil {
 		return nil, fmt.Errorf("uptime: %w", err)
 	}
-	// Reading in primary-key order (target, day) avoids both a lookup per row
-	// through the day index and a sort: a year of 550 sites is 200k rows.
-	// The unary + keeps the planner off the day index, which it would pick
-	// and which is eight times slower here; for a short period on a long
-	// history the scan costs more, but it stays bounded by the table size.
-	rows, err := tx.QueryContext(ctx, `SELECT target_id, checks, successes, blocked, maintenance, up_us, down_us,
-		latency_sum_us, latency_min_us, latency_max_us, latency_hist
-		FROM probe_daily WHERE +day >= ? AND +day <= ? ORDER BY target_id, day`,
-		dayString(fromDay), dayString(ms(to)-1))
+	// Both queries read in primary-key order (target, day), which needs
+	// neither a lookup per row through the day index nor a sort; the unary +
+	// keeps the planner off the day index, which it would otherwise pick and
+	// which is several times slower for long periods. Counters are summed in
+	// SQL; only the histograms come to Go, to be merged.
+	days := []any{dayString(fromDay), dayString(ms(to) - 1)}
+	rows, err := tx.QueryContext(ctx, `SELECT target_id, sum(checks), sum(successes), sum(blocked), sum(maintenance),
+		sum(up_us), sum(down_us), sum(latency_sum_us), min(latency_min_us), max(latency_max_us)
+		FROM probe_daily WHERE +day >= ? AND +day <= ? GROUP BY target_id`, days...)
 	if err != nil {
 		return nil, fmt.Errorf("uptime: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]egovbench.Rollup{}
-	var cur agg
-	var dense denseHist
-	curID := int64(-1)
-	emit := func() {
-		if curID < 0 {
-			return
-		}
-		cur.hist = dense.sparse()
-		out[slugs[curID]] = cur.rollup(slugs[curID], fromMS(fromDay))
-		cur, dense = agg{}, denseHist{}
-	}
-	var h sql.RawBytes
+	sums := map[int64]*agg{}
 	for rows.Next() {
 		var tid int64
 		var a agg
 		var lo, hi sql.NullInt64
 		if err := rows.Scan(&tid, &a.checks, &a.successes, &a.blocked, &a.maintenance, &a.upUS, &a.downUS,
-			&a.latSumUS, &lo, &hi, &h); err != nil {
+			&a.latSumUS, &lo, &hi); err != nil {
+			return nil, fmt.Errorf("uptime: %w", err)
+		}
+		if lo.Valid && hi.Valid {
+			a.hasLat, a.latMinUS, a.latMaxUS = true, lo.Int64, hi.Int64
+		}
+		sums[tid] = &a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("uptime: %w", err)
+	}
+	rows.Close()
+
+	hrows, err := tx.QueryContext(ctx, `SELECT target_id, latency_hist FROM probe_daily
+		WHERE +day >= ? AND +day <= ? AND latency_hist IS NOT NULL ORDER BY target_id, day`, days...)
+	if err != nil {
+		return nil, fmt.Errorf("uptime: %w", err)
+	}
+	defer hrows.Close()
+	var dense denseHist
+	curID := int64(-1)
+	emit := func() {
+		if a := sums[curID]; a != nil {
+			a.hist = dense.sparse()
+		}
+		dense = denseHist{}
+	}
+	var h sql.RawBytes
+	for hrows.Next() {
+		var tid int64
+		if err := hrows.Scan(&tid, &h); err != nil {
 			return nil, fmt.Errorf("uptime: %w", err)
 		}
 		if tid != curID {
 			emit()
 			curID = tid
 		}
-		if lo.Valid && hi.Valid {
-			a.hasLat, a.latMinUS, a.latMaxUS = true, lo.Int64, hi.Int64
-		}
-		cur.merge(&a)
 		if err := dense.addEncoded(h); err != nil {
 			return nil, fmt.Errorf("uptime: target %d: %w", tid, err)
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := hrows.Err(); err != nil {
 		return nil, fmt.Errorf("uptime: %w", err)
 	}
 	emit()
+	out := make(map[string]egovbench.Rollup, len(sums))
+	for tid, a := range sums {
+		out[slugs[tid]] = a.rollup(slugs[tid], fromMS(fromDay))
+	}
 	return out, nil
 }
 

@@ -378,3 +378,80 @@ func TestPruneKeepsRollups(t *testing.T) {
 		t.Errorf("uptime = %+v (len %d)", r, len(up))
 	}
 }
+
+// Batches with many keys read stored rollups with one range query; single
+// probes read them row by row. Both paths must agree.
+func TestRollupsBulkAndPerKeyPathsAgree(t *testing.T) {
+	ctx := context.Background()
+	sites := benchSites(40)
+	g := newProbeGen(sites)
+	var batches [][]egovbench.Probe
+	for k := range 15 { // 75 minutes of 5-minute rounds, across an hour boundary
+		var b []egovbench.Probe
+		for i := range sites {
+			b = append(b, g.probe(i, t0.Add(time.Duration(k)*5*time.Minute+time.Duration(i)*time.Second)))
+		}
+		batches = append(batches, b)
+	}
+	bulk := openTestDB(t)
+	mustUpsert(t, bulk, sites)
+	single := openTestDB(t)
+	mustUpsert(t, single, sites)
+	for _, b := range batches {
+		if err := bulk.InsertProbes(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range b {
+			if err := single.InsertProbes(ctx, []egovbench.Probe{p}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, g := range []Granularity{Hourly, Daily} {
+		a, b := rollupsOf(t, bulk, g), rollupsOf(t, single, g)
+		if len(a) == 0 || !reflect.DeepEqual(a, b) {
+			t.Errorf("granularity %d: bulk and per-key rollups differ (%d vs %d rows)", g, len(a), len(b))
+		}
+	}
+	oa, _ := bulk.Outages(ctx, t0, t0.Add(24*time.Hour))
+	ob, _ := single.Outages(ctx, t0, t0.Add(24*time.Hour))
+	if !reflect.DeepEqual(oa, ob) {
+		t.Errorf("outages differ: %d vs %d", len(oa), len(ob))
+	}
+}
+
+func TestReadsDuringWrites(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := openTestDB(t)
+	sites := benchSites(20)
+	mustUpsert(t, db, sites)
+	g := newProbeGen(sites)
+	done := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := db.Uptime(ctx, t0, t0.Add(48*time.Hour)); err != nil && ctx.Err() == nil {
+				done <- err
+				return
+			}
+			if _, err := db.Rollups(ctx, Hourly, t0, t0.Add(48*time.Hour)); err != nil && ctx.Err() == nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for k := range 50 {
+		var b []egovbench.Probe
+		for i := range sites {
+			b = append(b, g.probe(i, t0.Add(time.Duration(k)*5*time.Minute)))
+		}
+		if err := db.InsertProbes(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("concurrent read: %v", err)
+	}
+}

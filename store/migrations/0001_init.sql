@@ -246,10 +246,9 @@ SELECT t.slug AS target, t.name, t.url, t.level, t.region, t.parent, t.country, 
        strftime('%Y-%m-%dT%H:%M:%SZ', a.assessed_at / 1000, 'unixepoch') AS assessed,
        a.catalogue_version, a.reachable, a.stage, a.score, a.confidence, a.frameworks,
        a.criterion_scores, a.next_steps, a.pages_analyzed
-FROM (SELECT id, row_number() OVER (PARTITION BY target_id ORDER BY assessed_at DESC, id DESC) AS rn
-      FROM assessments) r
-JOIN assessments a ON a.id = r.id AND r.rn = 1
-JOIN targets t ON t.id = a.target_id;
+FROM targets t
+JOIN assessments a ON a.id = (SELECT x.id FROM assessments x WHERE x.target_id = t.id
+                              ORDER BY x.assessed_at DESC, x.id DESC LIMIT 1);
 
 CREATE VIEW v_daily_uptime AS
 SELECT t.slug AS target, d.day, d.checks, d.successes, d.blocked, d.maintenance,
