@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
@@ -46,11 +47,15 @@ func (c *ClassifyCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	var out []egovbench.Assessment
+	now := time.Now().UTC()
 	for _, path := range fs.Args() {
 		snap, err := snapshotFromPath(path)
 		if err != nil {
 			return err
 		}
+		// Freshness is judged against the time of classification, as a
+		// crawl judges it against the time of crawling.
+		snap.StartedAt, snap.FinishedAt = now, now
 		out = append(out, analyzer.Analyze(snap, cat))
 	}
 	if *asJSON {

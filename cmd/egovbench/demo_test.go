@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,10 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/fleet"
 	"github.com/egovbench/egovbench/internal/browsertest"
+	"github.com/egovbench/egovbench/store"
 )
 
 // TestDemoEndToEnd is the spine: the demo crawls the simulated fleet,
@@ -94,6 +97,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 
+	// Saved pages classified offline get the verdict the crawl gave.
+	checkClassifyMatchesCrawl(t, ctx, dbPath, sites, byID)
+
 	// The report opens in a real browser: every page and chart loads, and
 	// nothing the hostile site sent runs.
 	reportDir := filepath.Join(out, "report")
@@ -106,5 +112,80 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if dir := os.Getenv("EGOVBENCH_ARTIFACTS"); dir != "" {
 		_ = browsertest.Screenshot(ctx, filepath.Join(reportDir, "index.html"), filepath.Join(dir, "demo-index.png"))
+	}
+}
+
+// checkClassifyMatchesCrawl saves the pages a crawl stored for healthy sites
+// of every stage into folders, classifies the folders offline and expects
+// the crawl's stage and the same non-technical indicators.
+func checkClassifyMatchesCrawl(t *testing.T, ctx context.Context, dbPath string, sites []fleet.Site, crawled map[string]exportRow) {
+	t.Helper()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cat := analyzer.DefaultCatalogue()
+	technical := map[string]bool{}
+	for _, ind := range cat.Indicators() {
+		technical[ind.ID] = ind.Criterion == egovbench.CriterionTechnology
+	}
+	seen := map[egovbench.Stage]bool{}
+	for _, s := range sites {
+		if s.Behaviour != fleet.BehaviourOK || seen[s.TrueStage] {
+			continue
+		}
+		seen[s.TrueStage] = true
+		row := crawled[s.Target.ID]
+		snap, err := db.Snapshot(ctx, row.RunID, s.Target.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		n := 0
+		for _, p := range snap.Pages {
+			if p.Check || p.Outcome != egovbench.OutcomeOK || !strings.Contains(p.ContentType, "html") {
+				continue
+			}
+			name := fmt.Sprintf("page%03d.html", n)
+			if p.Depth == 0 && p.URL == snap.Pages[0].URL {
+				name = "index.html"
+			}
+			n++
+			if err := os.WriteFile(filepath.Join(dir, name), p.Body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []egovbench.Assessment
+		if err := json.Unmarshal([]byte(mustRun(t, ctx, "classify", "--json", dir)), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("classify printed %d assessments for one folder", len(got))
+		}
+		if got[0].Stage.String() != row.Stage {
+			t.Errorf("%s: classify says %s, the crawl said %s", s.Target.ID, got[0].Stage, row.Stage)
+		}
+		want := map[string]bool{}
+		for _, id := range row.IndicatorsMet {
+			if !technical[id] {
+				want[id] = true
+			}
+		}
+		for _, id := range got[0].Met() {
+			if technical[id] {
+				continue
+			}
+			if !want[id] {
+				t.Errorf("%s: classify meets %s, the crawl did not", s.Target.ID, id)
+			}
+			delete(want, id)
+		}
+		for id := range want {
+			t.Errorf("%s: the crawl met %s, classify did not", s.Target.ID, id)
+		}
+	}
+	if len(seen) < 4 {
+		t.Errorf("classify compared on %d stages only", len(seen))
 	}
 }

@@ -11,16 +11,26 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
 	_ "time/tzdata" // schedules and reports name IANA zones; do not depend on the host's zoneinfo
 )
 
+// defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set.
+const defaultMemoryLimit = 200 << 20
+
 // Version is set at build time with -ldflags "-X main.Version=...".
 var Version = "dev"
 
 func main() {
+	// Crawls stream page bodies through memory; a soft limit makes the
+	// garbage collector return them before the heap doubles (GOMEMLIMIT
+	// in the environment still wins).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr}
