@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/egovbench/egovbench/fleet"
 )
 
 // The test binary doubles as the egovbench binary for tests that must kill
@@ -87,4 +89,38 @@ func TestCrawlBadTargetsWritesNothing(t *testing.T) {
 	if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
 		t.Errorf("database was created despite the bad targets file (stat err %v)", err)
 	}
+}
+
+// fleetFiles starts the simulated fleet and writes what a separate process
+// needs to crawl it: a targets file, the fleet's CA certificate, and the
+// --resolve flags that keep every connection on loopback.
+type fleetFiles struct {
+	fleet   *fleet.Fleet
+	dir     string
+	targets string
+	ca      string
+	netArgs []string // --allow-private --ca-file ... --resolve ...
+}
+
+func startFleetFiles(t testing.TB, ctx context.Context) fleetFiles {
+	t.Helper()
+	f, err := fleet.Start(ctx, fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	ff := fleetFiles{fleet: f, dir: t.TempDir()}
+	ff.targets = filepath.Join(ff.dir, "targets.csv")
+	if err := writeFleetTargets(f, ff.targets); err != nil {
+		t.Fatal(err)
+	}
+	ff.ca = filepath.Join(ff.dir, "ca.pem")
+	if err := os.WriteFile(ff.ca, f.CACertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ff.netArgs = []string{"--ca-file", ff.ca}
+	for k, v := range f.Resolve() {
+		ff.netArgs = append(ff.netArgs, "--resolve", k+"="+v)
+	}
+	return ff
 }

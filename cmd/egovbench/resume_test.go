@@ -8,8 +8,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/egovbench/egovbench/fleet"
 )
 
 // TestCrawlResumeAfterKill kills a real crawl process with SIGKILL while it
@@ -19,27 +17,11 @@ import (
 func TestCrawlResumeAfterKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	f, err := fleet.Start(ctx, fleet.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dir := t.TempDir()
-	targets := filepath.Join(dir, "targets.csv")
-	if err := writeFleetTargets(f, targets); err != nil {
-		t.Fatal(err)
-	}
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, f.CACertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dbPath := filepath.Join(dir, "egovbench.db")
-	args := []string{"crawl", "--targets", targets, "--db", dbPath, "--allow-private", "--ca-file", ca,
-		"--workers", "2", "--delay", "150ms", "--max-pages", "15", "--request-timeout", "3s", "--log-format", "json"}
-	for k, v := range f.Resolve() {
-		args = append(args, "--resolve", k+"="+v)
-	}
-	total := len(f.Sites())
+	ff := startFleetFiles(t, ctx)
+	dbPath := filepath.Join(ff.dir, "egovbench.db")
+	args := append([]string{"crawl", "--targets", ff.targets, "--db", dbPath, "--allow-private",
+		"--workers", "2", "--delay", "150ms", "--max-pages", "15", "--request-timeout", "3s", "--log-format", "json"}, ff.netArgs...)
+	total := len(ff.fleet.Sites())
 
 	child := exec.CommandContext(ctx, os.Args[0], args...)
 	child.Env = append(os.Environ(), "EGOVBENCH_TEST_CHILD=1")

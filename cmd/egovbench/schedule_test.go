@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
-	"github.com/egovbench/egovbench/fleet"
 )
 
 // TestScheduleDaemon runs the daemon against the simulated fleet: it crawls
@@ -20,19 +19,8 @@ import (
 func TestScheduleDaemon(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	f, err := fleet.Start(ctx, fleet.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dir := t.TempDir()
-	if err := writeFleetTargets(f, filepath.Join(dir, "targets.csv")); err != nil {
-		t.Fatal(err)
-	}
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, f.CACertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ff := startFleetFiles(t, ctx)
+	dir := ff.dir
 	config := `targets: [targets.csv]
 database: egovbench.db
 timezone: Asia/Makassar
@@ -61,10 +49,7 @@ report:
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"schedule", "--config", cfgPath, "--ca-file", ca, "--log-level", "warn"}
-	for k, v := range f.Resolve() {
-		args = append(args, "--resolve", k+"="+v)
-	}
+	args := append([]string{"schedule", "--config", cfgPath, "--log-level", "warn"}, ff.netArgs...)
 
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -94,7 +79,7 @@ report:
 	}
 
 	// A second daemon on the same database must refuse to start.
-	_, _, err = run(t, ctx, args...)
+	_, _, err := run(t, ctx, args...)
 	if !errors.Is(err, egovbench.ErrLocked) {
 		t.Errorf("second daemon: err = %v, want ErrLocked", err)
 	}
