@@ -25,19 +25,15 @@ func artifactDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// TestReportInBrowser opens the synthetic report, hostile site included, in
+// checkInBrowser opens the synthetic report, hostile site included, in
 // headless Chromium: every page loads, every chart loads and is not blank,
 // no console errors, nothing from site content runs or is even blocked by
 // the CSP (which would mean markup got through), internal links resolve.
-func TestReportInBrowser(t *testing.T) {
+// It keeps a screenshot of the English index as a test artefact.
+func checkInBrowser(t *testing.T, dirs map[string]string, in Input) {
 	for _, lang := range []string{"en", "id"} {
 		t.Run(lang, func(t *testing.T) {
-			dir := t.TempDir()
-			in := testInput()
-			in.Lang = lang
-			if err := Write(context.Background(), dir, in); err != nil {
-				t.Fatal(err)
-			}
+			dir := dirs[lang]
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			res, err := browsertest.Check(ctx, dir)
@@ -50,15 +46,14 @@ func TestReportInBrowser(t *testing.T) {
 			if p := res.Problems(); len(p) > 0 {
 				t.Errorf("report has %d problems:\n%s", len(p), strings.Join(p, "\n"))
 			}
-			wantPages := 3 + len(in.Targets)
-			if res.Pages != wantPages {
-				t.Errorf("opened %d pages, want %d", res.Pages, wantPages)
+			if want := 3 + len(in.Targets); res.Pages != want {
+				t.Errorf("opened %d pages, want %d", res.Pages, want)
 			}
-			if res.Images < 11+len(in.Targets) {
-				t.Errorf("checked %d images, want at least %d", res.Images, 11+len(in.Targets))
+			if want := 11 + len(in.Targets); res.Images < want {
+				t.Errorf("checked %d images, want at least %d", res.Images, want)
 			}
-			if res.Links < len(in.Targets)+3 {
-				t.Errorf("checked %d internal links, want at least %d", res.Links, len(in.Targets)+3)
+			if want := len(in.Targets) + 3; res.Links < want {
+				t.Errorf("checked %d internal links, want at least %d", res.Links, want)
 			}
 			if lang != "en" {
 				return

@@ -31,7 +31,7 @@ func tallHeight(bars int) vg.Length {
 	return max(chartH, vg.Length(bars)*vg.Points(17)+vg.Inch*1.6)
 }
 
-func drawStageDistribution(l *labels, d StageDistribution, path string) error {
+func drawStageDistribution(l *labels, d stageDistData, path string) error {
 	title := l.T("ch_stage_dist")
 	if len(d.Groups) == 0 || d.Groups[0].Total == 0 {
 		return saveNoData(l, title, path, chartW, chartH)
@@ -92,7 +92,7 @@ func (intTicks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-func drawTrend(l *labels, m *model, tr Trend, path, title string, sites bool) error {
+func drawTrend(l *labels, m *model, tr trendData, path, title string, sites bool) error {
 	has := false
 	for _, s := range append(tr.Sites, tr.Regions...) {
 		has = has || !s.empty()
@@ -130,7 +130,7 @@ func axisLabels(l *labels, m *model, title, ylabel string) (string, string, stri
 	return title, l.T("ax_date") + " (" + m.loc.String() + ")", ylabel
 }
 
-func drawRanking(l *labels, r Ranking, path string) error {
+func drawRanking(l *labels, r rankingData, path string) error {
 	title := l.T("ch_ranking")
 	if r.Omitted > 0 {
 		half := len(r.Rows) / 2
@@ -197,7 +197,7 @@ func (s swatchThumb) Thumbnail(c *draw.Canvas) {
 
 func swatchOf(c color.Color) plot.Thumbnailer { return swatchThumb{c} }
 
-func drawCoverage(l *labels, c Coverage, path string) error {
+func drawCoverage(l *labels, c coverageData, path string) error {
 	title := l.T("ch_coverage")
 	n := 0
 	for _, g := range c.Groups {
@@ -256,7 +256,7 @@ func drawCoverage(l *labels, c Coverage, path string) error {
 // uptimeYMin picks the lower bound of an availability axis: availability
 // usually sits near 100 %, where a 0-100 axis would hide every dip, so the
 // axis starts at the lowest value rounded down to ten (the ticks say so).
-func uptimeYMin(series ...Series) float64 {
+func uptimeYMin(series ...timeSeries) float64 {
 	lo := 100.0
 	for _, s := range series {
 		for _, seg := range s.Segments {
@@ -268,7 +268,7 @@ func uptimeYMin(series ...Series) float64 {
 	return math.Max(0, math.Floor((lo-1)/10)*10)
 }
 
-func drawUptime(l *labels, m *model, title string, series []Series, styles []draw.LineStyle, path string, w, h vg.Length) error {
+func drawUptime(l *labels, m *model, title string, series []timeSeries, styles []draw.LineStyle, path string, w, h vg.Length) error {
 	has := false
 	for _, s := range series {
 		has = has || !s.empty()
@@ -292,7 +292,7 @@ func drawUptime(l *labels, m *model, title string, series []Series, styles []dra
 	return f.save(path, legend)
 }
 
-func drawLatency(l *labels, m *model, title string, series []Series, path string, w, h vg.Length) error {
+func drawLatency(l *labels, m *model, title string, series []timeSeries, path string, w, h vg.Length) error {
 	has := false
 	for _, s := range series {
 		has = has || !s.empty()
@@ -356,7 +356,7 @@ var (
 
 // drawHeat draws a weekday x hour heat map with every cell labelled, so the
 // chart reads without a colour scale; darker always means worse.
-func drawHeat(l *labels, hp HourProfile, cells *[7][24]*float64, title string, worseHigh bool, format func(float64) string, path string) error {
+func drawHeat(l *labels, hp hourProfileData, cells *[7][24]*float64, title string, worseHigh bool, format func(float64) string, path string) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for d := range cells {
 		for h := range cells[d] {
@@ -433,7 +433,7 @@ func drawHeat(l *labels, hp HourProfile, cells *[7][24]*float64, title string, w
 	return f.save(path, nil)
 }
 
-func drawTransitions(l *labels, tr Transitions, path string) error {
+func drawTransitions(l *labels, tr transitionsData, path string) error {
 	title := l.T("ch_transitions")
 	if tr.Compared == 0 {
 		return saveNoData(l, title, path, chartW, chartH)

@@ -349,7 +349,7 @@ func (lineNoBoxes) GlyphBoxes(*plot.Plot) []plot.GlyphBox { return nil }
 
 // addSeries draws a series segment by segment, so gaps stay gaps; a lone
 // point gets a dot because a one-point line is invisible.
-func addSeries(f *figure, s Series, sty draw.LineStyle, legend string) error {
+func addSeries(f *figure, s timeSeries, sty draw.LineStyle, legend string) error {
 	var thumb plot.Thumbnailer = &plotter.Line{LineStyle: sty}
 	for _, seg := range s.Segments {
 		xys := make(plotter.XYs, len(seg))

@@ -21,22 +21,22 @@ var allStages = []egovbench.Stage{
 	egovbench.StageIntegration, egovbench.StageTransaction,
 }
 
-// TimeValue is one point of a time series.
-type TimeValue struct {
+// timeValue is one point of a time series.
+type timeValue struct {
 	At time.Time `json:"at"`
 	V  float64   `json:"v"`
 }
 
-// Series is a named time series split into segments: a gap between
+// timeSeries is a named time series split into segments: a gap between
 // segments is a period without data, which charts must not bridge.
-type Series struct {
+type timeSeries struct {
 	Key      string        `json:"key"`
 	Label    string        `json:"label"`
-	Segments [][]TimeValue `json:"segments"`
+	Segments [][]timeValue `json:"segments"`
 }
 
 // empty reports whether the series has no point at all.
-func (s Series) empty() bool {
+func (s timeSeries) empty() bool {
 	for _, seg := range s.Segments {
 		if len(seg) > 0 {
 			return false
@@ -45,17 +45,17 @@ func (s Series) empty() bool {
 	return true
 }
 
-// StageGroup counts sites per stage within one group (all sites or a region).
-type StageGroup struct {
+// stageGroup counts sites per stage within one group (all sites or a region).
+type stageGroup struct {
 	Label  string `json:"label"`
-	Counts []int  `json:"counts"` // parallel to StageDistribution.Stages
+	Counts []int  `json:"counts"` // parallel to stageDistData.Stages
 	Total  int    `json:"total"`
 }
 
-// StageDistribution is the data of the stacked stage distribution chart.
-type StageDistribution struct {
+// stageDistData is the data of the stacked stage distribution chart.
+type stageDistData struct {
 	Stages []egovbench.Stage `json:"stages"`
-	Groups []StageGroup      `json:"groups"` // all sites first, then regions by name
+	Groups []stageGroup      `json:"groups"` // all sites first, then regions by name
 }
 
 // site bundles what several computations need about one target.
@@ -130,13 +130,13 @@ func (s *site) latestStage() egovbench.Stage {
 	return s.latest.Stage
 }
 
-func (m *model) stageDistribution() StageDistribution {
-	d := StageDistribution{Stages: allStages}
+func (m *model) stageDistribution() stageDistData {
+	d := stageDistData{Stages: allStages}
 	idx := map[string]int{}
-	d.Groups = append(d.Groups, StageGroup{Label: m.l.T("all_sites"), Counts: make([]int, len(allStages))})
+	d.Groups = append(d.Groups, stageGroup{Label: m.l.T("all_sites"), Counts: make([]int, len(allStages))})
 	for _, r := range m.regions {
 		idx[r] = len(d.Groups)
-		d.Groups = append(d.Groups, StageGroup{Label: m.l.Region(r), Counts: make([]int, len(allStages))})
+		d.Groups = append(d.Groups, stageGroup{Label: m.l.Region(r), Counts: make([]int, len(allStages))})
 	}
 	for i := range m.sites {
 		s := &m.sites[i]
@@ -164,10 +164,10 @@ type runSlot struct {
 	at time.Time
 }
 
-// Trend is the data of the maturity-over-time chart.
-type Trend struct {
-	Sites   []Series `json:"sites"`
-	Regions []Series `json:"regions"` // median score per region and run
+// trendData is the data of the maturity-over-time chart.
+type trendData struct {
+	Sites   []timeSeries `json:"sites"`
+	Regions []timeSeries `json:"regions"` // median score per region and run
 }
 
 // history indexes the StagePoints by run and site: scores[site][run] is NaN
@@ -223,9 +223,9 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
 // segments splits values on NaN into runs of consecutive points.
-func segments(at []time.Time, vals []float64) [][]TimeValue {
-	var out [][]TimeValue
-	var cur []TimeValue
+func segments(at []time.Time, vals []float64) [][]timeValue {
+	var out [][]timeValue
+	var cur []timeValue
 	for i, v := range vals {
 		if math.IsNaN(v) {
 			if len(cur) > 0 {
@@ -234,7 +234,7 @@ func segments(at []time.Time, vals []float64) [][]TimeValue {
 			}
 			continue
 		}
-		cur = append(cur, TimeValue{At: at[i], V: v})
+		cur = append(cur, timeValue{At: at[i], V: v})
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
@@ -242,15 +242,15 @@ func segments(at []time.Time, vals []float64) [][]TimeValue {
 	return out
 }
 
-func (m *model) trend(h history) Trend {
+func (m *model) trend(h history) trendData {
 	at := make([]time.Time, len(h.runs))
 	for i, r := range h.runs {
 		at[i] = r.at
 	}
-	var tr Trend
-	tr.Sites = make([]Series, 0, len(m.sites))
+	var tr trendData
+	tr.Sites = make([]timeSeries, 0, len(m.sites))
 	for i := range m.sites {
-		tr.Sites = append(tr.Sites, Series{Key: m.sites[i].t.ID, Label: siteLabel(m.sites[i].t), Segments: segments(at, h.scores[i])})
+		tr.Sites = append(tr.Sites, timeSeries{Key: m.sites[i].t.ID, Label: siteLabel(m.sites[i].t), Segments: segments(at, h.scores[i])})
 	}
 	for _, r := range m.regions {
 		med := make([]float64, len(h.runs))
@@ -264,7 +264,7 @@ func (m *model) trend(h history) Trend {
 			}
 			med[j] = median(buf)
 		}
-		tr.Regions = append(tr.Regions, Series{Key: r, Label: m.l.Region(r), Segments: segments(at, med)})
+		tr.Regions = append(tr.Regions, timeSeries{Key: r, Label: m.l.Region(r), Segments: segments(at, med)})
 	}
 	return tr
 }
@@ -282,8 +282,8 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// RankRow is one site in the ranking.
-type RankRow struct {
+// rankRow is one site in the ranking.
+type rankRow struct {
 	Rank     int             `json:"rank"`
 	TargetID string          `json:"target_id"`
 	Label    string          `json:"label"`
@@ -292,12 +292,12 @@ type RankRow struct {
 	Score    float64         `json:"score"`
 }
 
-// Ranking is the data of the ranking chart: the rows drawn, and how many
+// rankingData is the data of the ranking chart: the rows drawn, and how many
 // sites were left out when there were too many to draw legibly.
-type Ranking struct {
+type rankingData struct {
 	Total   int       `json:"total"`
 	Omitted int       `json:"omitted"`
-	Rows    []RankRow `json:"rows"`
+	Rows    []rankRow `json:"rows"`
 }
 
 // rankingChartMax is how many bars stay legible on a slide; beyond it the
@@ -306,8 +306,8 @@ const rankingChartMax = 40
 
 // ranking ranks every assessed site by score, then stage, then name; equal
 // scores and stages share a rank (1, 2, 2, 4).
-func (m *model) ranking() []RankRow {
-	var rows []RankRow
+func (m *model) ranking() []rankRow {
+	var rows []rankRow
 	for i := range m.sites {
 		s := &m.sites[i]
 		if s.latest == nil {
@@ -317,9 +317,9 @@ func (m *model) ranking() []RankRow {
 		if !finite(score) {
 			score = 0
 		}
-		rows = append(rows, RankRow{TargetID: s.t.ID, Label: siteLabel(s.t), Region: s.t.Region, Stage: s.latest.Stage, Score: clamp(score, 0, 100)})
+		rows = append(rows, rankRow{TargetID: s.t.ID, Label: siteLabel(s.t), Region: s.t.Region, Stage: s.latest.Stage, Score: clamp(score, 0, 100)})
 	}
-	slices.SortStableFunc(rows, func(a, b RankRow) int {
+	slices.SortStableFunc(rows, func(a, b rankRow) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
 		}
@@ -340,42 +340,42 @@ func (m *model) ranking() []RankRow {
 	return rows
 }
 
-func rankingChart(rows []RankRow) Ranking {
-	r := Ranking{Total: len(rows)}
+func rankingChart(rows []rankRow) rankingData {
+	r := rankingData{Total: len(rows)}
 	if len(rows) <= rankingChartMax {
 		r.Rows = rows
 		return r
 	}
 	half := rankingChartMax / 2
-	r.Rows = append(append([]RankRow{}, rows[:half]...), rows[len(rows)-half:]...)
+	r.Rows = append(append([]rankRow{}, rows[:half]...), rows[len(rows)-half:]...)
 	r.Omitted = len(rows) - rankingChartMax
 	return r
 }
 
-// CoverageItem is the share of assessed sites meeting one indicator.
-type CoverageItem struct {
+// coverageItem is the share of assessed sites meeting one indicator.
+type coverageItem struct {
 	ID    string  `json:"id"`
 	Label string  `json:"label"`
 	Met   int     `json:"met"`
 	Share float64 `json:"share"` // 0-1
 }
 
-// CoverageGroup is one criterion's indicators.
-type CoverageGroup struct {
+// coverageGroup is one criterion's indicators.
+type coverageGroup struct {
 	Criterion egovbench.Criterion `json:"criterion"`
 	Label     string              `json:"label"`
-	Items     []CoverageItem      `json:"items"`
+	Items     []coverageItem      `json:"items"`
 }
 
-// Coverage is the data of the indicator coverage chart, over the sites that
+// coverageData is the data of the indicator coverage chart, over the sites that
 // were reachable at their latest assessment.
-type Coverage struct {
+type coverageData struct {
 	Assessed int             `json:"assessed"`
-	Groups   []CoverageGroup `json:"groups"`
+	Groups   []coverageGroup `json:"groups"`
 }
 
-func (m *model) coverage() Coverage {
-	var c Coverage
+func (m *model) coverage() coverageData {
+	var c coverageData
 	met := map[string]int{}
 	for i := range m.sites {
 		a := m.sites[i].latest
@@ -398,12 +398,12 @@ func (m *model) coverage() Coverage {
 		}
 	}
 	for _, cr := range crits {
-		g := CoverageGroup{Criterion: cr, Label: m.l.Criterion(cr)}
+		g := coverageGroup{Criterion: cr, Label: m.l.Criterion(cr)}
 		for _, ind := range m.in.Indicators {
 			if ind.Criterion != cr {
 				continue
 			}
-			it := CoverageItem{ID: ind.ID, Label: m.l.Indicator(ind), Met: met[ind.ID]}
+			it := coverageItem{ID: ind.ID, Label: m.l.Indicator(ind), Met: met[ind.ID]}
 			if c.Assessed > 0 {
 				it.Share = float64(it.Met) / float64(c.Assessed)
 			}
@@ -416,12 +416,12 @@ func (m *model) coverage() Coverage {
 	return c
 }
 
-// UptimeData is the data of an uptime chart: check-count and time-weighted
+// uptimeSeries is the data of an uptime chart: check-count and time-weighted
 // daily availability (0-100) and daily latency (ms) of one group of sites.
-type UptimeData struct {
-	Check   []Series `json:"check"`
-	Time    []Series `json:"time"`
-	Latency []Series `json:"latency"` // mean, then p95
+type uptimeSeries struct {
+	Check   []timeSeries `json:"check"`
+	Time    []timeSeries `json:"time"`
+	Latency []timeSeries `json:"latency"` // mean, then p95
 }
 
 // dayAgg accumulates rollups of one day (or hour) across sites.
@@ -512,18 +512,18 @@ func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, kee
 	return first, aggs
 }
 
-func daySeries(key, label string, first time.Time, days []dayAgg, f func(*dayAgg) float64) Series {
+func daySeries(key, label string, first time.Time, days []dayAgg, f func(*dayAgg) float64) timeSeries {
 	at := make([]time.Time, len(days))
 	vals := make([]float64, len(days))
 	for i := range days {
 		at[i] = first.Add(time.Duration(i) * 24 * time.Hour)
 		vals[i] = f(&days[i])
 	}
-	return Series{Key: key, Label: label, Segments: segments(at, vals)}
+	return timeSeries{Key: key, Label: label, Segments: segments(at, vals)}
 }
 
 // uptimeOverall is the all-sites uptime and latency chart data.
-func (m *model) uptimeOverall() UptimeData {
+func (m *model) uptimeOverall() uptimeSeries {
 	first, aggs := dailyGroups(m.in.Daily, 1, func(id string) int {
 		if _, ok := m.byID[id]; ok {
 			return 0
@@ -533,17 +533,17 @@ func (m *model) uptimeOverall() UptimeData {
 	return m.uptimeData(first, aggs[0], m.l.T("s_p95_median"), func(a *dayAgg) float64 { return median(a.p95s) })
 }
 
-func (m *model) uptimeData(first time.Time, days []dayAgg, p95Label string, p95 func(*dayAgg) float64) UptimeData {
-	return UptimeData{
-		Check:   []Series{daySeries("check", m.l.T("s_checks"), first, days, (*dayAgg).checkUptime)},
-		Time:    []Series{daySeries("time", m.l.T("s_time"), first, days, (*dayAgg).timeUptime)},
-		Latency: []Series{daySeries("mean", m.l.T("s_mean"), first, days, (*dayAgg).meanLatency), daySeries("p95", p95Label, first, days, p95)},
+func (m *model) uptimeData(first time.Time, days []dayAgg, p95Label string, p95 func(*dayAgg) float64) uptimeSeries {
+	return uptimeSeries{
+		Check:   []timeSeries{daySeries("check", m.l.T("s_checks"), first, days, (*dayAgg).checkUptime)},
+		Time:    []timeSeries{daySeries("time", m.l.T("s_time"), first, days, (*dayAgg).timeUptime)},
+		Latency: []timeSeries{daySeries("mean", m.l.T("s_mean"), first, days, (*dayAgg).meanLatency), daySeries("p95", p95Label, first, days, p95)},
 	}
 }
 
 // uptimeRegions is daily availability per region, check-count and
 // time-weighted.
-func (m *model) uptimeRegions() (check, timeW []Series) {
+func (m *model) uptimeRegions() (check, timeW []timeSeries) {
 	ri := make(map[string]int, len(m.regions))
 	for i, r := range m.regions {
 		ri[r] = i
@@ -555,8 +555,8 @@ func (m *model) uptimeRegions() (check, timeW []Series) {
 		}
 		return ri[m.sites[si].t.Region]
 	}, false)
-	check = make([]Series, len(m.regions))
-	timeW = make([]Series, len(m.regions))
+	check = make([]timeSeries, len(m.regions))
+	timeW = make([]timeSeries, len(m.regions))
 	for i, r := range m.regions {
 		check[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).checkUptime)
 		timeW[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).timeUptime)
@@ -566,14 +566,14 @@ func (m *model) uptimeRegions() (check, timeW []Series) {
 
 // uptimeSites is per-site uptime chart data, indexed like m.sites. With one
 // rollup per site and day, the day's p95 is that rollup's own estimate.
-func (m *model) uptimeSites() []UptimeData {
+func (m *model) uptimeSites() []uptimeSeries {
 	first, aggs := dailyGroups(m.in.Daily, len(m.sites), func(id string) int {
 		if si, ok := m.byID[id]; ok {
 			return si
 		}
 		return -1
 	}, true)
-	out := make([]UptimeData, len(m.sites))
+	out := make([]uptimeSeries, len(m.sites))
 	for i := range m.sites {
 		out[i] = m.uptimeData(first, aggs[i], m.l.T("s_p95"), func(a *dayAgg) float64 {
 			if len(a.p95s) == 0 {
@@ -585,9 +585,9 @@ func (m *model) uptimeSites() []UptimeData {
 	return out
 }
 
-// HourProfile is availability and mean latency by local weekday (rows,
+// hourProfileData is availability and mean latency by local weekday (rows,
 // Monday first) and hour (columns); nil cells had no counted probe.
-type HourProfile struct {
+type hourProfileData struct {
 	Zone         string          `json:"zone"`
 	Weekdays     []string        `json:"weekdays"`
 	Availability [7][24]*float64 `json:"availability"` // percent
@@ -597,7 +597,7 @@ type HourProfile struct {
 // weekdayRow maps Go's Sunday-first weekdays to Monday-first rows.
 func weekdayRow(d time.Weekday) int { return (int(d) + 6) % 7 }
 
-func (m *model) hourProfile() HourProfile {
+func (m *model) hourProfile() hourProfileData {
 	var aggs [7][24]dayAgg
 	for _, r := range m.in.Hourly {
 		if _, ok := m.byID[r.TargetID]; !ok {
@@ -606,7 +606,7 @@ func (m *model) hourProfile() HourProfile {
 		t := r.Start.In(m.loc)
 		aggs[weekdayRow(t.Weekday())][t.Hour()].add(r, false)
 	}
-	hp := HourProfile{Zone: m.loc.String()}
+	hp := hourProfileData{Zone: m.loc.String()}
 	for d := 0; d < 7; d++ {
 		hp.Weekdays = append(hp.Weekdays, m.l.Weekday(time.Weekday((d+1)%7)))
 		for h := 0; h < 24; h++ {
@@ -621,8 +621,8 @@ func (m *model) hourProfile() HourProfile {
 	return hp
 }
 
-// Move is one site whose stage changed between the last two runs.
-type Move struct {
+// stageMove is one site whose stage changed between the last two runs.
+type stageMove struct {
 	TargetID  string          `json:"target_id"`
 	Label     string          `json:"label"`
 	From      egovbench.Stage `json:"from"`
@@ -631,18 +631,18 @@ type Move struct {
 	ScoreTo   float64         `json:"score_to"`
 }
 
-// Transitions is the data of the stage transition chart: Matrix counts
+// transitionsData is the data of the stage transition chart: Matrix counts
 // sites by stage at the previous run (row) and at the last run (column).
-type Transitions struct {
+type transitionsData struct {
 	Stages   []egovbench.Stage `json:"stages"`
 	Matrix   [5][5]int         `json:"matrix"`
 	Compared int               `json:"compared"`
-	Up       []Move            `json:"up"`
-	Down     []Move            `json:"down"`
+	Up       []stageMove       `json:"up"`
+	Down     []stageMove       `json:"down"`
 }
 
-func (m *model) transitions() Transitions {
-	tr := Transitions{Stages: allStages}
+func (m *model) transitions() transitionsData {
+	tr := transitionsData{Stages: allStages}
 	for i := range m.sites {
 		s := &m.sites[i]
 		if s.latest == nil || s.prev == nil {
@@ -651,7 +651,7 @@ func (m *model) transitions() Transitions {
 		from, to := stageIndex(s.prev.Stage), stageIndex(s.latest.Stage)
 		tr.Matrix[from][to]++
 		tr.Compared++
-		mv := Move{TargetID: s.t.ID, Label: siteLabel(s.t), From: egovbench.Stage(from), To: egovbench.Stage(to), ScoreFrom: s.prev.Score, ScoreTo: s.latest.Score}
+		mv := stageMove{TargetID: s.t.ID, Label: siteLabel(s.t), From: egovbench.Stage(from), To: egovbench.Stage(to), ScoreFrom: s.prev.Score, ScoreTo: s.latest.Score}
 		switch {
 		case to > from:
 			tr.Up = append(tr.Up, mv)

@@ -206,7 +206,7 @@ func TestRankingTies(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("ranking = %v, want %v", got, want)
 	}
-	many := make([]RankRow, 100)
+	many := make([]rankRow, 100)
 	rc := rankingChart(many)
 	if len(rc.Rows) != rankingChartMax || rc.Omitted != 60 || rc.Total != 100 {
 		t.Errorf("rankingChart of 100: %d rows, %d omitted", len(rc.Rows), rc.Omitted)
@@ -312,7 +312,7 @@ func TestCanvasReuse(t *testing.T) {
 	dir := t.TempDir()
 	var outs [][]byte
 	for i := 0; i < 3; i++ {
-		for _, j := range r.chartJobs()[:4] {
+		for _, j := range r.chartJobs()[:1] {
 			if err := runJob(dir, chartJob{name: j.name[len("charts/"):], draw: j.draw}); err != nil {
 				t.Fatal(err)
 			}
@@ -402,22 +402,35 @@ func checkPNGs(t *testing.T, dir string, minColours int) int {
 	return len(files)
 }
 
-func TestChartsPNG(t *testing.T) {
-	dir := t.TempDir()
+// TestReport writes the synthetic report once per language and checks it
+// every way: golden markup, inert output, the PNG files, and in a browser.
+func TestReport(t *testing.T) {
 	in := testInput()
-	if err := Write(context.Background(), dir, in); err != nil {
-		t.Fatal(err)
+	parent := t.TempDir()
+	dirs := map[string]string{"en": filepath.Join(parent, "en"), "id": filepath.Join(parent, "id")}
+	for lang, dir := range dirs {
+		li := in
+		li.Lang = lang
+		if err := Write(context.Background(), dir, li); err != nil {
+			t.Fatal(err)
+		}
 	}
-	n := checkPNGs(t, dir, 20)
-	// 11 report charts and one history figure per site.
-	if want := 11 + len(in.Targets); n != want {
-		t.Errorf("%d charts, want %d", n, want)
-	}
+	t.Run("golden", func(t *testing.T) { checkHTMLGolden(t, dirs) })
+	t.Run("inert", func(t *testing.T) { checkHostileOutput(t, parent, dirs) })
+	t.Run("png", func(t *testing.T) {
+		n := checkPNGs(t, dirs["en"], 20)
+		// 11 report charts and one history figure per site.
+		if want := 11 + len(in.Targets); n != want {
+			t.Errorf("%d charts, want %d", n, want)
+		}
+	})
+	t.Run("browser", func(t *testing.T) { checkInBrowser(t, dirs, in) })
 }
 
 // TestEmptyInput renders a report with nothing in it: every page and chart
 // exists, and charts say "no data" rather than drawing empty axes.
 func TestEmptyInput(t *testing.T) {
+	t.Parallel() // CPU-light enough to overlap with the browser test
 	for _, in := range []Input{
 		{GeneratedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{GeneratedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Lang: "id", Targets: []egovbench.Target{{ID: "a", Name: "A"}}, Indicators: testCatalogue},
@@ -439,63 +452,45 @@ func TestEmptyInput(t *testing.T) {
 	}
 }
 
-// TestHostileOutput parses every page of the synthetic report (hostile site
-// included) and checks, independently of the templates, that nothing
+// checkHostileOutput parses every page of the synthetic report (hostile
+// site included) and checks, independently of the templates, that nothing
 // executable got through: no script elements, no event handler attributes,
-// no inline styles, links only to http(s) or inside the report, and that no
-// file was written outside the report folder.
-func TestHostileOutput(t *testing.T) {
-	idDir := t.TempDir()
-	in := testInput()
-	in.Lang = "id"
-	if err := Write(context.Background(), idDir, in); err != nil {
-		t.Fatal(err)
-	}
-	parent := t.TempDir()
-	dir := filepath.Join(parent, "report")
-	if err := Write(context.Background(), dir, testInput()); err != nil {
-		t.Fatal(err)
-	}
-	// The synthetic site data holds no [word] text, so any is a label key
-	// used in code but defined in no dictionary.
-	for _, d := range []string{dir, idDir} {
-		files, _ := filepath.Glob(filepath.Join(d, "*.html"))
-		more, _ := filepath.Glob(filepath.Join(d, "sites", "*.html"))
-		for _, f := range append(files, more...) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k := missingLabel.Find(b); k != nil {
-				t.Errorf("%s: label %s is not defined", f, k)
-			}
-		}
-	}
+// no inline styles, links only to http(s) or inside the report; that no
+// file was written outside the report folders; and that every label key
+// used is defined.
+func checkHostileOutput(t *testing.T, parent string, dirs map[string]string) {
 	entries, _ := os.ReadDir(parent)
-	if len(entries) != 1 {
-		t.Errorf("files written beside the report: %v", entries)
+	if len(entries) != len(dirs) {
+		t.Errorf("files written beside the reports: %v", entries)
 	}
-	pages := 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(p) != ".html" {
-			return err
-		}
-		pages++
-		b, err := os.ReadFile(p)
+	for _, dir := range dirs {
+		pages := 0
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Ext(p) != ".html" {
+				return err
+			}
+			pages++
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			checkMarkup(t, p, b)
+			// The synthetic site data holds no [word] text, so any is a
+			// label key used in code but defined in no dictionary.
+			if k := missingLabel.Find(b); k != nil {
+				t.Errorf("%s: label %s is not defined", p, k)
+			}
+			return nil
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		checkMarkup(t, p, b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pages != 3+12 {
-		t.Errorf("%d pages, want 15", pages)
+		if pages != 3+12 {
+			t.Errorf("%s: %d pages, want 15", dir, pages)
+		}
 	}
 	slug := slugs([]string{hostileID})[hostileID]
-	hp, err := os.ReadFile(filepath.Join(dir, "sites", slug+".html"))
+	hp, err := os.ReadFile(filepath.Join(dirs["en"], "sites", slug+".html"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,12 @@ const (
 )
 
 // siteHistoryHasData reports whether a site's history figure would show anything.
-func siteHistoryHasData(trend Series, u UptimeData) bool {
+func siteHistoryHasData(trend timeSeries, u uptimeSeries) bool {
 	return !trend.empty() || !u.Check[0].empty() || !u.Time[0].empty() || !u.Latency[0].empty() || !u.Latency[1].empty()
 }
 
 // timeSpan is the x range shared by the panels, in unix seconds.
-func timeSpan(series ...Series) (lo, hi float64) {
+func timeSpan(series ...timeSeries) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, s := range series {
 		for _, seg := range s.Segments {
@@ -61,17 +61,17 @@ func (b blankLabels) Ticks(lo, hi float64) []plot.Tick {
 
 type sitePanel struct {
 	title  string
-	series []Series
+	series []timeSeries
 	styles []draw.LineStyle
 	ymin   float64
 	ymax   float64 // NaN: automatic
 }
 
-func drawSiteHistory(l *labels, m *model, trend Series, u UptimeData, path string) error {
+func drawSiteHistory(l *labels, m *model, trend timeSeries, u uptimeSeries, path string) error {
 	lo, hi := timeSpan(trend, u.Check[0], u.Time[0], u.Latency[0], u.Latency[1])
 	panels := []sitePanel{
-		{title: l.T("ch_site_trend") + " (0–100)", series: []Series{trend}, styles: []draw.LineStyle{{Color: seriesColors[0], Width: vg.Points(2)}}, ymin: 0, ymax: 100},
-		{title: l.T("ch_site_uptime") + " (%)", series: []Series{u.Check[0], u.Time[0]}, styles: twoStyles(), ymin: uptimeYMin(u.Check[0], u.Time[0]), ymax: 100},
+		{title: l.T("ch_site_trend") + " (0–100)", series: []timeSeries{trend}, styles: []draw.LineStyle{{Color: seriesColors[0], Width: vg.Points(2)}}, ymin: 0, ymax: 100},
+		{title: l.T("ch_site_uptime") + " (%)", series: []timeSeries{u.Check[0], u.Time[0]}, styles: twoStyles(), ymin: uptimeYMin(u.Check[0], u.Time[0]), ymax: 100},
 		{title: l.T("ch_site_latency") + " (ms)", series: u.Latency, styles: []draw.LineStyle{lineStyle(0, vg.Points(1.4)), lineStyle(1, vg.Points(1.4))}, ymin: 0, ymax: math.NaN()},
 	}
 	plots := make([][]*plot.Plot, len(panels))

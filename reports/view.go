@@ -14,18 +14,18 @@ type report struct {
 	m              *model
 	l              *labels
 	slug           map[string]string
-	dist           StageDistribution
+	dist           stageDistData
 	hist           history
-	trend          Trend
-	rank           []RankRow
-	coverage       Coverage
-	uptime         UptimeData
-	uptimeRegions  []Series // check-count
-	uptimeRegionsT []Series // time-weighted
-	siteUptime     []UptimeData
-	hours          HourProfile
-	transitions    Transitions
-	siteViews      []*SiteView
+	trend          trendData
+	rank           []rankRow
+	coverage       coverageData
+	uptime         uptimeSeries
+	uptimeRegions  []timeSeries // check-count
+	uptimeRegionsT []timeSeries // time-weighted
+	siteUptime     []uptimeSeries
+	hours          hourProfileData
+	transitions    transitionsData
+	siteViews      []*siteBody
 	up30           []uptimeWindow // per site
 	stages         [][]stageAt    // per site, from History
 	outages        [][]egovbench.Outage
@@ -67,7 +67,7 @@ func build(in *Input) *report {
 			r.outages[si] = append(r.outages[si], o)
 		}
 	}
-	r.siteViews = make([]*SiteView, len(m.sites))
+	r.siteViews = make([]*siteBody, len(m.sites))
 	for i := range m.sites {
 		r.siteViews[i] = r.siteView(i)
 	}
@@ -96,12 +96,12 @@ func (m *model) uptime30() []uptimeWindow {
 type pageFile struct {
 	file string
 	tmpl string
-	data *Page
+	data *pageData
 }
 
-// Page is what every template receives: the frame (language, labels,
+// pageData is what every template receives: the frame (language, labels,
 // navigation, paths) and the page's own view in Body.
-type Page struct {
+type pageData struct {
 	Lang      string
 	L         *labels
 	Title     string
@@ -113,8 +113,8 @@ type Page struct {
 	Body      any
 }
 
-func (r *report) frame(title, root, nav string, body any) *Page {
-	return &Page{
+func (r *report) frame(title, root, nav string, body any) *pageData {
+	return &pageData{
 		Lang: r.l.lang, L: r.l, Title: title, Root: root, Nav: nav,
 		Generated: r.l.DateTime(r.in.GeneratedAt.In(r.m.loc)), Zone: r.m.loc.String(),
 		Catalogue: r.in.CatalogueVersion, Body: body,
@@ -133,35 +133,35 @@ func (r *report) pages() []pageFile {
 	return out
 }
 
-// ChartRef is one chart shown on a page; NoData charts are drawn as an
+// chartRef is one chart shown on a page; NoData charts are drawn as an
 // explicit "no data" image and also say so in text.
-type ChartRef struct {
+type chartRef struct {
 	File, Title, Alt string
 }
 
-// StageCell is a stage with its display name and CSS class.
-type StageCell struct {
+// stageBadge is a stage with its display name and CSS class.
+type stageBadge struct {
 	Name  string
 	Class string
 }
 
-func (r *report) stageCell(s egovbench.Stage) StageCell {
-	return StageCell{Name: r.l.Stage(s), Class: "st" + string(rune('0'+stageIndex(s)))}
+func (r *report) stageCell(s egovbench.Stage) stageBadge {
+	return stageBadge{Name: r.l.Stage(s), Class: "st" + string(rune('0'+stageIndex(s)))}
 }
 
-// RankView is a row of the ranking table.
-type RankView struct {
+// rankView is a row of the ranking table.
+type rankView struct {
 	Rank       string
 	Name, Href string
 	Region     string
-	Stage      StageCell
+	Stage      stageBadge
 	Score      string
 	Uptime     string
 	LastChange string
 }
 
-// RegionView is a row of the region summary.
-type RegionView struct {
+// regionView is a row of the region summary.
+type regionView struct {
 	Name        string
 	Sites       int
 	Counts      []int
@@ -169,21 +169,21 @@ type RegionView struct {
 	Uptime      string
 }
 
-// IndexView is the body of index.html.
-type IndexView struct {
+// indexBody is the body of index.html.
+type indexBody struct {
 	Sites, Assessed, Reachable int
 	MedianScore                string
 	Uptime                     string
-	StageHeads                 []StageCell
+	StageHeads                 []stageBadge
 	StageCounts                []int
-	Charts                     []ChartRef
-	Ranking                    []RankView
-	Regions                    []RegionView
+	Charts                     []chartRef
+	Ranking                    []rankView
+	Regions                    []regionView
 }
 
-func (r *report) indexView() IndexView {
+func (r *report) indexView() indexBody {
 	l, m := r.l, r.m
-	v := IndexView{Sites: len(m.sites)}
+	v := indexBody{Sites: len(m.sites)}
 	var scores []float64
 	var all dayAgg
 	from := r.in.GeneratedAt.Add(-30 * 24 * time.Hour).Truncate(24 * time.Hour)
@@ -222,13 +222,13 @@ func (r *report) indexView() IndexView {
 		{"hour-availability.png", "ch_hour_avail", "ch_hour_avail_alt"},
 		{"hour-latency.png", "ch_hour_latency", "ch_hour_latency_alt"},
 	} {
-		v.Charts = append(v.Charts, ChartRef{File: "charts/" + c[0], Title: l.T(c[1]), Alt: l.T(c[2])})
+		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: l.T(c[1]), Alt: l.T(c[2])})
 	}
 	ranked := map[string]bool{}
 	for _, row := range r.rank {
 		si := m.byID[row.TargetID]
 		ranked[row.TargetID] = true
-		v.Ranking = append(v.Ranking, RankView{
+		v.Ranking = append(v.Ranking, rankView{
 			Rank: itoa(row.Rank), Name: row.Label, Href: "sites/" + r.slug[row.TargetID] + ".html",
 			Region: l.Region(row.Region), Stage: r.stageCell(row.Stage), Score: l.Num(row.Score, 1),
 			Uptime: l.Pct(r.up30[si].Check, 1), LastChange: r.siteViews[si].LastChange,
@@ -239,7 +239,7 @@ func (r *report) indexView() IndexView {
 		if ranked[t.ID] {
 			continue
 		}
-		v.Ranking = append(v.Ranking, RankView{
+		v.Ranking = append(v.Ranking, rankView{
 			Rank: "–", Name: siteLabel(t), Href: "sites/" + r.slug[t.ID] + ".html", Region: l.Region(t.Region),
 			Stage: r.stageCell(egovbench.StageNone), Score: "–", Uptime: l.Pct(r.up30[i].Check, 1), LastChange: r.siteViews[i].LastChange,
 		})
@@ -261,7 +261,7 @@ func (r *report) indexView() IndexView {
 				agg.add(ro, false)
 			}
 		}
-		v.Regions = append(v.Regions, RegionView{Name: g.Label, Sites: g.Total, Counts: g.Counts, MedianScore: l.Num(median(sc), 1), Uptime: l.Pct(agg.checkUptime()/100, 1)})
+		v.Regions = append(v.Regions, regionView{Name: g.Label, Sites: g.Total, Counts: g.Counts, MedianScore: l.Num(median(sc), 1), Uptime: l.Pct(agg.checkUptime()/100, 1)})
 	}
 	return v
 }
@@ -287,49 +287,49 @@ func itoa(i int) string {
 	return string(b[p:])
 }
 
-// LinkView is a URL from a website: Href is empty unless it is safe to link.
-type LinkView struct {
+// linkView is a URL from a website: Href is empty unless it is safe to link.
+type linkView struct {
 	Href, Text string
 }
 
-func link(u string) LinkView { return LinkView{Href: safeHref(u), Text: u} }
+func link(u string) linkView { return linkView{Href: safeHref(u), Text: u} }
 
-// EvidenceView is one piece of evidence.
-type EvidenceView struct {
-	Page    LinkView
+// evidenceView is one piece of evidence.
+type evidenceView struct {
+	Page    linkView
 	Element string
 	Text    string
 }
 
-// IndicatorView is one line of the checklist.
-type IndicatorView struct {
+// indicatorView is one line of the checklist.
+type indicatorView struct {
 	ID, Name string
 	Stage    string
 	Met      bool
-	Evidence []EvidenceView
+	Evidence []evidenceView
 }
 
-// CriterionGroup is the checklist of one criterion.
-type CriterionGroup struct {
+// criterionGroup is the checklist of one criterion.
+type criterionGroup struct {
 	Label string
-	Items []IndicatorView
+	Items []indicatorView
 }
 
-// KV is a labelled value.
-type KV struct {
+// keyValue is a labelled value.
+type keyValue struct {
 	Key, Value, Previous string
 }
 
-// DeadView is a dead service link.
-type DeadView struct {
-	Page, Target LinkView
+// deadView is a dead service link.
+type deadView struct {
+	Page, Target linkView
 	Text, Reason string
 }
 
-// ChangeView lists what changed for a site since its previous assessment.
-type ChangeView struct {
+// changeBody lists what changed for a site since its previous assessment.
+type changeBody struct {
 	HasPrevious    bool
-	From, To       StageCell
+	From, To       stageBadge
 	Moved          int // -1 down, 0 same, +1 up
 	ScoreFrom      string
 	ScoreTo        string
@@ -338,44 +338,44 @@ type ChangeView struct {
 	PreviousAssess string
 }
 
-// OutageView is one outage.
-type OutageView struct {
+// outageBody is one outage.
+type outageBody struct {
 	Site, Href   string
 	Start, End   string
 	Cause        string
 	StartedAfter bool
 }
 
-// SiteView is the body of a site page.
-type SiteView struct {
+// siteBody is the body of a site page.
+type siteBody struct {
 	ID, Slug, Name string
-	URL            LinkView
+	URL            linkView
 	Region, Level  string
 	Assessed       bool
 	Reachable      bool
 	AssessedAt     string
-	Stage          StageCell
+	Stage          stageBadge
 	Score          string
 	Confidence     string
 	Pages          int
-	Frameworks     []KV
-	Criteria       []KV
-	Checklist      []CriterionGroup
-	Dead           []DeadView
+	Frameworks     []keyValue
+	Criteria       []keyValue
+	Checklist      []criterionGroup
+	Dead           []deadView
 	NextStage      string
 	NextSteps      []string
 	HistoryChart   string // score, availability and latency over time
 	Uptime30Check  string
 	Uptime30Time   string
-	Outages        []OutageView
-	Change         ChangeView
+	Outages        []outageBody
+	Change         changeBody
 	LastChange     string
 }
 
-func (r *report) siteView(i int) *SiteView {
+func (r *report) siteView(i int) *siteBody {
 	l, m := r.l, r.m
 	s := &m.sites[i]
-	v := &SiteView{
+	v := &siteBody{
 		ID: s.t.ID, Slug: r.slug[s.t.ID], Name: siteLabel(s.t), URL: link(s.t.URL),
 		Region: l.Region(s.t.Region), Level: s.t.Level, Stage: r.stageCell(s.latestStage()),
 		Uptime30Check: l.Pct(r.up30Safe(i).Check, 1), Uptime30Time: l.Pct(r.up30Safe(i).Time, 1),
@@ -413,14 +413,14 @@ func (r *report) siteView(i int) *SiteView {
 				name = fl.Name
 			}
 		}
-		v.Frameworks = append(v.Frameworks, KV{Key: fw.Name, Value: name})
+		v.Frameworks = append(v.Frameworks, keyValue{Key: fw.Name, Value: name})
 	}
 	for _, c := range egovbench.Criteria {
 		sc, ok := a.CriterionScores[string(c)]
 		if !ok {
 			continue
 		}
-		kv := KV{Key: l.Criterion(c), Value: l.Num(clamp(sc, 0, 100), 1), Previous: "–"}
+		kv := keyValue{Key: l.Criterion(c), Value: l.Num(clamp(sc, 0, 100), 1), Previous: "–"}
 		if s.prev != nil {
 			if ps, ok := s.prev.CriterionScores[string(c)]; ok {
 				kv.Previous = l.Num(clamp(ps, 0, 100), 1)
@@ -433,11 +433,11 @@ func (r *report) siteView(i int) *SiteView {
 		res[ir.ID] = ir
 	}
 	for _, c := range r.coverage.Groups {
-		g := CriterionGroup{Label: c.Label}
+		g := criterionGroup{Label: c.Label}
 		for _, it := range c.Items {
 			ind := m.indByID[it.ID]
 			ir := res[it.ID]
-			iv := IndicatorView{ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met, Stage: "–"}
+			iv := indicatorView{ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met, Stage: "–"}
 			if ind.Stage != egovbench.StageNone {
 				iv.Stage = l.Stage(ind.Stage)
 			}
@@ -445,7 +445,7 @@ func (r *report) siteView(i int) *SiteView {
 				if k == 10 { // a checklist line is not a crawl log
 					break
 				}
-				iv.Evidence = append(iv.Evidence, EvidenceView{Page: link(e.PageURL), Element: e.Element, Text: e.Text})
+				iv.Evidence = append(iv.Evidence, evidenceView{Page: link(e.PageURL), Element: e.Element, Text: e.Text})
 			}
 			g.Items = append(g.Items, iv)
 		}
@@ -455,7 +455,7 @@ func (r *report) siteView(i int) *SiteView {
 		if k == 100 {
 			break
 		}
-		v.Dead = append(v.Dead, DeadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: d.Reason})
+		v.Dead = append(v.Dead, deadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: d.Reason})
 	}
 	if a.Stage >= egovbench.StageNone && a.Stage < egovbench.StageTransaction {
 		v.NextStage = l.Stage(a.Stage + 1)
@@ -478,9 +478,9 @@ func (r *report) up30Safe(i int) uptimeWindow {
 	return uptimeWindow{math.NaN(), math.NaN()}
 }
 
-func (r *report) outageView(o egovbench.Outage, s *site) OutageView {
+func (r *report) outageView(o egovbench.Outage, s *site) outageBody {
 	l := r.l
-	ov := OutageView{Site: siteLabel(s.t), Href: "sites/" + r.slug[s.t.ID] + ".html", Start: l.DateTime(o.Start.In(r.m.loc)), End: l.T("ongoing"), Cause: string(o.Cause)}
+	ov := outageBody{Site: siteLabel(s.t), Href: "sites/" + r.slug[s.t.ID] + ".html", Start: l.DateTime(o.Start.In(r.m.loc)), End: l.T("ongoing"), Cause: string(o.Cause)}
 	if !o.End.IsZero() {
 		ov.End = l.DateTime(o.End.In(r.m.loc))
 	}
@@ -512,13 +512,13 @@ func (r *report) lastChange(pts []stageAt) string {
 	return l.T("no_change")
 }
 
-func (r *report) changeView(s *site) ChangeView {
+func (r *report) changeView(s *site) changeBody {
 	l := r.l
 	a, p := s.latest, s.prev
 	if a == nil || p == nil {
-		return ChangeView{}
+		return changeBody{}
 	}
-	cv := ChangeView{
+	cv := changeBody{
 		HasPrevious: true, From: r.stageCell(p.Stage), To: r.stageCell(a.Stage),
 		ScoreFrom: l.Num(clamp(p.Score, 0, 100), 1), ScoreTo: l.Num(clamp(a.Score, 0, 100), 1),
 		WentDown: p.Reachable && !a.Reachable, PreviousAssess: l.DateTime(p.AssessedAt.In(r.m.loc)),
@@ -559,23 +559,23 @@ func (r *report) changeView(s *site) ChangeView {
 	return cv
 }
 
-// SiteChange is a site's line on the changes page.
-type SiteChange struct {
+// siteChange is a site's line on the changes page.
+type siteChange struct {
 	Name, Href string
-	Change     ChangeView
+	Change     changeBody
 }
 
-// ChangesView is the body of changes.html.
-type ChangesView struct {
+// changesBody is the body of changes.html.
+type changesBody struct {
 	Compared   int
-	Up, Down   []SiteChange
-	Indicators []SiteChange
-	WentDown   []SiteChange
-	Outages    []OutageView
+	Up, Down   []siteChange
+	Indicators []siteChange
+	WentDown   []siteChange
+	Outages    []outageBody
 }
 
-func (r *report) changesView() ChangesView {
-	var v ChangesView
+func (r *report) changesView() changesBody {
+	var v changesBody
 	v.Compared = r.transitions.Compared
 	for i := range r.m.sites {
 		sv := r.siteViews[i]
@@ -583,7 +583,7 @@ func (r *report) changesView() ChangesView {
 		if !c.HasPrevious {
 			continue
 		}
-		sc := SiteChange{Name: sv.Name, Href: "sites/" + sv.Slug + ".html", Change: c}
+		sc := siteChange{Name: sv.Name, Href: "sites/" + sv.Slug + ".html", Change: c}
 		switch c.Moved {
 		case 1:
 			v.Up = append(v.Up, sc)
@@ -605,40 +605,40 @@ func (r *report) changesView() ChangesView {
 	return v
 }
 
-// CatalogueRow is one indicator on the methodology page.
-type CatalogueRow struct {
+// catalogueRow is one indicator on the methodology page.
+type catalogueRow struct {
 	ID, Name, Stage, Description string
 }
 
-// MethodologyView is the body of methodology.html.
-type MethodologyView struct {
+// methodologyBody is the body of methodology.html.
+type methodologyBody struct {
 	Groups []struct {
 		Label string
-		Rows  []CatalogueRow
+		Rows  []catalogueRow
 	}
 	Frameworks []egovbench.Framework
-	Agreement  *AgreementView
+	Agreement  *agreementBody
 }
 
-// AgreementView is the measured agreement, formatted.
-type AgreementView struct {
+// agreementBody is the measured agreement, formatted.
+type agreementBody struct {
 	Source          string
 	Labelled        int
 	Exact, Adjacent string
 	Kappa           string
-	Heads           []StageCell
-	Rows            []AgreementRow
+	Heads           []stageBadge
+	Rows            []agreementRow
 }
 
-// AgreementRow is one reference stage's line of the confusion matrix.
-type AgreementRow struct {
-	Stage  StageCell
+// agreementRow is one reference stage's line of the confusion matrix.
+type agreementRow struct {
+	Stage  stageBadge
 	Counts []int
 }
 
-func (r *report) methodologyView() MethodologyView {
+func (r *report) methodologyView() methodologyBody {
 	l := r.l
-	var v MethodologyView
+	var v methodologyBody
 	crits := slices.Clone(egovbench.Criteria)
 	for _, ind := range r.in.Indicators {
 		if !slices.Contains(crits, ind.Criterion) {
@@ -646,7 +646,7 @@ func (r *report) methodologyView() MethodologyView {
 		}
 	}
 	for _, c := range crits {
-		var rows []CatalogueRow
+		var rows []catalogueRow
 		for _, ind := range r.in.Indicators {
 			if ind.Criterion != c {
 				continue
@@ -655,18 +655,18 @@ func (r *report) methodologyView() MethodologyView {
 			if ind.Stage != egovbench.StageNone {
 				st = l.Stage(ind.Stage)
 			}
-			rows = append(rows, CatalogueRow{ID: ind.ID, Name: l.Indicator(ind), Stage: st, Description: ind.Description})
+			rows = append(rows, catalogueRow{ID: ind.ID, Name: l.Indicator(ind), Stage: st, Description: ind.Description})
 		}
 		if len(rows) > 0 {
 			v.Groups = append(v.Groups, struct {
 				Label string
-				Rows  []CatalogueRow
+				Rows  []catalogueRow
 			}{l.Criterion(c), rows})
 		}
 	}
 	v.Frameworks = r.in.Frameworks
 	if ag := r.in.Agreement; ag != nil {
-		av := &AgreementView{Source: ag.Source, Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
+		av := &agreementBody{Source: ag.Source, Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
 		share := func(n int) string {
 			if ag.Labelled <= 0 {
 				return "–"
@@ -676,7 +676,7 @@ func (r *report) methodologyView() MethodologyView {
 		av.Exact, av.Adjacent = share(ag.Exact), share(ag.Adjacent)
 		for _, st := range allStages {
 			av.Heads = append(av.Heads, r.stageCell(st))
-			av.Rows = append(av.Rows, AgreementRow{Stage: r.stageCell(st), Counts: ag.Matrix[st][:]})
+			av.Rows = append(av.Rows, agreementRow{Stage: r.stageCell(st), Counts: ag.Matrix[st][:]})
 		}
 		v.Agreement = av
 	}

@@ -124,7 +124,7 @@ func (r *report) chartJobs() []chartJob {
 		{"charts/indicator-coverage.png", func(p string) error { return drawCoverage(l, r.coverage, p) }},
 		{"charts/uptime-daily.png", func(p string) error {
 			u := r.uptime
-			return drawUptime(l, m, l.T("ch_uptime"), []Series{u.Check[0], u.Time[0]}, twoStyles(), p, chartW, chartH)
+			return drawUptime(l, m, l.T("ch_uptime"), []timeSeries{u.Check[0], u.Time[0]}, twoStyles(), p, chartW, chartH)
 		}},
 		{"charts/uptime-regions.png", func(p string) error {
 			styles := make([]draw.LineStyle, len(r.uptimeRegions))

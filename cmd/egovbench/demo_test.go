@@ -111,7 +111,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("report in the browser:\n%s", strings.Join(problems, "\n"))
 	}
 	if dir := os.Getenv("EGOVBENCH_ARTIFACTS"); dir != "" {
-		_ = browsertest.Screenshot(ctx, filepath.Join(reportDir, "index.html"), filepath.Join(dir, "demo-index.png"))
+		if err := browsertest.Screenshot(ctx, filepath.Join(reportDir, "index.html"), filepath.Join(dir, "demo-index.png")); err != nil {
+			t.Errorf("screenshot of the demo report: %v", err)
+		}
 	}
 }
 

@@ -409,8 +409,12 @@ func checkLinks(ctx context.Context, srv *httptest.Server, links map[string][]st
 }
 
 // Screenshot opens url in headless Chromium at 1280 px wide and saves a
-// full-page PNG to path. url should point at a loopback server (see Serve).
+// full-page PNG to path. url is a loopback server's URL (see Serve), a
+// file:// URL, or an absolute file path, which is opened as file://.
 func Screenshot(ctx context.Context, url, path string) error {
+	if filepath.IsAbs(url) {
+		url = "file://" + filepath.ToSlash(url)
+	}
 	bctx, stop, err := browser(ctx)
 	if err != nil {
 		return err

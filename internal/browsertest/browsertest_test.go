@@ -79,9 +79,13 @@ func has(list []string, frags ...string) bool {
 func TestCheckCleanSite(t *testing.T) {
 	dir := t.TempDir()
 	writePNG(t, dir, "chart.png", true)
-	writeFile(t, dir, "index.html", `<!DOCTYPE html><html lang="en"><head>`+csp+`<title>a</title></head><body>
+	// Chromium asks for a favicon (at a moment of its choosing); a clean
+	// site has one.
+	writePNG(t, dir, "favicon.png", true)
+	const icon = `<link rel="icon" href="/favicon.png">`
+	writeFile(t, dir, "index.html", `<!DOCTYPE html><html lang="en"><head>`+csp+icon+`<title>a</title></head><body>
 <h1 id="top">A</h1><img src="chart.png" alt="a chart"><a href="sub/b.html#x">b</a><a href="https://example.invalid/">out</a></body></html>`)
-	writeFile(t, dir, "sub/b.html", `<!DOCTYPE html><html lang="en"><head>`+csp+`<title>b</title></head><body><p id="x">B</p><a href="../index.html#top">back</a></body></html>`)
+	writeFile(t, dir, "sub/b.html", `<!DOCTYPE html><html lang="en"><head>`+csp+icon+`<title>b</title></head><body><p id="x">B</p><a href="../index.html#top">back</a></body></html>`)
 	res := check(t, dir)
 	if !res.OK() {
 		t.Fatalf("clean site reported problems:\n%s", strings.Join(res.Problems(), "\n"))
@@ -159,5 +163,9 @@ func TestScreenshot(t *testing.T) {
 	}
 	if w := img.Bounds().Dx(); w != 1280 {
 		t.Errorf("screenshot width %d, want 1280", w)
+	}
+	// An absolute file path opens as file://.
+	if err := Screenshot(ctx, filepath.Join(dir, "index.html"), out); err != nil {
+		t.Errorf("screenshot of a file path: %v", err)
 	}
 }
