@@ -160,7 +160,10 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Keep the lock alive while the daemon runs.
+	// Keep the lock alive while the daemon runs. A daemon that lost its lock
+	// (another one took it over after a long stall) must stop writing.
+	ctx, stopDaemon := context.WithCancelCause(ctx)
+	defer stopDaemon(nil)
 	go func() {
 		t := time.NewTicker(lockTTL / 4)
 		defer t.Stop()
@@ -169,13 +172,21 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := db.RefreshLock(ctx, lockTTL); err != nil && ctx.Err() == nil {
+				err := db.RefreshLock(ctx, lockTTL)
+				switch {
+				case errors.Is(err, egovbench.ErrLocked):
+					stopDaemon(fmt.Errorf("daemon lock on %s lost: %w", cfg.Database, err))
+					return
+				case err != nil && ctx.Err() == nil:
 					c.Logger.Error("refresh daemon lock", "err", err)
 				}
 			}
 		}
 	}()
 	err = sched.Run(ctx)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
