@@ -80,6 +80,23 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("csv export: header %q and %d lines", lines[0], len(lines))
 	}
 
+	// The tables behind the charts export too, with a row per site (or day,
+	// indicator, run) and the same rows in CSV and JSON.
+	for _, table := range []string{"history", "uptime", "indicators", "outages"} {
+		var recs []map[string]any
+		if err := json.Unmarshal([]byte(mustRun(t, ctx, "export", "--db", dbPath, "--format", "json", "--table", table)), &recs); err != nil {
+			t.Fatalf("export --table %s: %v", table, err)
+		}
+		csvLines := strings.Split(strings.TrimSpace(mustRun(t, ctx, "export", "--db", dbPath, "--table", table)), "\n")
+		if len(csvLines)-1 != len(recs) {
+			t.Errorf("export --table %s: %d CSV rows, %d JSON records", table, len(csvLines)-1, len(recs))
+		}
+		min := map[string]int{"history": len(sites), "uptime": len(sites), "indicators": 60, "outages": 1}[table]
+		if len(recs) < min {
+			t.Errorf("export --table %s: %d records, want at least %d", table, len(recs), min)
+		}
+	}
+
 	// Re-analysis re-scores the stored pages without the network and must
 	// reach the same verdicts with the same catalogue.
 	before := queryInt(t, db, "SELECT count(*) FROM assessments")

@@ -44,9 +44,10 @@ type ExportCommand struct{ *Env }
 
 // Run implements command.
 func (c *ExportCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet(c.Env, "export", "--db FILE [--format csv|json]")
+	fs := newFlagSet(c.Env, "export", "--db FILE [--format csv|json] [--table "+strings.Join(exportTableNames(), "|")+"]")
 	dbPath := fs.String("db", "", "SQLite database")
 	format := fs.String("format", "csv", "output format: csv or json")
+	table := fs.String("table", "latest", "what to export: "+strings.Join(exportTableNames(), ", "))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,11 +58,25 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("--format %q: want csv or json", *format)
 	}
+	export, ok := exportTables[*table]
+	if !ok {
+		return fmt.Errorf("--table %q: want one of %s", *table, strings.Join(exportTableNames(), ", "))
+	}
 	db, err := store.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if *table != "latest" {
+		t, err := export(ctx, db)
+		if err != nil {
+			return err
+		}
+		if *format == "json" {
+			return writeExportJSON(c.Stdout, t.records())
+		}
+		return t.writeCSV(c.Stdout)
+	}
 	rows, err := exportRows(ctx, db)
 	if err != nil {
 		return err
@@ -107,7 +122,7 @@ func round1(f float64) float64 {
 	return v
 }
 
-func writeExportJSON(w io.Writer, rows []exportRow) error {
+func writeExportJSON(w io.Writer, rows any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rows)
