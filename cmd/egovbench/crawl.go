@@ -222,7 +222,7 @@ func crawlRun(ctx context.Context, env *Env, db *store.DB, cr *crawler.Crawler, 
 	if err != nil {
 		return summary{}, err
 	}
-	p := &pipeline{db: db, crawler: cr, catalogue: cat, workers: workers, logger: env.Logger,
+	p := &pipeline{db: db, crawler: cr, catalogue: cat, workers: workers,
 		progress: newProgress(env.Stderr, env.Logger)}
 	sum, err := p.run(ctx, r, stored)
 	if errors.Is(err, context.Canceled) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -24,7 +23,6 @@ type pipeline struct {
 	crawler   *crawler.Crawler
 	catalogue *analyzer.Catalogue
 	workers   int
-	logger    *slog.Logger
 	progress  progress
 }
 
