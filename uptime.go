@@ -16,10 +16,14 @@ type Rollup struct {
 	// hold until the next probe (capped), so a changed interval does not skew uptime.
 	UpTime   time.Duration `json:"up_time"`
 	DownTime time.Duration `json:"down_time"`
-	// Latency over ok probes: sum (for means), min, max and a p95 estimate.
+	// Latency over ok probes: sum (for means), min, max and p50/p95 estimates.
 	LatencySum time.Duration `json:"latency_sum"`
 	LatencyMin time.Duration `json:"latency_min"`
 	LatencyMax time.Duration `json:"latency_max"`
+	// LatencyP50 is the estimated median, the typical response time: unlike
+	// the mean it is not dragged up by a few very slow probes. Zero when there
+	// were no ok probes.
+	LatencyP50 time.Duration `json:"latency_p50"`
 	LatencyP95 time.Duration `json:"latency_p95"`
 }
 

@@ -421,7 +421,7 @@ func (m *model) coverage() coverageData {
 type uptimeSeries struct {
 	Check   []timeSeries `json:"check"`
 	Time    []timeSeries `json:"time"`
-	Latency []timeSeries `json:"latency"` // mean, then p95
+	Latency []timeSeries `json:"latency"` // p50, then p95
 }
 
 // dayAgg accumulates rollups of one day (or hour) across sites.
@@ -429,10 +429,12 @@ type dayAgg struct {
 	checks, ok, up, down int64 // checks and successes exclude blocked probes
 	latSum               time.Duration
 	latN                 int64
-	p95s                 []float64
+	// p50s and p95s hold each rollup's own quantile estimates (ms): quantiles
+	// do not add, so a group's figure is a statistic over these.
+	p50s, p95s []float64
 }
 
-func (a *dayAgg) add(r egovbench.Rollup, keepP95 bool) {
+func (a *dayAgg) add(r egovbench.Rollup, keepQuantiles bool) {
 	n := r.Checks - r.Blocked
 	if n > 0 && r.Successes >= 0 && r.Successes <= n {
 		a.checks += int64(n)
@@ -445,7 +447,10 @@ func (a *dayAgg) add(r egovbench.Rollup, keepP95 bool) {
 	if r.Successes > 0 && r.LatencySum > 0 {
 		a.latSum += r.LatencySum
 		a.latN += int64(r.Successes)
-		if keepP95 && r.LatencyP95 > 0 {
+		if keepQuantiles && r.LatencyP50 > 0 {
+			a.p50s = append(a.p50s, ms(r.LatencyP50))
+		}
+		if keepQuantiles && r.LatencyP95 > 0 {
 			a.p95s = append(a.p95s, ms(r.LatencyP95))
 		}
 	}
@@ -472,6 +477,20 @@ func (a *dayAgg) meanLatency() float64 {
 	return ms(a.latSum) / float64(a.latN)
 }
 
+func (a *dayAgg) p50Values() []float64 { return a.p50s }
+func (a *dayAgg) p95Values() []float64 { return a.p95s }
+
+// maxOrNaN returns a day's largest value of vals, NaN when there is none.
+func maxOrNaN(vals func(*dayAgg) []float64) func(*dayAgg) float64 {
+	return func(a *dayAgg) float64 {
+		v := vals(a)
+		if len(v) == 0 {
+			return math.NaN()
+		}
+		return slices.Max(v)
+	}
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // days returns the UTC days from the first to the last rollup, so that a day
@@ -495,7 +514,7 @@ func dayRange(rs []egovbench.Rollup) (first time.Time, n int) {
 
 // dailyGroups aggregates the daily rollups into one dayAgg per group and
 // day; group(targetID) returns the group index or -1 to skip.
-func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, keepP95 bool) (first time.Time, aggs [][]dayAgg) {
+func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, keepQuantiles bool) (first time.Time, aggs [][]dayAgg) {
 	first, n := dayRange(rs)
 	aggs = make([][]dayAgg, ngroups)
 	for g := range aggs {
@@ -507,7 +526,7 @@ func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, kee
 			continue
 		}
 		d := int(r.Start.UTC().Truncate(24*time.Hour).Sub(first) / (24 * time.Hour))
-		aggs[g][d].add(r, keepP95)
+		aggs[g][d].add(r, keepQuantiles)
 	}
 	return first, aggs
 }
@@ -522,7 +541,9 @@ func daySeries(key, label string, first time.Time, days []dayAgg, f func(*dayAgg
 	return timeSeries{Key: key, Label: label, Segments: segments(at, vals)}
 }
 
-// uptimeOverall is the all-sites uptime and latency chart data.
+// uptimeOverall is the all-sites uptime and latency chart data. A day's
+// p50 and p95 are the medians over sites of each site's own daily p50 and
+// p95: the typical site, which one slow or very busy site cannot drag.
 func (m *model) uptimeOverall() uptimeSeries {
 	first, aggs := dailyGroups(m.in.Daily, 1, func(id string) int {
 		if _, ok := m.byID[id]; ok {
@@ -530,14 +551,15 @@ func (m *model) uptimeOverall() uptimeSeries {
 		}
 		return -1
 	}, true)
-	return m.uptimeData(first, aggs[0], m.l.T("s_p95_median"), func(a *dayAgg) float64 { return median(a.p95s) })
+	return m.uptimeData(first, aggs[0], m.l.T("s_p50_median"), m.l.T("s_p95_median"),
+		func(a *dayAgg) float64 { return median(a.p50s) }, func(a *dayAgg) float64 { return median(a.p95s) })
 }
 
-func (m *model) uptimeData(first time.Time, days []dayAgg, p95Label string, p95 func(*dayAgg) float64) uptimeSeries {
+func (m *model) uptimeData(first time.Time, days []dayAgg, p50Label, p95Label string, p50, p95 func(*dayAgg) float64) uptimeSeries {
 	return uptimeSeries{
 		Check:   []timeSeries{daySeries("check", m.l.T("s_checks"), first, days, (*dayAgg).checkUptime)},
 		Time:    []timeSeries{daySeries("time", m.l.T("s_time"), first, days, (*dayAgg).timeUptime)},
-		Latency: []timeSeries{daySeries("mean", m.l.T("s_mean"), first, days, (*dayAgg).meanLatency), daySeries("p95", p95Label, first, days, p95)},
+		Latency: []timeSeries{daySeries("p50", p50Label, first, days, p50), daySeries("p95", p95Label, first, days, p95)},
 	}
 }
 
@@ -565,7 +587,9 @@ func (m *model) uptimeRegions() (check, timeW []timeSeries) {
 }
 
 // uptimeSites is per-site uptime chart data, indexed like m.sites. With one
-// rollup per site and day, the day's p95 is that rollup's own estimate.
+// rollup per site and day, the day's p50 and p95 are that rollup's own
+// estimates; should the input hold several for one site and day, the
+// largest is shown.
 func (m *model) uptimeSites() []uptimeSeries {
 	first, aggs := dailyGroups(m.in.Daily, len(m.sites), func(id string) int {
 		if si, ok := m.byID[id]; ok {
@@ -575,18 +599,16 @@ func (m *model) uptimeSites() []uptimeSeries {
 	}, true)
 	out := make([]uptimeSeries, len(m.sites))
 	for i := range m.sites {
-		out[i] = m.uptimeData(first, aggs[i], m.l.T("s_p95"), func(a *dayAgg) float64 {
-			if len(a.p95s) == 0 {
-				return math.NaN()
-			}
-			return slices.Max(a.p95s)
-		})
+		out[i] = m.uptimeData(first, aggs[i], m.l.T("s_p50"), m.l.T("s_p95"), maxOrNaN((*dayAgg).p50Values), maxOrNaN((*dayAgg).p95Values))
 	}
 	return out
 }
 
 // hourProfileData is availability and mean latency by local weekday (rows,
-// Monday first) and hour (columns); nil cells had no counted probe.
+// Monday first) and hour (columns); nil cells had no counted probe. The heat
+// map keeps the mean: a cell pools many hours of many sites, and the mean of
+// the pooled probes is exact, where a median of hourly medians would not be
+// the median of those probes.
 type hourProfileData struct {
 	Zone         string          `json:"zone"`
 	Weekdays     []string        `json:"weekdays"`

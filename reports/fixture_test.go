@@ -235,6 +235,7 @@ func rollup(rng *rand.Rand, id string, start time.Time, checks int, every time.D
 		r.LatencyMax = max(r.LatencyMax, d)
 	}
 	if len(lats) > 0 {
+		r.LatencyP50 = time.Duration(percentile(lats, 0.5) * float64(time.Millisecond))
 		r.LatencyP95 = time.Duration(percentile(lats, 0.95) * float64(time.Millisecond))
 	}
 	return r

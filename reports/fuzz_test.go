@@ -129,8 +129,8 @@ func FuzzNumbers(f *testing.F) {
 				{TargetID: "a", RunID: 2, At: day.Add(time.Hour), Stage: egovbench.Stage(ok % 9), Score: conf},
 			},
 			Daily: []egovbench.Rollup{
-				{TargetID: "a", Start: day, Checks: checks, Successes: ok, Blocked: blocked, UpTime: time.Duration(up), DownTime: time.Duration(-up), LatencySum: time.Duration(lat), LatencyP95: time.Duration(p95)},
-				{TargetID: "b", Start: day.Add(48 * time.Hour), Checks: ok, Successes: checks, Blocked: -blocked, UpTime: time.Duration(lat), LatencySum: time.Duration(p95), LatencyP95: time.Duration(lat)},
+				{TargetID: "a", Start: day, Checks: checks, Successes: ok, Blocked: blocked, UpTime: time.Duration(up), DownTime: time.Duration(-up), LatencySum: time.Duration(lat), LatencyP50: time.Duration(up), LatencyP95: time.Duration(p95)},
+				{TargetID: "b", Start: day.Add(48 * time.Hour), Checks: ok, Successes: checks, Blocked: -blocked, UpTime: time.Duration(lat), LatencySum: time.Duration(p95), LatencyP50: time.Duration(-lat), LatencyP95: time.Duration(lat)},
 			},
 			Hourly: []egovbench.Rollup{{TargetID: "a", Start: day, Checks: checks, Successes: ok, LatencySum: time.Duration(lat)}},
 		}

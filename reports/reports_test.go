@@ -219,8 +219,8 @@ func TestUptimeAggregation(t *testing.T) {
 		GeneratedAt: day.Add(48 * time.Hour),
 		Targets:     []egovbench.Target{{ID: "a"}, {ID: "b"}},
 		Daily: []egovbench.Rollup{
-			{TargetID: "a", Start: day, Checks: 10, Successes: 9, Blocked: 0, UpTime: 9 * time.Hour, DownTime: 3 * time.Hour, LatencySum: 900 * time.Millisecond, LatencyP95: 200 * time.Millisecond},
-			{TargetID: "b", Start: day, Checks: 12, Successes: 5, Blocked: 2, UpTime: 1 * time.Hour, DownTime: 3 * time.Hour, LatencySum: 1000 * time.Millisecond, LatencyP95: 400 * time.Millisecond},
+			{TargetID: "a", Start: day, Checks: 10, Successes: 9, Blocked: 0, UpTime: 9 * time.Hour, DownTime: 3 * time.Hour, LatencySum: 900 * time.Millisecond, LatencyP50: 90 * time.Millisecond, LatencyP95: 200 * time.Millisecond},
+			{TargetID: "b", Start: day, Checks: 12, Successes: 5, Blocked: 2, UpTime: 1 * time.Hour, DownTime: 3 * time.Hour, LatencySum: 1000 * time.Millisecond, LatencyP50: 250 * time.Millisecond, LatencyP95: 400 * time.Millisecond},
 			{TargetID: "a", Start: day.Add(48 * time.Hour), Checks: 4, Blocked: 4}, // only blocked: no availability that day
 			{TargetID: "x", Start: day, Checks: 10},                                // unknown target
 		},
@@ -234,8 +234,11 @@ func TestUptimeAggregation(t *testing.T) {
 	if tw := u.Time[0].Segments[0][0].V; math.Abs(tw-62.5) > 1e-9 {
 		t.Errorf("time-weighted uptime = %v, want 62.5", tw)
 	}
-	if mean := u.Latency[0].Segments[0][0].V; math.Abs(mean-1900.0/14) > 1e-9 {
-		t.Errorf("mean latency = %v, want %v", mean, 1900.0/14)
+	if k := u.Latency[0].Key; k != "p50" {
+		t.Errorf("first latency series = %q, want p50", k)
+	}
+	if p50 := u.Latency[0].Segments[0][0].V; p50 != 170 {
+		t.Errorf("median of p50 = %v, want 170", p50)
 	}
 	if p95 := u.Latency[1].Segments[0][0].V; p95 != 300 {
 		t.Errorf("median of p95 = %v, want 300", p95)
@@ -246,6 +249,49 @@ func TestUptimeAggregation(t *testing.T) {
 	w := m.uptime30()
 	if math.Abs(w[0].Check-0.9) > 1e-9 || !math.IsNaN(newModel(&Input{Targets: []egovbench.Target{{ID: "z"}}, GeneratedAt: in.GeneratedAt}).uptime30()[0].Check) {
 		t.Errorf("uptime30 = %+v", w)
+	}
+}
+
+// The daily p50 over all sites is the median of the sites' own p50s (not a
+// mean, and not the pooled mean latency); a site's chart shows its own p50.
+func TestUptimeLatencyQuantiles(t *testing.T) {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	in := Input{
+		GeneratedAt: day.Add(72 * time.Hour),
+		Targets:     []egovbench.Target{{ID: "a"}, {ID: "b"}, {ID: "c"}},
+		Daily: []egovbench.Rollup{
+			{TargetID: "a", Start: day, Checks: 4, Successes: 4, LatencySum: ms(480), LatencyP50: ms(100), LatencyP95: ms(200)},
+			{TargetID: "b", Start: day, Checks: 4, Successes: 4, LatencySum: ms(800), LatencyP50: ms(150), LatencyP95: ms(500)},
+			{TargetID: "c", Start: day, Checks: 4, Successes: 4, LatencySum: ms(4000), LatencyP50: ms(900), LatencyP95: ms(1500)},
+			// Day 2: only failures, so no latency figures: a gap.
+			{TargetID: "a", Start: day.Add(24 * time.Hour), Checks: 4},
+			{TargetID: "a", Start: day.Add(48 * time.Hour), Checks: 2, Successes: 2, LatencySum: ms(600), LatencyP50: ms(250), LatencyP95: ms(350)},
+		},
+	}
+	m := newModel(&in)
+	u := m.uptimeOverall()
+	want := map[string][]float64{"p50": {150, 250}, "p95": {500, 350}}
+	for _, s := range u.Latency {
+		var got []float64
+		for _, seg := range s.Segments {
+			for _, p := range seg {
+				got = append(got, p.V)
+			}
+		}
+		if !slices.Equal(got, want[s.Key]) || len(s.Segments) != 2 {
+			t.Errorf("all sites %s = %v in %d segments, want %v in 2", s.Key, got, len(s.Segments), want[s.Key])
+		}
+	}
+	if len(u.Latency) != 2 || u.Latency[0].Label != m.l.T("s_p50_median") {
+		t.Errorf("latency series = %+v", u.Latency)
+	}
+	sites := m.uptimeSites()
+	for i, w := range []float64{100, 150, 900} {
+		l := sites[i].Latency
+		if l[0].Key != "p50" || l[0].Segments[0][0].V != w || l[0].Label != m.l.T("s_p50") {
+			t.Errorf("site %d p50 = %+v, want %v", i, l[0], w)
+		}
 	}
 }
 

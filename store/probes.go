@@ -636,6 +636,8 @@ func (db *DB) Rollups(ctx context.Context, g Granularity, from, to time.Time) ([
 		if err := scanRollup(rows, &slug, &start, &a, &p95); err != nil {
 			return nil, fmt.Errorf("rollups: %w", err)
 		}
+		// p50 is computed from the stored histogram by rollup; p95 has its own
+		// column, written from the same histogram when the row was built.
 		r := a.rollup(slug, fromMS(start))
 		r.LatencyP95 = fromUS(p95.Int64)
 		out = append(out, r)
@@ -668,6 +670,9 @@ func (a *agg) rollup(slug string, start time.Time) egovbench.Rollup {
 	}
 	if a.hasLat {
 		r.LatencyMin, r.LatencyMax = fromUS(a.latMinUS), fromUS(a.latMaxUS)
+		if p, ok := a.p50(); ok {
+			r.LatencyP50 = fromUS(p)
+		}
 		if p, ok := a.p95(); ok {
 			r.LatencyP95 = fromUS(p)
 		}
@@ -677,7 +682,8 @@ func (a *agg) rollup(slug string, start time.Time) egovbench.Rollup {
 
 // Uptime sums the daily rollups of each target over the UTC days that start
 // in [from rounded down to its day, to); Start of each result is that first
-// day. The p95 comes from the merged daily histograms, not an average of p95s.
+// day. The p50 and p95 come from the merged daily histograms, not averages
+// of daily quantiles.
 func (db *DB) Uptime(ctx context.Context, from, to time.Time) (map[string]egovbench.Rollup, error) {
 	fromDay := floorTo(ms(from), dayMS)
 	tx, err := db.read.BeginTx(ctx, nil)

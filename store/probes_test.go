@@ -56,7 +56,7 @@ func TestRollupMath(t *testing.T) {
 			LatencySum: 600 * time.Millisecond, LatencyMin: 100 * time.Millisecond, LatencyMax: 300 * time.Millisecond},
 		{TargetID: "site-000", Start: t0.Add(time.Hour), Checks: 2, Successes: 2,
 			UpTime: min_(5), LatencySum: 200 * time.Millisecond, LatencyMin: 100 * time.Millisecond, LatencyMax: 100 * time.Millisecond,
-			LatencyP95: 100 * time.Millisecond},
+			LatencyP50: 100 * time.Millisecond, LatencyP95: 100 * time.Millisecond},
 	}
 	if len(hours) != 2 {
 		t.Fatalf("hourly = %+v", hours)
@@ -65,6 +65,11 @@ func TestRollupMath(t *testing.T) {
 	want[0].LatencyP95 = hours[0].LatencyP95
 	if p := hours[0].LatencyP95; p < 287*time.Millisecond || p > 300*time.Millisecond {
 		t.Errorf("hour 0 p95 = %v", p)
+	}
+	// p50 of {100,200,300} ms is the 200 ms bucket, within one bucket's ±4.5%.
+	want[0].LatencyP50 = hours[0].LatencyP50
+	if p := hours[0].LatencyP50; p < 191*time.Millisecond || p > 209*time.Millisecond {
+		t.Errorf("hour 0 p50 = %v", p)
 	}
 	for i := range want {
 		if !reflect.DeepEqual(hours[i], want[i]) {
@@ -376,6 +381,74 @@ func TestPruneKeepsRollups(t *testing.T) {
 	}
 	if r := up["site-001"]; r.Checks != 3*24*12 || r.Successes != 3*24*12-51 || len(up) != 3 {
 		t.Errorf("uptime = %+v (len %d)", r, len(up))
+	}
+}
+
+// The median must come from the latency histogram at every level (hour, day,
+// and a multi-day Uptime that merges daily histograms), on skewed data where
+// the mean is far from it.
+func TestLatencyP50KnownData(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	mustUpsert(t, db, testTargets(1))
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	day1 := ms(100, 1000, 120, 900, 150) // median 150, mean 454
+	day2 := ms(240, 200, 230, 210, 220)  // median 220
+	var ps []egovbench.Probe
+	for i, l := range day1 {
+		ps = append(ps, probe("site-000", t0.Add(min_(5*i)), ok, l))
+	}
+	for i, l := range day2 {
+		ps = append(ps, probe("site-000", t0.Add(24*time.Hour+min_(5*i)), ok, l))
+	}
+	ps = append(ps, probe("site-000", t0.Add(min_(30)), timeout, 0)) // failures carry no latency
+	ps = append(ps, probe("site-000", t0.Add(48*time.Hour), timeout, 0))
+	if err := db.InsertProbes(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	// One histogram bucket spans a factor 2^(1/8); its representative is
+	// within 4.5% of every value in it.
+	near := func(what string, got, exact time.Duration) {
+		t.Helper()
+		if d := float64(got-exact) / float64(exact); d < -0.045 || d > 0.045 {
+			t.Errorf("%s p50 = %v, exact %v", what, got, exact)
+		}
+	}
+	hours := rollupsOf(t, db, Hourly)
+	if len(hours) != 2 {
+		t.Fatalf("hourly = %+v", hours)
+	}
+	near("hour 1", hours[0].LatencyP50, 150*time.Millisecond)
+	near("hour 2", hours[1].LatencyP50, 220*time.Millisecond)
+	days := rollupsOf(t, db, Daily)
+	if len(days) != 2 {
+		t.Fatalf("daily = %+v", days)
+	}
+	near("day 1", days[0].LatencyP50, 150*time.Millisecond)
+	near("day 2", days[1].LatencyP50, 220*time.Millisecond)
+	if p50, p95 := days[0].LatencyP50, days[0].LatencyP95; p50 >= p95 {
+		t.Errorf("day 1 p50 %v not below p95 %v", p50, p95)
+	}
+	up, err := db.Uptime(ctx, t0, t0.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ten values: the rank ceil(0.5*10) = 5 is 210 ms, which neither day's
+	// median nor their average (185 ms) would give.
+	near("two days", up["site-000"].LatencyP50, 210*time.Millisecond)
+	// Day 3 has a failed probe only: checks, but no latency and so no p50.
+	up, err = db.Uptime(ctx, t0.Add(48*time.Hour), t0.Add(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := up["site-000"]; !ok || r.Checks != 1 || r.LatencyP50 != 0 {
+		t.Errorf("day 3 = %+v (present %v), want 1 check and no p50", r, ok)
 	}
 }
 

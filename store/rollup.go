@@ -237,10 +237,17 @@ func (a *agg) merge(o *agg) {
 	}
 }
 
-// p95 estimates the 95th percentile latency, clamped to the observed range
-// so that a bucket's representative never leaves [min, max].
-func (a *agg) p95() (int64, bool) {
-	v, ok := a.hist.quantile(0.95)
+// p95 estimates the 95th percentile latency; see latencyQuantile.
+func (a *agg) p95() (int64, bool) { return a.latencyQuantile(0.95) }
+
+// p50 estimates the median latency; see latencyQuantile.
+func (a *agg) p50() (int64, bool) { return a.latencyQuantile(0.5) }
+
+// latencyQuantile estimates the q-quantile of latency from the histogram,
+// clamped to the observed range so that a bucket's representative never
+// leaves [min, max].
+func (a *agg) latencyQuantile(q float64) (int64, bool) {
+	v, ok := a.hist.quantile(q)
 	if !ok || !a.hasLat {
 		return 0, false
 	}

@@ -40,6 +40,17 @@ func TestHistQuantileAccuracy(t *testing.T) {
 			if p < vals[0] || p > vals[len(vals)-1] {
 				t.Errorf("p95 %d outside [%d, %d]", p, vals[0], vals[len(vals)-1])
 			}
+			exact50 := vals[int(math.Ceil(0.5*float64(len(vals))))-1]
+			p50, ok := a.p50()
+			if !ok {
+				t.Fatal("no p50")
+			}
+			if exact50 > 2 && math.Abs(float64(p50-exact50))/float64(exact50) > 0.045 {
+				t.Errorf("p50 = %d, exact %d", p50, exact50)
+			}
+			if p50 < vals[0] || p50 > p {
+				t.Errorf("p50 %d outside [%d, p95 %d]", p50, vals[0], p)
+			}
 			if h.total() != int64(len(vals)) {
 				t.Errorf("total %d", h.total())
 			}

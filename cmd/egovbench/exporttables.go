@@ -113,9 +113,9 @@ func uptimeTable(ctx context.Context, db *store.DB) (table, error) {
 		return table{}, err
 	}
 	t := table{header: []string{"target_id", "day", "checks", "successes", "blocked",
-		"uptime_checks", "uptime_time", "latency_mean_ms", "latency_p95_ms"}}
+		"uptime_checks", "uptime_time", "latency_mean_ms", "latency_p95_ms", "latency_p50_ms"}}
 	for _, r := range rs {
-		var byChecks, byTime, mean, p95 any
+		var byChecks, byTime, mean, p95, p50 any
 		if v, ok := r.CheckUptime(); ok {
 			byChecks = round4(v)
 		}
@@ -125,9 +125,10 @@ func uptimeTable(ctx context.Context, db *store.DB) (table, error) {
 		if r.Successes > 0 {
 			mean = round1(float64(r.LatencySum.Microseconds()) / float64(r.Successes) / 1000)
 			p95 = round1(float64(r.LatencyP95.Microseconds()) / 1000)
+			p50 = round1(float64(r.LatencyP50.Microseconds()) / 1000)
 		}
 		t.rows = append(t.rows, []any{r.TargetID, r.Start.UTC().Format(time.DateOnly), r.Checks, r.Successes,
-			r.Blocked, byChecks, byTime, mean, p95})
+			r.Blocked, byChecks, byTime, mean, p95, p50})
 	}
 	return t, nil
 }
