@@ -16,11 +16,14 @@ import (
 
 // The test binary doubles as the egovbench binary for tests that must kill
 // a real child process: with EGOVBENCH_TEST_CHILD set it runs main instead
-// of the tests.
+// of the tests; with EGOVBENCH_TEST_FLEET it serves the benchmark's fleet.
 func TestMain(m *testing.M) {
 	if os.Getenv("EGOVBENCH_TEST_CHILD") == "1" {
 		main()
 		os.Exit(0)
+	}
+	if n := os.Getenv(fleetChildEnv); n != "" {
+		os.Exit(serveFleetChild(n))
 	}
 	os.Exit(m.Run())
 }
