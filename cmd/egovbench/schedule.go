@@ -144,11 +144,20 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			return reports.Write(ctx, cfg.Report.Out, in)
 		},
 		Prune: func(ctx context.Context) error {
-			n, err := db.Prune(ctx, time.Now().Add(-time.Duration(cfg.Retention.RawProbes)))
-			if err == nil {
-				c.Logger.Info("pruned raw probes", "deleted", n)
+			now := time.Now()
+			n, err := db.Prune(ctx, now.Add(-time.Duration(cfg.Retention.RawProbes)))
+			if err != nil {
+				return err
 			}
-			return err
+			c.Logger.Info("pruned raw probes", "deleted", n)
+			if keep := time.Duration(cfg.Retention.Rollups); keep > 0 {
+				n, err := db.PruneRollups(ctx, now.Add(-keep))
+				if err != nil {
+					return err
+				}
+				c.Logger.Info("pruned rollups", "deleted", n)
+			}
+			return nil
 		},
 	}
 	// A crawl interrupted by the last stop is finished now, not at the
