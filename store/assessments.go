@@ -23,7 +23,7 @@ func (db *DB) SaveAssessment(ctx context.Context, a egovbench.Assessment) error 
 		if err != nil {
 			return err
 		}
-		if err := saveAssessment(ctx, tx, tid, a); err != nil {
+		if err := db.saveAssessment(ctx, tx, tid, a); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE crawls SET status = 'done', finished_at = ?, pages = ?
@@ -47,7 +47,7 @@ func jsonOrNull[T any](v T, empty bool) (any, error) {
 	return string(b), nil
 }
 
-func saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovbench.Assessment) error {
+func (db *DB) saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovbench.Assessment) error {
 	if a.RunID == 0 || a.AssessedAt.IsZero() {
 		return fmt.Errorf("assessment needs a run and a time: %w", egovbench.ErrInvalid)
 	}
@@ -74,11 +74,13 @@ func saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovbench.Asse
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO assessments (run_id, target_id, assessed_at, catalogue_version,
-		reachable, stage, score, confidence, frameworks, criterion_scores, next_steps, pages_analyzed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.RunID, tid, ms(a.AssessedAt), a.CatalogueVersion, boolInt(a.Reachable), a.Stage.String(), a.Score,
-		a.Confidence, fw, cs, ns, a.PagesAnalyzed)
+	ast, err := db.stmts.stmt(ctx, tx, qAssessment)
+	if err != nil {
+		return fmt.Errorf("assessment: %w", err)
+	}
+	defer ast.Close()
+	res, err := ast.ExecContext(ctx, a.RunID, tid, ms(a.AssessedAt), a.CatalogueVersion, boolInt(a.Reachable),
+		a.Stage.String(), a.Score, a.Confidence, fw, cs, ns, a.PagesAnalyzed)
 	if err != nil {
 		return fmt.Errorf("assessment: %w", err)
 	}
@@ -86,30 +88,38 @@ func saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovbench.Asse
 	if err != nil {
 		return err
 	}
-	ist, err := tx.PrepareContext(ctx, `INSERT INTO assessment_indicators (assessment_id, indicator_id, position, met) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ist.Close()
-	est, err := tx.PrepareContext(ctx, `INSERT INTO evidence (assessment_id, indicator_id, page_url, element, text) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer est.Close()
+	// Indicators and evidence go out as multi-row inserts: a catalogue has
+	// dozens of each, and one statement per row was most of the cost.
+	ist := db.cachedInsert(indicatorsInsert())
+	defer ist.close()
+	est := db.cachedInsert(evidenceInsert())
+	defer est.close()
 	for i, r := range a.Indicators {
-		if _, err := ist.ExecContext(ctx, id, r.ID, i, boolInt(r.Met)); err != nil {
-			return fmt.Errorf("indicator %q: %w", r.ID, err)
+		if err := ist.add(ctx, tx, id, r.ID, i, boolInt(r.Met)); err != nil {
+			return fmt.Errorf("indicators: %w", err)
 		}
 		for _, e := range r.Evidence {
-			if _, err := est.ExecContext(ctx, id, r.ID, e.PageURL, e.Element, e.Text); err != nil {
-				return fmt.Errorf("evidence of %q: %w", r.ID, err)
+			if err := est.add(ctx, tx, id, r.ID, e.PageURL, e.Element, e.Text); err != nil {
+				return fmt.Errorf("evidence: %w", err)
 			}
 		}
 	}
-	for _, d := range a.DeadServices {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO dead_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`,
-			id, d.PageURL, d.URL, d.Text, d.Reason); err != nil {
-			return fmt.Errorf("dead service %q: %w", d.URL, err)
+	if err := ist.flush(ctx, tx); err != nil {
+		return fmt.Errorf("indicators: %w", err)
+	}
+	if err := est.flush(ctx, tx); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	if len(a.DeadServices) > 0 {
+		dst, err := db.stmts.stmt(ctx, tx, qDeadService)
+		if err != nil {
+			return fmt.Errorf("dead services: %w", err)
+		}
+		defer dst.Close()
+		for _, d := range a.DeadServices {
+			if _, err := dst.ExecContext(ctx, id, d.PageURL, d.URL, d.Text, d.Reason); err != nil {
+				return fmt.Errorf("dead service %q: %w", d.URL, err)
+			}
 		}
 	}
 	return nil

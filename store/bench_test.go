@@ -161,7 +161,7 @@ func BenchmarkUptimeYear(b *testing.B) {
 			a.hist = append(hist(nil), a.hist...)
 			aggs[dayKey{ids[s.ID], ms(day)}] = &a
 		}
-		if err := flushDaily(ctx, tx, aggs); err != nil {
+		if err := db.flushDaily(ctx, tx, aggs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -454,4 +454,37 @@ func BenchmarkAssessmentHistory(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkInsertProbeSingle measures one probe in its own transaction, as
+// SaveCrawl stores a crawl's probe, on a fleet of 300 sites that all have
+// probe history: the per-probe cost must not grow with the fleet.
+func BenchmarkInsertProbeSingle(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	sites := benchSites(300)
+	mustUpsert(b, db, sites)
+	g := newProbeGen(sites)
+	batch := make([]egovbench.Probe, len(sites))
+	for i := range sites {
+		batch[i] = g.probe(i, t0)
+	}
+	if err := db.InsertProbes(ctx, batch); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var cpu time.Duration
+	n := 0
+	for b.Loop() {
+		i := n % len(sites)
+		p := g.probe(i, t0.Add(time.Duration(1+n/len(sites))*5*time.Minute))
+		n++
+		c0 := cpuTime()
+		if err := db.InsertProbes(ctx, []egovbench.Probe{p}); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu_us/op")
 }

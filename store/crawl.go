@@ -75,12 +75,12 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 
 	var learned map[string]int64
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		tid, err := targetRowID(ctx, tx, snap.TargetID)
+		tid, err := db.targetID(ctx, tx, snap.TargetID)
 		if err != nil {
 			return err
 		}
 		var status string
-		err = tx.QueryRowContext(ctx, `SELECT status FROM crawls WHERE run_id = ? AND target_id = ?`, snap.RunID, tid).Scan(&status)
+		err = db.queryRow(ctx, tx, qCrawlStatus, snap.RunID, tid).Scan(&status)
 		switch {
 		case err == sql.ErrNoRows:
 			// A target saved outside the run's list (added mid-run): record it.
@@ -94,40 +94,40 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 		}
 
 		var total int64
+		blobs := blobWriter{db: db}
+		defer blobs.close()
 		for i, p := range snap.Pages {
 			if hashes[i] != "" {
-				if err := db.putBlob(ctx, tx, hashes[i], p.Body); err != nil {
+				if err := blobs.put(ctx, tx, hashes[i], p.Body); err != nil {
 					return err
 				}
 			}
 			total += int64(len(p.Body))
 		}
-		pst, err := tx.PrepareContext(ctx, `INSERT INTO pages (run_id, target_id, url, seq, final_url, depth, is_check,
-			status, content_type, fetched_at, outcome, hash, truncated, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer pst.Close()
+		pst := db.cachedInsert(pagesInsert())
+		defer pst.close()
 		for i, p := range snap.Pages {
 			var h any
 			if hashes[i] != "" {
 				h = hashes[i]
 			}
-			if _, err := pst.ExecContext(ctx, snap.RunID, tid, p.URL, i, p.FinalURL, p.Depth, boolInt(p.Check), p.Status,
+			if err := pst.add(ctx, tx, snap.RunID, tid, p.URL, i, p.FinalURL, p.Depth, boolInt(p.Check), p.Status,
 				p.ContentType, ms(p.FetchedAt), string(p.Outcome), h, boolInt(p.Truncated), p.Error); err != nil {
-				return fmt.Errorf("page %q: %w", p.URL, err)
+				return fmt.Errorf("pages: %w", err)
 			}
 		}
-		lst, err := tx.PrepareContext(ctx, `INSERT INTO links (run_id, target_id, from_url, to_url, domain, text) VALUES (?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		if err := pst.flush(ctx, tx); err != nil {
+			return fmt.Errorf("pages: %w", err)
 		}
-		defer lst.Close()
+		lst := db.cachedInsert(linksInsert())
+		defer lst.close()
 		for _, l := range snap.Links {
-			if _, err := lst.ExecContext(ctx, snap.RunID, tid, l.FromURL, l.ToURL, l.Domain, l.Text); err != nil {
-				return fmt.Errorf("link %q: %w", l.ToURL, err)
+			if err := lst.add(ctx, tx, snap.RunID, tid, l.FromURL, l.ToURL, l.Domain, l.Text); err != nil {
+				return fmt.Errorf("links: %w", err)
 			}
+		}
+		if err := lst.flush(ctx, tx); err != nil {
+			return fmt.Errorf("links: %w", err)
 		}
 		if hasProbe {
 			if learned, err = db.insertProbes(ctx, tx, []egovbench.Probe{probe}); err != nil {
@@ -135,7 +135,7 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 			}
 		}
 		if a.TargetID != "" {
-			if err := saveAssessment(ctx, tx, tid, a); err != nil {
+			if err := db.saveAssessment(ctx, tx, tid, a); err != nil {
 				return err
 			}
 		}
@@ -147,12 +147,9 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 		if snap.Stopped != "" {
 			stopped = snap.Stopped
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE crawls SET status = 'done', started_at = ?, finished_at = ?, pages = ?,
-			bytes = ?, robots_status = ?, sitemap_urls = ?, redirects = ?, stopped = ?, outcome = ?
-			WHERE run_id = ? AND target_id = ?`,
+		return db.exec(ctx, tx, qCrawlDone,
 			msOrNull(snap.StartedAt), msOrNull(snap.FinishedAt), len(snap.Pages), total, snap.RobotsStatus,
 			snap.SitemapURLs, redirects, stopped, outcome, snap.RunID, tid)
-		return err
 	})
 	if err != nil {
 		return fmt.Errorf("save crawl %q in run %d: %w", snap.TargetID, snap.RunID, err)
@@ -161,27 +158,52 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 	return nil
 }
 
-// putBlob stores body under its hash unless it is already there; the
-// existence check comes first so an unchanged page is never recompressed.
-func (db *DB) putBlob(ctx context.Context, tx *sql.Tx, hash string, body []byte) error {
+// blobWriter stores page bodies in one transaction, with its two statements
+// taken once for all pages.
+type blobWriter struct {
+	db          *DB
+	exists, ins *sql.Stmt
+}
+
+// put stores body under its hash unless it is already there; the existence
+// check comes first so an unchanged page is never recompressed.
+func (w *blobWriter) put(ctx context.Context, tx *sql.Tx, hash string, body []byte) error {
+	if w.exists == nil {
+		var err error
+		if w.exists, err = w.db.stmts.stmt(ctx, tx, qBlobExists); err != nil {
+			return fmt.Errorf("blob %s: %w", hash, err)
+		}
+	}
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE hash = ?`, hash).Scan(&one)
+	err := w.exists.QueryRowContext(ctx, hash).Scan(&one)
 	if err == nil {
 		return nil
 	}
 	if err != sql.ErrNoRows {
 		return fmt.Errorf("blob %s: %w", hash, err)
 	}
-	codec, data := "zstd", db.enc.EncodeAll(body, make([]byte, 0, len(body)/3+64))
+	codec, data := "zstd", w.db.enc.EncodeAll(body, make([]byte, 0, len(body)/3+64))
 	if len(data) >= len(body) {
 		// Already-compressed content (images, PDFs) gains nothing.
 		codec, data = "identity", body
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, size, stored_size, codec, data) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (hash) DO NOTHING`, hash, len(body), len(data), codec, data); err != nil {
+	if w.ins == nil {
+		if w.ins, err = w.db.stmts.stmt(ctx, tx, qBlobInsert); err != nil {
+			return fmt.Errorf("blob %s: %w", hash, err)
+		}
+	}
+	if _, err := w.ins.ExecContext(ctx, hash, len(body), len(data), codec, data); err != nil {
 		return fmt.Errorf("blob %s: %w", hash, err)
 	}
 	return nil
+}
+
+func (w *blobWriter) close() {
+	for _, st := range []*sql.Stmt{w.exists, w.ins} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // blobBody decompresses a stored blob and checks it against its hash, so a

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -74,7 +73,7 @@ type dayKey struct {
 // insertProbes does the work of InsertProbes inside tx and returns the probe
 // URLs it resolved, to be cached once tx commits.
 func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe) (map[string]int64, error) {
-	ids, err := targetRowIDs(ctx, tx)
+	ids, err := db.batchTargetIDs(ctx, tx, ps)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +108,17 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 	})
 
 	gapCap := db.gapCap.Milliseconds()
-	windows, err := loadWindows(ctx, tx, minAt-gapCap, maxAt+1)
+	windows, err := db.loadWindows(ctx, tx, minAt-gapCap, maxAt+1)
 	if err != nil {
 		return nil, err
 	}
-	last, err := loadLast(ctx, tx)
-	if err != nil {
-		return nil, err
+	tids := make([]int64, 0, len(items))
+	for i, it := range items {
+		if i == 0 || it.tid != items[i-1].tid {
+			tids = append(tids, it.tid)
+		}
 	}
-	open, err := loadOpenOutages(ctx, tx)
+	last, open, err := db.loadTargetState(ctx, tx, tids)
 	if err != nil {
 		return nil, err
 	}
@@ -126,20 +127,17 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 		return nil, err
 	}
 
-	probeRows := newChunkedInsert(`INSERT INTO probes (target_id, run_id, at, url_id, outcome, http_status,
-		dns_us, connect_us, tls_us, ttfb_us, total_us, bytes, final_url_id, tls_valid, tls_expiry,
-		https_redirect, hsts, error)`, 18, "")
+	probeRows := db.cachedInsert(probesInsert())
 	defer probeRows.close()
-	openOutage, err := tx.PrepareContext(ctx, `INSERT INTO outages (target_id, started_at, cause) VALUES (?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	defer openOutage.Close()
-	closeOutage, err := tx.PrepareContext(ctx, `UPDATE outages SET ended_at = ? WHERE id = ?`)
-	if err != nil {
-		return nil, err
-	}
-	defer closeOutage.Close()
+	// Outages change rarely: their statements are taken only when needed.
+	var openOutage, closeOutage *sql.Stmt
+	defer func() {
+		for _, st := range []*sql.Stmt{openOutage, closeOutage} {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
 
 	hourly := map[hourKey]*agg{}
 	daily := map[dayKey]*agg{}
@@ -204,11 +202,21 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 			continue
 		}
 		if id, ok := open[it.tid]; ok && p.Outcome.Up() {
+			if closeOutage == nil {
+				if closeOutage, err = db.stmts.stmt(ctx, tx, qCloseOutage); err != nil {
+					return nil, err
+				}
+			}
 			if _, err := closeOutage.ExecContext(ctx, it.at, id); err != nil {
 				return nil, fmt.Errorf("close outage of %q: %w", p.TargetID, err)
 			}
 			delete(open, it.tid)
 		} else if !ok && !p.Outcome.Up() {
+			if openOutage == nil {
+				if openOutage, err = db.stmts.stmt(ctx, tx, qOpenOutage); err != nil {
+					return nil, err
+				}
+			}
 			res, err := openOutage.ExecContext(ctx, it.tid, it.at, string(p.Outcome))
 			if err != nil {
 				return nil, fmt.Errorf("open outage of %q: %w", p.TargetID, err)
@@ -222,13 +230,13 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 	if err := probeRows.flush(ctx, tx); err != nil {
 		return nil, fmt.Errorf("probes: %w", err)
 	}
-	if err := saveLast(ctx, tx, last, changed); err != nil {
+	if err := db.saveLast(ctx, tx, last, changed); err != nil {
 		return nil, err
 	}
-	if err := flushHourly(ctx, tx, hourly); err != nil {
+	if err := db.flushHourly(ctx, tx, hourly); err != nil {
 		return nil, err
 	}
-	if err := flushDaily(ctx, tx, daily); err != nil {
+	if err := db.flushDaily(ctx, tx, daily); err != nil {
 		return nil, err
 	}
 	return urlIDs, nil
@@ -239,8 +247,8 @@ func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe
 // ones) reads row by row instead of scanning everything in between.
 const maxRangeBuckets = 62
 
-func flushHourly(ctx context.Context, tx *sql.Tx, aggs map[hourKey]*agg) error {
-	return flushRollups(ctx, tx, "probe_hourly", "hour", aggs,
+func (db *DB) flushHourly(ctx context.Context, tx *sql.Tx, aggs map[hourKey]*agg) error {
+	return flushRollups(ctx, tx, db.stmts, "probe_hourly", "hour", aggs,
 		func(k hourKey) (int64, any) { return k.target, k.hour },
 		func(tid int64, kv any) (hourKey, error) {
 			h, ok := kv.(int64)
@@ -258,8 +266,8 @@ func flushHourly(ctx context.Context, tx *sql.Tx, aggs map[hourKey]*agg) error {
 		})
 }
 
-func flushDaily(ctx context.Context, tx *sql.Tx, aggs map[dayKey]*agg) error {
-	return flushRollups(ctx, tx, "probe_daily", "day", aggs,
+func (db *DB) flushDaily(ctx context.Context, tx *sql.Tx, aggs map[dayKey]*agg) error {
+	return flushRollups(ctx, tx, db.stmts, "probe_daily", "day", aggs,
 		func(k dayKey) (int64, any) { return k.target, dayString(k.day) },
 		func(tid int64, kv any) (dayKey, error) {
 			var s string
@@ -355,10 +363,14 @@ func (w windowSet) forTarget(tid int64) []span {
 	return append(append([]span(nil), w.all...), w.perTarget[tid]...)
 }
 
-func loadWindows(ctx context.Context, tx *sql.Tx, from, to int64) (windowSet, error) {
+func (db *DB) loadWindows(ctx context.Context, tx *sql.Tx, from, to int64) (windowSet, error) {
 	ws := windowSet{perTarget: map[int64][]span{}}
-	rows, err := tx.QueryContext(ctx, `SELECT target_id, starts_at, ends_at FROM maintenance_windows
-		WHERE ends_at > ? AND starts_at < ?`, from, to)
+	st, err := db.stmts.stmt(ctx, tx, qWindows)
+	if err != nil {
+		return ws, fmt.Errorf("maintenance windows: %w", err)
+	}
+	defer st.Close()
+	rows, err := st.QueryContext(ctx, from, to)
 	if err != nil {
 		return ws, fmt.Errorf("maintenance windows: %w", err)
 	}
@@ -398,9 +410,8 @@ func loadLast(ctx context.Context, tx *sql.Tx) (map[int64]lastProbe, error) {
 	return m, rows.Err()
 }
 
-func saveLast(ctx context.Context, tx *sql.Tx, last map[int64]lastProbe, changed map[int64]bool) error {
-	ins := newChunkedInsert(`INSERT INTO probe_last (target_id, at, outcome)`, 3,
-		`ON CONFLICT (target_id) DO UPDATE SET at = excluded.at, outcome = excluded.outcome`)
+func (db *DB) saveLast(ctx context.Context, tx *sql.Tx, last map[int64]lastProbe, changed map[int64]bool) error {
+	ins := db.cachedInsert(probeLastUpsert())
 	defer ins.close()
 	for tid := range changed {
 		l := last[tid]
@@ -437,9 +448,9 @@ func loadOpenOutages(ctx context.Context, tx *sql.Tx) (map[int64]int64, error) {
 // keyVal maps a key to the stored key column value; keyRange gives the
 // stored bounds of a range query covering all keys, or ok=false to read
 // row by row (few keys, or keys scattered over a long time).
-func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, table, keyCol string, aggs map[K]*agg,
+func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, cache stmtCache, table, keyCol string, aggs map[K]*agg,
 	key func(K) (int64, any), fromRow func(tid int64, kv any) (K, error), keyRange func() (lo, hi any, ok bool)) error {
-	cols := `checks, successes, blocked, maintenance, up_us, down_us, latency_sum_us, latency_min_us, latency_max_us, latency_hist`
+	cols := rollupCols0
 	stored := map[K]*agg{}
 	scan := func(sc interface{ Scan(...any) error }, tid *int64, kv any) (*agg, error) {
 		var cur agg
@@ -485,7 +496,7 @@ func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, table, keyCol s
 		}
 		rows.Close()
 	} else {
-		sel, err := tx.PrepareContext(ctx, `SELECT target_id, `+keyCol+`, `+cols+` FROM `+table+` WHERE target_id = ? AND `+keyCol+` = ?`)
+		sel, err := cache.stmt(ctx, tx, rollupSelect(table, keyCol))
 		if err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
@@ -504,13 +515,7 @@ func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, table, keyCol s
 			stored[k] = cur
 		}
 	}
-	up := newChunkedInsert(`INSERT INTO `+table+` (target_id, `+keyCol+`, checks, successes, blocked,
-		maintenance, up_us, down_us, latency_sum_us, latency_min_us, latency_max_us, latency_p95_us, latency_hist)`, 13,
-		`ON CONFLICT (target_id, `+keyCol+`) DO UPDATE SET checks = excluded.checks, successes = excluded.successes,
-			blocked = excluded.blocked, maintenance = excluded.maintenance, up_us = excluded.up_us,
-			down_us = excluded.down_us, latency_sum_us = excluded.latency_sum_us,
-			latency_min_us = excluded.latency_min_us, latency_max_us = excluded.latency_max_us,
-			latency_p95_us = excluded.latency_p95_us, latency_hist = excluded.latency_hist`)
+	up := &chunkedInsert{spec: rollupUpsert(table, keyCol), cache: cache, stmts: map[int]*sql.Stmt{}}
 	defer up.close()
 	for k, a := range aggs {
 		tid, kv := key(k)
@@ -539,50 +544,64 @@ func flushRollups[K comparable](ctx context.Context, tx *sql.Tx, table, keyCol s
 
 // chunkedInsert batches rows into multi-row INSERT statements: one statement
 // per chunkRows rows instead of one per row, which is most of the cost of a
-// probe batch through database/sql and cgo. Statements are prepared once per
-// chunk size and transaction, since parsing a statement with a thousand
-// parameters costs more than running it. Call close when done.
+// probe batch through database/sql and cgo. With a statement cache the rows
+// go out in the cached chunk sizes, so nothing is parsed; without one,
+// statements are prepared once per chunk size and transaction, since parsing
+// a statement with a thousand parameters costs more than running it. Call
+// close when done.
 type chunkedInsert struct {
-	prefix, suffix string
-	ncols          int
-	args           []any
-	stmts          map[int]*sql.Stmt
+	spec  insertSpec
+	cache stmtCache
+	args  []any
+	stmts map[int]*sql.Stmt
 }
 
 const chunkRows = 64
 
 func newChunkedInsert(prefix string, ncols int, suffix string) *chunkedInsert {
-	return &chunkedInsert{prefix: prefix, suffix: suffix, ncols: ncols, stmts: map[int]*sql.Stmt{}}
+	return &chunkedInsert{spec: insertSpec{prefix, ncols, suffix}, stmts: map[int]*sql.Stmt{}}
+}
+
+// cachedInsert is a chunkedInsert whose statements come from the cache.
+func (db *DB) cachedInsert(spec insertSpec) *chunkedInsert {
+	return &chunkedInsert{spec: spec, cache: db.stmts, stmts: map[int]*sql.Stmt{}}
 }
 
 func (c *chunkedInsert) add(ctx context.Context, tx *sql.Tx, row ...any) error {
-	if len(row) != c.ncols {
-		return fmt.Errorf("chunked insert: %d values for %d columns", len(row), c.ncols)
+	if len(row) != c.spec.ncols {
+		return fmt.Errorf("chunked insert: %d values for %d columns", len(row), c.spec.ncols)
 	}
 	c.args = append(c.args, row...)
-	if len(c.args) >= chunkRows*c.ncols {
+	if len(c.args) >= chunkRows*c.spec.ncols {
 		return c.flush(ctx, tx)
 	}
 	return nil
 }
 
 func (c *chunkedInsert) flush(ctx context.Context, tx *sql.Tx) error {
-	n := len(c.args) / c.ncols
-	if n == 0 {
-		return nil
-	}
-	st, ok := c.stmts[n]
-	if !ok {
-		one := "(?" + strings.Repeat(", ?", c.ncols-1) + ")"
-		var err error
-		st, err = tx.PrepareContext(ctx, c.prefix+" VALUES "+one+strings.Repeat(", "+one, n-1)+" "+c.suffix)
-		if err != nil {
+	args := c.args
+	for len(args) > 0 {
+		n := len(args) / c.spec.ncols
+		if c.cache != nil {
+			for _, size := range chunkSizes() {
+				if size <= n {
+					n = size
+					break
+				}
+			}
+		}
+		st, ok := c.stmts[n]
+		if !ok {
+			var err error
+			if st, err = c.cache.stmt(ctx, tx, c.spec.query(n)); err != nil {
+				return err
+			}
+			c.stmts[n] = st
+		}
+		if _, err := st.ExecContext(ctx, args[:n*c.spec.ncols]...); err != nil {
 			return err
 		}
-		c.stmts[n] = st
-	}
-	if _, err := st.ExecContext(ctx, c.args...); err != nil {
-		return err
+		args = args[n*c.spec.ncols:]
 	}
 	clear(c.args) // drop references to the batch's values
 	c.args = c.args[:0]
