@@ -14,4 +14,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+# Browser tests keep a screenshot of the report here (gitignored).
+export EGOVBENCH_ARTIFACTS="${EGOVBENCH_ARTIFACTS:-$PWD/artifacts}"
+mkdir -p "$EGOVBENCH_ARTIFACTS"
 go test -race -count=1 -timeout 40m ./...
