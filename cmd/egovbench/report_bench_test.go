@@ -1,0 +1,345 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/analyzer"
+	"github.com/egovbench/egovbench/reports"
+	"github.com/egovbench/egovbench/store"
+)
+
+// Env variables that scale BenchmarkReportCommand550 down for a quick check.
+const (
+	benchReportSitesEnv = "EGOVBENCH_BENCH_REPORT_SITES"
+	benchReportDaysEnv  = "EGOVBENCH_BENCH_REPORT_DAYS"
+)
+
+// reportBenchVersion keys the cached database: bump it whenever the
+// generator below changes, or a stale file would be measured.
+const reportBenchVersion = "v1"
+
+// reportBenchEnd is the fixed end of the generated history (and the "now"
+// of the timed report), so a cached database stays valid across runs.
+var reportBenchEnd = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// BenchmarkReportCommand550 measures the whole `egovbench report` path on a
+// store built through the store API: opening the DB, reportInput (targets,
+// latest/previous assessments, stage history, daily rollups over all time,
+// hourly rollups of the last 30 days, outages) and reports.Write.
+//
+// The database (default 550 sites x 365 daily crawl runs, probes hourly for
+// the last 30 days and every 6 h before) takes long to generate, so it is
+// cached under os.TempDir() keyed by reportBenchVersion and the scale, and
+// copied into b.TempDir() before timing. Run once:
+//
+//	go test ./cmd/egovbench -run XXX -bench BenchmarkReportCommand550 -benchtime 1x -timeout 2h
+func BenchmarkReportCommand550(b *testing.B) {
+	sites := envInt(b, benchReportSitesEnv, 550)
+	days := envInt(b, benchReportDaysEnv, 365)
+	ctx := context.Background()
+	cat := analyzer.DefaultCatalogue()
+	cached := filepath.Join(os.TempDir(), fmt.Sprintf("egovbench-report-bench-%s-%dx%d.db", reportBenchVersion, sites, days))
+	if _, err := os.Stat(cached); err != nil {
+		start := time.Now()
+		if err := genReportDB(ctx, cached, cat, sites, days); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("generated %s in %v", cached, time.Since(start).Round(time.Second))
+	} else {
+		b.Logf("reusing cached %s", cached)
+	}
+	rf := reportFlags{lang: "id", tz: "Asia/Makassar"}
+	now := reportBenchEnd
+	b.ReportAllocs()
+	b.ResetTimer()
+	var readT, writeT, wallT time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		path := filepath.Join(dir, "bench.db")
+		if err := copyFile(cached, path); err != nil {
+			b.Fatal(err)
+		}
+		out := filepath.Join(dir, "report")
+		b.StartTimer()
+		t0 := time.Now()
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, err := reportInput(ctx, db, cat, rf, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := reports.Write(ctx, out, in); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		readT += t1.Sub(t0)
+		writeT += t2.Sub(t1)
+		wallT += time.Since(t0)
+		b.StopTimer()
+		// A report that silently dropped sites or history would be fast
+		// for the wrong reason.
+		if len(in.Targets) != sites || len(in.Latest) != sites || len(in.History) != sites*days {
+			b.Fatalf("report input: %d targets, %d latest, %d history points; want %d, %d, %d",
+				len(in.Targets), len(in.Latest), len(in.History), sites, sites, sites*days)
+		}
+		if len(in.Daily) == 0 || len(in.Hourly) == 0 {
+			b.Fatalf("report input: %d daily, %d hourly rollups", len(in.Daily), len(in.Hourly))
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	logReadBreakdown(ctx, b, cached, now)
+	n := float64(b.N)
+	// After the loop: ResetTimer drops metrics reported before it.
+	if st, err := os.Stat(cached); err == nil {
+		b.ReportMetric(float64(st.Size())/1e6, "db_MB")
+	}
+	b.ReportMetric(wallT.Seconds()/n, "wall-s/op")
+	b.ReportMetric(readT.Seconds()/n, "read-s/op")
+	b.ReportMetric(writeT.Seconds()/n, "write-s/op")
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive number", name, s)
+	}
+	return n
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// genReportDB writes a history of days daily crawl runs over sites targets
+// into a new database at path (through a temporary file, so an interrupted
+// generation leaves no half-built cache).
+func genReportDB(ctx context.Context, path string, cat *analyzer.Catalogue, sites, days int) error {
+	tmp := path + ".tmp"
+	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+		os.Remove(p)
+	}
+	first := reportBenchEnd.AddDate(0, 0, -days)
+	clock := first
+	// Probes every 6 h must hold until the next one, or most of the year
+	// would count as unobserved.
+	db, err := store.Open(ctx, tmp, store.WithClock(func() time.Time { return clock }), store.WithGapCap(6*time.Hour))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	regions := []string{"Aceh", "Sumatera Utara", "Jawa Barat", "Jawa Tengah", "Jawa Timur",
+		"Bali", "Kalimantan Timur", "Sulawesi Selatan", "Nusa Tenggara Timur", "Papua"}
+	ts := make([]egovbench.Target, sites)
+	ids := make([]string, sites)
+	for i := range ts {
+		ts[i] = egovbench.Target{
+			ID: fmt.Sprintf("kab-%03d", i), Name: fmt.Sprintf("Kabupaten %03d", i),
+			URL: fmt.Sprintf("https://www.kab%03d.example.go.id/", i), Level: "regency",
+			Region: regions[i%len(regions)], Country: "ID", Lang: "id",
+		}
+		ids[i] = ts[i].ID
+	}
+	if err := db.UpsertTargets(ctx, ts); err != nil {
+		return err
+	}
+	inds := cat.Indicators()
+	weights := cat.Weights()
+	rng := rand.New(rand.NewPCG(1, 2))
+	// Each site has a maturity that drifts over the year; an indicator is
+	// met when its difficulty (by stage) is below it, with a stable
+	// per-site-per-indicator offset so sites differ in which ones they meet.
+	base := make([]float64, sites)
+	offs := make([][]float64, sites)
+	for i := range base {
+		base[i] = rng.Float64()
+		offs[i] = make([]float64, len(inds))
+		for j := range offs[i] {
+			offs[i][j] = rng.Float64()*0.5 - 0.25
+		}
+	}
+	for d := range days {
+		day := first.AddDate(0, 0, d)
+		clock = day.Add(2 * time.Hour)
+		run, err := db.CreateRun(ctx, egovbench.RunCrawl, "", ids, 0)
+		if err != nil {
+			return err
+		}
+		for i := range sites {
+			at := clock.Add(time.Duration(i) * 5 * time.Second)
+			m := base[i] + 0.3*float64(d)/float64(days) + 0.05*rng.NormFloat64()
+			a := synthAssessment(ts[i], run.ID, at, cat.Version(), inds, weights, offs[i], m, rng)
+			if err := db.SaveAssessment(ctx, a); err != nil {
+				return err
+			}
+		}
+		if err := db.FinishRun(ctx, run.ID, egovbench.RunDone); err != nil {
+			return err
+		}
+		if err := db.InsertProbes(ctx, synthProbes(ts, day, d >= days-30, rng)); err != nil {
+			return err
+		}
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{tmp + "-wal", tmp + "-shm"} {
+		if _, err := os.Stat(p); err == nil {
+			return fmt.Errorf("%s left after close", p)
+		}
+	}
+	return os.Rename(tmp, path)
+}
+
+// synthAssessment builds one target's assessment at maturity m: indicators
+// of higher stages are harder; met ones carry 1-2 evidence entries; stage
+// is the highest stage with at least half of its indicators met (and every
+// lower stage likewise), score the weighted share met per criterion.
+func synthAssessment(t egovbench.Target, runID int64, at time.Time, version string, inds []egovbench.Indicator,
+	weights map[egovbench.Criterion]float64, offs []float64, m float64, rng *rand.Rand) egovbench.Assessment {
+	a := egovbench.Assessment{TargetID: t.ID, RunID: runID, AssessedAt: at, CatalogueVersion: version,
+		Reachable: true, PagesAnalyzed: 20 + rng.IntN(30), Indicators: make([]egovbench.IndicatorResult, len(inds))}
+	total := map[egovbench.Criterion]int{}
+	met := map[egovbench.Criterion]int{}
+	stageTotal := map[egovbench.Stage]int{}
+	stageMet := map[egovbench.Stage]int{}
+	nmet := 0
+	for j, ind := range inds {
+		r := egovbench.IndicatorResult{ID: ind.ID}
+		r.Met = m+offs[j] > float64(ind.Stage)*0.22
+		total[ind.Criterion]++
+		stageTotal[ind.Stage]++
+		if r.Met {
+			nmet++
+			met[ind.Criterion]++
+			stageMet[ind.Stage]++
+			for k := range 1 + rng.IntN(2) {
+				r.Evidence = append(r.Evidence, egovbench.Evidence{
+					PageURL: fmt.Sprintf("%slayanan/%d", t.URL, k),
+					Element: "a",
+					Text:    fmt.Sprintf("%s bukti %d", ind.NameID, k),
+				})
+			}
+		}
+		a.Indicators[j] = r
+	}
+	a.Stage = egovbench.StageNone
+	for _, s := range egovbench.Stages {
+		if stageTotal[s] == 0 || 2*stageMet[s] < stageTotal[s] {
+			break
+		}
+		a.Stage = s
+	}
+	if a.Stage == egovbench.StageNone && nmet > 0 {
+		a.Stage = egovbench.StagePresence
+	}
+	a.CriterionScores = map[string]float64{}
+	var sum, wsum float64
+	for _, cr := range egovbench.Criteria {
+		if total[cr] == 0 {
+			continue
+		}
+		s := float64(int64(1000*float64(met[cr])/float64(total[cr])+0.5)) / 10
+		a.CriterionScores[string(cr)] = s
+		sum += weights[cr] * s
+		wsum += weights[cr]
+	}
+	if wsum > 0 {
+		a.Score = float64(int64(10*sum/wsum+0.5)) / 10
+	}
+	a.Confidence = 0.5 + 0.4*float64(nmet)/float64(len(inds))
+	if a.Stage < egovbench.StageTransaction {
+		a.NextSteps = []string{"Sediakan layanan daring", "Publikasikan data terbuka"}
+	}
+	return a
+}
+
+// synthProbes is one day of home-page probes: hourly when hourly is set,
+// else every 6 hours; about 2% fail (timeouts and 5xx), which makes outages.
+func synthProbes(ts []egovbench.Target, day time.Time, hourly bool, rng *rand.Rand) []egovbench.Probe {
+	step := 6 * time.Hour
+	if hourly {
+		step = time.Hour
+	}
+	n := int(24 * time.Hour / step)
+	ps := make([]egovbench.Probe, 0, n*len(ts))
+	for k := range n {
+		for i, t := range ts {
+			at := day.Add(time.Duration(k)*step + time.Duration(i)*100*time.Millisecond)
+			total := time.Duration(150+rng.IntN(900)) * time.Millisecond
+			p := egovbench.Probe{TargetID: t.ID, At: at, URL: t.URL, Outcome: egovbench.OutcomeOK, HTTPStatus: 200,
+				DNS: 5 * time.Millisecond, Connect: 20 * time.Millisecond, TLS: 40 * time.Millisecond,
+				TTFB: total / 2, Total: total, Bytes: 40_000, TLSValid: true, TLSExpiry: day.AddDate(0, 3, 0), HTTPSRedirect: true}
+			switch x := rng.IntN(100); {
+			case x == 0:
+				p.Outcome, p.HTTPStatus, p.Total, p.TTFB, p.Bytes, p.Error = egovbench.OutcomeTimeout, 0, 30*time.Second, 0, 0, "timeout"
+			case x == 1:
+				p.Outcome, p.HTTPStatus = egovbench.OutcomeHTTPError, 502
+			}
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// logReadBreakdown times each store read of reportInput once, outside the
+// measurement, to say where the read seconds go.
+func logReadBreakdown(ctx context.Context, b *testing.B, path string, now time.Time) {
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"Targets", func() error { _, err := db.Targets(ctx); return err }},
+		{"LatestAssessments", func() error { _, err := db.LatestAssessments(ctx); return err }},
+		{"PreviousAssessments", func() error { _, err := db.PreviousAssessments(ctx); return err }},
+		{"StageHistory", func() error { _, err := db.StageHistory(ctx); return err }},
+		{"Rollups(Daily, all)", func() error { _, err := db.Rollups(ctx, store.Daily, time.Time{}, now); return err }},
+		{"Rollups(Hourly, 30 d)", func() error { _, err := db.Rollups(ctx, store.Hourly, now.AddDate(0, 0, -30), now); return err }},
+		{"Outages(1 y)", func() error { _, err := db.Outages(ctx, now.AddDate(-1, 0, 0), now); return err }},
+	}
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.fn(); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("read breakdown: %-22s %v", s.name, time.Since(t0).Round(time.Millisecond))
+	}
+}
