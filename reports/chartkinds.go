@@ -269,30 +269,19 @@ func uptimeYMin(series ...timeSeries) float64 {
 }
 
 func drawUptime(l *labels, m *model, title string, series []timeSeries, styles []draw.LineStyle, path string, w, h vg.Length) error {
-	has := false
-	for _, s := range series {
-		has = has || !s.empty()
-	}
-	if !has {
-		return saveNoData(l, title, path, w, h)
-	}
-	t, x, y := axisLabels(l, m, title, l.T("ax_uptime"))
-	f := l.newFigure(t, x, y, w, h)
-	f.grid(false)
-	f.timeAxis(l, m.loc)
-	var legend []string
-	for i, s := range series {
-		name := chartText(s.Label, 32)
-		if err := addSeries(f, s, styles[i], name); err != nil {
-			return err
-		}
-		legend = append(legend, name)
-	}
-	f.p.Y.Min, f.p.Y.Max = uptimeYMin(series...), 100
-	return f.save(path, legend)
+	return drawLines(l, m, title, l.T("ax_uptime"), series, func(i int) draw.LineStyle { return styles[i] },
+		func(f *figure) { f.p.Y.Min, f.p.Y.Max = uptimeYMin(series...), 100 }, path, w, h)
 }
 
 func drawLatency(l *labels, m *model, title string, series []timeSeries, path string, w, h vg.Length) error {
+	return drawLines(l, m, title, l.T("ax_latency"), series, func(i int) draw.LineStyle { return lineStyle(i, vg.Points(1.6)) },
+		func(f *figure) { f.p.Y.Min = 0 }, path, w, h)
+}
+
+// drawLines draws time series as lines on a local-time axis; setY fixes the
+// value axis once the series have been added.
+func drawLines(l *labels, m *model, title, yAxis string, series []timeSeries, style func(i int) draw.LineStyle,
+	setY func(*figure), path string, w, h vg.Length) error {
 	has := false
 	for _, s := range series {
 		has = has || !s.empty()
@@ -300,19 +289,19 @@ func drawLatency(l *labels, m *model, title string, series []timeSeries, path st
 	if !has {
 		return saveNoData(l, title, path, w, h)
 	}
-	t, x, y := axisLabels(l, m, title, l.T("ax_latency"))
+	t, x, y := axisLabels(l, m, title, yAxis)
 	f := l.newFigure(t, x, y, w, h)
 	f.grid(false)
 	f.timeAxis(l, m.loc)
 	var legend []string
 	for i, s := range series {
 		name := chartText(s.Label, 32)
-		if err := addSeries(f, s, lineStyle(i, vg.Points(1.6)), name); err != nil {
+		if err := addSeries(f, s, style(i), name); err != nil {
 			return err
 		}
 		legend = append(legend, name)
 	}
-	f.p.Y.Min = 0
+	setY(f)
 	return f.save(path, legend)
 }
 
