@@ -114,3 +114,98 @@ report:
 		t.Errorf("daemon after release: %v", err)
 	}
 }
+
+// TestScheduleStopMidCrawlResumes stops the daemon (as SIGTERM does, through
+// its context) in the middle of a crawl: what was committed stays, nothing is
+// half-written, and the next start finishes the same run without redoing or
+// duplicating a site.
+func TestScheduleStopMidCrawlResumes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ff := startFleetFiles(t, ctx)
+	config := `targets: [targets.csv]
+database: egovbench.db
+crawl:
+  schedule: "0 2 * * *"
+  run_on_start: true
+probe:
+  schedule: "@every 1h"
+  run_on_start: false
+budgets:
+  max_pages: 12
+  site_timeout: 30s
+politeness:
+  delay: 150ms
+  workers: 2
+  user_agent: "egovbench-test (+https://example.org/egovbench)"
+allow_private: true
+report:
+  out: report
+  regenerate_after_crawl: false
+`
+	cfgPath := filepath.Join(ff.dir, "egovbench.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"schedule", "--config", cfgPath, "--log-level", "warn"}, ff.netArgs...)
+	dbPath := filepath.Join(ff.dir, "egovbench.db")
+	total := len(ff.fleet.Sites())
+
+	// First start: stop once a few sites are committed.
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := run(t, dctx, args...)
+		done <- err
+	}()
+	for deadline := time.Now().Add(2 * time.Minute); countDone(t, dbPath) < 3; {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("no site committed in time: %v", <-done)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("daemon stopped with %v", err)
+	}
+	db := openSQL(t, dbPath)
+	doneAtStop := countDone(t, dbPath)
+	if doneAtStop >= total {
+		t.Fatalf("the crawl finished before the stop (%d sites); the test needs it cut in the middle", doneAtStop)
+	}
+	if s := queryInt(t, db, "SELECT count(*) FROM runs WHERE kind = 'crawl' AND status = 'running'"); s != 1 {
+		t.Fatalf("%d running crawl runs after the stop, want the interrupted one", s)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM assessments"); n != doneAtStop {
+		t.Errorf("%d assessments for %d committed sites: a site was half-written", n, doneAtStop)
+	}
+
+	// Second start: the interrupted run is finished at once.
+	dctx2, stop2 := context.WithCancel(ctx)
+	done2 := make(chan error, 1)
+	go func() {
+		_, _, err := run(t, dctx2, args...)
+		done2 <- err
+	}()
+	for deadline := time.Now().Add(2 * time.Minute); queryInt(t, db, "SELECT count(*) FROM runs WHERE status = 'done'") == 0; {
+		if time.Now().After(deadline) {
+			stop2()
+			t.Fatalf("interrupted run not finished after restart: %v", <-done2)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop2()
+	if err := <-done2; err != nil {
+		t.Fatalf("daemon stopped with %v", err)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM runs WHERE kind = 'crawl'"); n != 1 {
+		t.Errorf("%d crawl runs; the restart must finish the interrupted run, not start another", n)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM assessments"); n != total {
+		t.Errorf("%d assessments for %d sites", n, total)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM (SELECT 1 FROM assessments GROUP BY run_id, target_id HAVING count(*) > 1)"); n != 0 {
+		t.Errorf("%d sites assessed twice", n)
+	}
+}
