@@ -7,6 +7,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -137,6 +139,8 @@ func newTLSServer(tb testing.TB, h http.Handler, cert tls.Certificate) *httptest
 	tb.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	// Refused handshakes are what these tests provoke; keep them out of the log.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	tb.Cleanup(srv.Close)
 	return srv
