@@ -3,6 +3,9 @@ package analyzer
 import (
 	_ "embed"
 	"encoding/json"
+	"math"
+
+	"github.com/egovbench/egovbench"
 )
 
 // Calibration is the measured agreement of a catalogue version with the
@@ -38,4 +41,54 @@ func MeasuredCalibration(c *Catalogue) (cal Calibration, ok bool) {
 		return Calibration{}, false
 	}
 	return cal, c != nil && c.embedded && cal.CatalogueVersion == c.Version()
+}
+
+// StageAgreement compares assessed stages with reference stages pair by
+// pair (ref[i] is the reference for got[i]): exact and adjacent counts, the
+// confusion matrix and Cohen's kappa with linear weights, so a verdict one
+// stage off counts as partial agreement. It fills Pages, Exact, Adjacent,
+// Matrix and Kappa (rounded to three decimals); Kappa is NaN with no pairs.
+func StageAgreement(ref, got []egovbench.Stage) Calibration {
+	const k = len(Calibration{}.Matrix)
+	var cal Calibration
+	for i := range min(len(ref), len(got)) {
+		r, g := int(ref[i]), int(got[i])
+		if r < 0 || r >= k || g < 0 || g >= k {
+			continue
+		}
+		cal.Pages++
+		cal.Matrix[r][g]++
+		switch d := r - g; {
+		case d == 0:
+			cal.Exact++
+			cal.Adjacent++
+		case d == 1 || d == -1:
+			cal.Adjacent++
+		}
+	}
+	if cal.Pages == 0 {
+		cal.Kappa = math.NaN()
+		return cal
+	}
+	n := float64(cal.Pages)
+	var rows, cols [k]float64
+	for i := range k {
+		for j := range k {
+			rows[i] += float64(cal.Matrix[i][j])
+			cols[j] += float64(cal.Matrix[i][j])
+		}
+	}
+	var observed, expected float64
+	for i := range k {
+		for j := range k {
+			w := 1 - math.Abs(float64(i-j))/float64(k-1)
+			observed += w * float64(cal.Matrix[i][j]) / n
+			expected += w * (rows[i] / n) * (cols[j] / n)
+		}
+	}
+	cal.Kappa = 1
+	if expected != 1 {
+		cal.Kappa = math.Round((observed-expected)/(1-expected)*1000) / 1000
+	}
+	return cal
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/crawler"
 	"github.com/egovbench/egovbench/fleet"
 	"github.com/egovbench/egovbench/reports"
@@ -106,7 +107,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(c.Stdout)
 	fmt.Fprintln(c.Stdout, sum)
-	fmt.Fprintf(c.Stdout, "stage agrees with the fleet's truth for %d of %d sites (weighted kappa %.2f)\n", agreement.Exact, agreement.Labelled, agreement.Kappa)
+	fmt.Fprintf(c.Stdout, "stage agrees with the fleet's truth for %d of %d sites (weighted kappa %.2f)\n", agreement.Exact, agreement.Pages, agreement.Kappa)
 	fmt.Fprintf(c.Stdout, "database: %s\nreport:   %s\n", dbPath, indexPath(reportDir))
 	return nil
 }
@@ -125,66 +126,15 @@ func writeFleetTargets(f *fleet.Fleet, path string) error {
 
 // fleetAgreement compares the assessed stages with the stages the simulated
 // sites were built to have.
-func fleetAgreement(sites []fleet.Site, latest map[string]egovbench.Assessment) reports.Agreement {
-	ag := reports.Agreement{Source: "simulated fleet (each simulated site is built with a known stage)"}
-	n, exact := 0, 0
+func fleetAgreement(sites []fleet.Site, latest map[string]egovbench.Assessment) analyzer.Calibration {
+	var truth, found []egovbench.Stage
 	for _, s := range sites {
-		a, ok := latest[s.Target.ID]
-		if !ok {
-			continue
-		}
-		ag.Labelled++
-		ag.Matrix[s.TrueStage][a.Stage]++
-		d := int(a.Stage) - int(s.TrueStage)
-		if d == 0 {
-			ag.Exact++
-			exact++
-		}
-		if d >= -1 && d <= 1 {
-			ag.Adjacent++
-		}
-		n++
-	}
-	ag.Kappa = weightedKappa(ag.Matrix)
-	return ag
-}
-
-// weightedKappa is Cohen's kappa with linear weights over the ordered
-// stages: a verdict one stage off counts as partial agreement.
-func weightedKappa(m [5][5]int) float64 {
-	const k = 5
-	var total float64
-	var rows, cols [k]float64
-	for i := range k {
-		for j := range k {
-			v := float64(m[i][j])
-			total += v
-			rows[i] += v
-			cols[j] += v
+		if a, ok := latest[s.Target.ID]; ok {
+			truth = append(truth, s.TrueStage)
+			found = append(found, a.Stage)
 		}
 	}
-	if total == 0 {
-		return 0
-	}
-	var obs, exp float64
-	for i := range k {
-		for j := range k {
-			w := 1 - abs(float64(i-j))/float64(k-1)
-			obs += w * float64(m[i][j]) / total
-			exp += w * rows[i] * cols[j] / (total * total)
-		}
-	}
-	if exp == 1 {
-		return 1
-	}
-	return (obs - exp) / (1 - exp)
-}
-
-func abs(f float64) float64 {
-	if f < 0 {
-		return -f
-	}
-	return f
+	return analyzer.StageAgreement(truth, found)
 }
 
 // printFleetVerdicts shows, per simulated site, the stage it was built with

@@ -59,7 +59,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("--format %q: want csv or json", *format)
 	}
 	export, ok := exportTables[*table]
-	if !ok {
+	if !ok && *table != "latest" {
 		return fmt.Errorf("--table %q: want one of %s", *table, strings.Join(exportTableNames(), ", "))
 	}
 	db, err := store.Open(ctx, *dbPath)

@@ -42,7 +42,8 @@ func (s summary) String() string {
 		s.Stages[egovbench.StageIntegration], s.Stages[egovbench.StageTransaction])
 }
 
-// run crawls the targets of run r that are still pending. It returns the
+// run crawls the targets of run r that are still pending; targets is every
+// stored target, to look them up by id. It returns the
 // context's error when interrupted: the run then stays "running" and the next
 // `crawl --resume` finishes it.
 func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench.Target) (summary, error) {
@@ -56,17 +57,25 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 	for _, t := range targets {
 		byID[t.ID] = t
 	}
+	todo := make([]egovbench.Target, 0, len(pending))
+	for _, id := range pending {
+		t, ok := byID[id]
+		if !ok {
+			return sum, fmt.Errorf("run %d lists target %q, which is not stored: %w", r.ID, id, egovbench.ErrNotFound)
+		}
+		todo = append(todo, t)
+	}
+	// A failed save (the database, not a website) stops the whole run: the
+	// remaining sites stay pending for --resume.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	work := make(chan egovbench.Target)
 	go func() {
 		defer close(work)
-		for _, id := range pending {
-			t, ok := byID[id]
-			if !ok {
-				continue // the run's target list is authoritative; unknown ids were checked at creation
-			}
+		for _, t := range todo {
 			select {
 			case work <- t:
-			case <-ctx.Done():
+			case <-runCtx.Done():
 				return
 			}
 		}
@@ -84,15 +93,15 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				snap := p.crawler.Crawl(ctx, t)
-				if ctx.Err() != nil {
+				snap := p.crawler.Crawl(runCtx, t)
+				if runCtx.Err() != nil {
 					return // an interrupted crawl is incomplete: leave the site pending
 				}
 				snap.RunID = r.ID
 				a := analyzer.Analyze(snap, p.catalogue)
 				a.RunID = r.ID
-				if err := p.db.SaveCrawl(ctx, snap, a); err != nil {
-					if ctx.Err() != nil {
+				if err := p.db.SaveCrawl(runCtx, snap, a); err != nil {
+					if runCtx.Err() != nil {
 						return
 					}
 					mu.Lock()
@@ -100,6 +109,7 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 						firstErr = fmt.Errorf("save %s: %w", t.ID, err)
 					}
 					mu.Unlock()
+					stop()
 					return
 				}
 				mu.Lock()

@@ -61,6 +61,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 	cf := crawlFlags{
 		workers: cfg.Politeness.Workers, maxPages: cfg.Budgets.MaxPages, maxDepth: cfg.Budgets.MaxDepth,
 		maxPageBytes: int64(cfg.Budgets.MaxBytesPerPage), siteTimeout: time.Duration(cfg.Budgets.SiteTimeout),
+		// probe.timeout bounds each request, of probes and crawls alike.
 		requestTimeout: time.Duration(cfg.Probe.Timeout), delay: time.Duration(cfg.Politeness.Delay),
 		perHost: cfg.Politeness.PerHostConcurrency, userAgent: cfg.Politeness.UserAgent,
 		allowPrivate: cfg.AllowPrivate, resolve: resolve, caFile: caFile,
@@ -131,6 +132,8 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			if err := syncMaintenance(ctx, db, maint, targets, time.Now(), synced); err != nil {
 				return nil, err
 			}
+			// A probe is one request per site, so a round can run wider
+			// than the crawl without straining any host.
 			return probeRound(ctx, db, cr, max(cf.workers, 32))
 		},
 		Report: func(ctx context.Context) error {
