@@ -183,7 +183,6 @@ func (c counts) prf() (p, r, f float64) {
 	return
 }
 
-
 func TestCalibration(t *testing.T) {
 	dir, corpus := loadCorpus(t)
 	c := DefaultCatalogue()
