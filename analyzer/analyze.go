@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/htmlfacts"
 )
 
 // candidate is one piece of evidence for an indicator found on a page,
@@ -25,6 +26,15 @@ type candidate struct {
 // only its arguments, so re-running it on a stored snapshot gives the same
 // verdict. AssessedAt is the crawl's time, never the clock's.
 func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
+	return AnalyzeParsed(snap, nil, c)
+}
+
+// AnalyzeParsed is Analyze given the HTML pass already made of the pages
+// (parallel to snap.Pages, as crawler.CrawlParsed returns it), so that a
+// crawl does not read each page twice. A missing entry, or one read at
+// another URL than the page's final URL, is read again from the body: the
+// verdict is the same either way.
+func AnalyzeParsed(snap egovbench.Snapshot, parsed []*htmlfacts.Facts, c *Catalogue) egovbench.Assessment {
 	a := egovbench.Assessment{
 		TargetID:         snap.TargetID,
 		RunID:            snap.RunID,
@@ -52,7 +62,11 @@ func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
 			if u == "" {
 				u = p.URL
 			}
-			facts[i] = extract(u, p.Body, c.hasSelectors)
+			if i < len(parsed) && parsed[i] != nil && parsed[i].URL == u {
+				facts[i] = withFacts(parsed[i], p.Body, c.hasSelectors)
+			} else {
+				facts[i] = extract(u, p.Body, c.hasSelectors)
+			}
 			facts[i].deadWords = c.saysDead(facts[i])
 		}
 		return facts[i]
@@ -178,20 +192,20 @@ func (c *Catalogue) saysDead(pf *pageFacts) bool {
 		fs := fold(s)
 		return len(c.deadPhrases.find(fs, tokenize(fs, nil), nil)) > 0
 	}
-	if check(pf.title) {
+	if check(pf.Title) {
 		return true
 	}
 	// The first headings carry a page's message; news lists further down
 	// may well mention maintenance work.
-	for i, h := range pf.headings {
+	for i, h := range pf.Headings {
 		if i >= 3 {
 			break
 		}
-		if check(h.text) {
+		if check(h.Text) {
 			return true
 		}
 	}
-	return len(pf.text) < 1500 && check(pf.text)
+	return len(pf.Text) < 1500 && check(pf.Text)
 }
 
 // normURL makes URLs comparable: no fragment, lower-case scheme and host,
@@ -221,8 +235,8 @@ func siteOf(host string) string {
 // the candidates found.
 func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 	ownHost := ""
-	if pf.base != nil {
-		ownHost = strings.ToLower(pf.base.Hostname())
+	if pf.Page != nil {
+		ownHost = strings.ToLower(pf.Page.Hostname())
 	}
 	ownSite := ""
 	siteCache := map[string]string{}
@@ -294,32 +308,32 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 		}
 	}
 
-	for _, l := range pf.links {
-		collect(kindLink, l.text)
-		href := l.abs
+	for _, l := range pf.Links {
+		collect(kindLink, l.Text)
+		href := l.Abs
 		if href == "" {
-			href = l.raw
+			href = l.Raw
 		}
 		external := false
-		if l.host != "" && l.host != ownHost {
-			s, ok := siteCache[l.host]
+		if l.Host != "" && l.Host != ownHost {
+			s, ok := siteCache[l.Host]
 			if !ok {
-				s = siteOf(l.host)
-				siteCache[l.host] = s
+				s = siteOf(l.Host)
+				siteCache[l.Host] = s
 			}
 			external = s != ownSite
 			collect(kindHref, href)
 		} else {
 			collect(kindHref, hrefPath(href))
 		}
-		if l.host != "" {
-			for _, ind := range c.exactHosts[strings.TrimPrefix(l.host, "www.")] {
+		if l.Host != "" {
+			for _, ind := range c.exactHosts[strings.TrimPrefix(l.Host, "www.")] {
 				if _, ok := pos[ind]; !ok {
-					pos[ind] = l.host
+					pos[ind] = l.Host
 					byDomain[ind] = true
 				}
 			}
-			h := l.host
+			h := l.Host
 			for {
 				for _, ind := range c.domains[h] {
 					if _, ok := pos[ind]; !ok {
@@ -335,29 +349,29 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 			}
 		}
 		if wanted() {
-			real := l.host != "" && !strings.ContainsAny(l.host, "% ")
-			flush(egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(href) + "]", Text: l.text}, l.abs, external, real)
+			real := l.Host != "" && !strings.ContainsAny(l.Host, "% ")
+			flush(egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(href) + "]", Text: l.Text}, l.Abs, external, real)
 		} else {
 			clear(pos)
 			clear(neg)
 			clear(byDomain)
 		}
 	}
-	if pf.title != "" {
-		collect(kindHeading, pf.title)
-		flush(egovbench.Evidence{PageURL: pf.url, Element: "title", Text: pf.title}, "", false, false)
+	if pf.Title != "" {
+		collect(kindHeading, pf.Title)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: "title", Text: pf.Title}, "", false, false)
 	}
-	for _, h := range pf.headings {
-		collect(kindHeading, h.text)
-		flush(egovbench.Evidence{PageURL: pf.url, Element: h.tag, Text: h.text}, "", false, false)
+	for _, h := range pf.Headings {
+		collect(kindHeading, h.Text)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: h.Tag, Text: h.Text}, "", false, false)
 	}
-	for _, l := range pf.labels {
-		collect(kindLabel, l.text)
-		flush(egovbench.Evidence{PageURL: pf.url, Element: l.tag, Text: l.text}, "", false, false)
+	for _, l := range pf.Labels {
+		collect(kindLabel, l.Text)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: l.Tag, Text: l.Text}, "", false, false)
 	}
-	for _, f := range pf.forms {
-		collect(kindLabel, f.text)
-		flush(egovbench.Evidence{PageURL: pf.url, Element: "form", Text: f.text}, "", false, false)
+	for _, f := range pf.Forms {
+		collect(kindLabel, f.Text)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: "form", Text: f.Text}, "", false, false)
 	}
 	ft, textToks := pf.textTokens()
 	if c.hasText {
@@ -369,7 +383,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 				continue
 			}
 			done[p.ind] = true
-			out = append(out, candidate{ind: p.ind, ev: egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snippetTok(ft, textToks, h.pos)}})
+			out = append(out, candidate{ind: p.ind, ev: egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: snippetTok(ft, textToks, h.pos)}})
 		}
 	}
 	var doc *goquery.Document
@@ -386,7 +400,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 			}
 			for j, sel := range ind.selectors {
 				if doc.FindMatcher(sel).Length() > 0 {
-					out = append(out, candidate{ind: i, ev: egovbench.Evidence{PageURL: pf.url, Element: ind.selectorText[j]}})
+					out = append(out, candidate{ind: i, ev: egovbench.Evidence{PageURL: pf.URL, Element: ind.selectorText[j]}})
 				}
 			}
 		}
@@ -589,9 +603,9 @@ func isDocument(u string) bool {
 // textTokens folds and tokenizes the page's visible text once; the text
 // keywords, the contact detector and the date reader share the result.
 func (pf *pageFacts) textTokens() (string, []token) {
-	if pf.ftoks == nil && pf.text != "" {
-		pf.ft = fold(pf.text)
-		pf.ftoks = tokenize(pf.ft, make([]token, 0, len(pf.text)/6+1))
+	if pf.ftoks == nil && pf.Text != "" {
+		pf.ft = fold(pf.Text)
+		pf.ftoks = tokenize(pf.ft, make([]token, 0, len(pf.Text)/6+1))
 	}
 	return pf.ft, pf.ftoks
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/htmlfacts"
 )
 
 // The built-in detectors are the few checks that keyword lists cannot
@@ -77,29 +78,29 @@ func (c *Catalogue) pageDetect(name string, pf *pageFacts, ft string, toks []tok
 		return detectDataDownloads(pf)
 	case detFileUpload:
 		var ev []egovbench.Evidence
-		for _, f := range pf.forms {
-			if f.files > 0 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "form input[type=file]", Text: f.text})
+		for _, f := range pf.Forms {
+			if f.Files > 0 {
+				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "form input[type=file]", Text: f.Text})
 			}
 		}
 		return ev
 	case detViewport:
 		if mobileViewport(pf) {
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "meta[name=viewport]", Text: clip(pf.viewport)}}
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "meta[name=viewport]", Text: clip(pf.Viewport)}}
 		}
 	case detLang:
-		if pf.lang != "" {
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "html[lang]", Text: clip(pf.lang)}}
+		if pf.Lang != "" {
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "html[lang]", Text: clip(pf.Lang)}}
 		}
 	case detImgAlt:
-		if pf.imgs > 0 && float64(pf.imgsAlt) >= imgAltMinShare*float64(pf.imgs) {
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "img[alt]", Text: itoa(pf.imgsAlt) + " of " + itoa(pf.imgs) + " images have alt"}}
+		if pf.Imgs > 0 && float64(pf.ImgsAlt) >= imgAltMinShare*float64(pf.Imgs) {
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "img[alt]", Text: itoa(pf.ImgsAlt) + " of " + itoa(pf.Imgs) + " images have alt"}}
 		}
 	case detMultilingual:
 		return detectMultilingual(pf)
 	case detFeedLink:
-		if pf.feeds > 0 {
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "link[type=rss/atom]", Text: itoa(pf.feeds) + " feeds announced"}}
+		if pf.Feeds > 0 {
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "link[type=rss/atom]", Text: itoa(pf.Feeds) + " feeds announced"}}
 		}
 	}
 	return nil
@@ -130,10 +131,10 @@ func itoa(n int) string {
 // mobileViewport accepts width=device-width, or an initial scale without a
 // fixed pixel width: "width=1024" only shrinks a desktop page.
 func mobileViewport(pf *pageFacts) bool {
-	if !pf.hasVP {
+	if !pf.HasVP {
 		return false
 	}
-	v := strings.ToLower(strings.ReplaceAll(pf.viewport, " ", ""))
+	v := strings.ToLower(strings.ReplaceAll(pf.Viewport, " ", ""))
 	if strings.Contains(v, "width=device-width") {
 		return true
 	}
@@ -159,15 +160,15 @@ func isDigits(s string) bool {
 // number after a telephone word, or a street address in the page text.
 func detectContact(pf *pageFacts, ft string, toks []token) []egovbench.Evidence {
 	var ev []egovbench.Evidence
-	for _, l := range pf.links {
-		if strings.HasPrefix(strings.ToLower(l.raw), "tel:") {
-			ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(l.raw) + "]", Text: l.text})
+	for _, l := range pf.Links {
+		if strings.HasPrefix(strings.ToLower(l.Raw), "tel:") {
+			ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(l.Raw) + "]", Text: l.Text})
 			break
 		}
 	}
-	text := pf.text
+	text := pf.Text
 	if at := emailInText(text); at >= 0 {
-		ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snippet(text, at, at+1)})
+		ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: snippet(text, at, at+1)})
 	}
 	for i, t := range toks {
 		ts := t.str(ft)
@@ -175,28 +176,28 @@ func detectContact(pf *pageFacts, ft string, toks []token) []egovbench.Evidence 
 		case "telp", "tel", "telepon", "phone", "telephone", "fax", "faks", "faksimile", "hp", "call",
 			"telefono", "telefon", "tél", "téléphone", "тел", "телефон", "факс", "전화", "팩스", "hotline", "wa", "whatsapp":
 			if digitsAfter(ft, toks, i+1, 5) >= 6 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, 6)})
+				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: tokSpan(ft, toks, i, 6)})
 				return ev
 			}
 		case "jl", "jln", "jalan":
 			if numberWithin(ft, toks, i+1, 8) {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, 8)})
+				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: tokSpan(ft, toks, i, 8)})
 				return ev
 			}
 		case "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "suite", "lane", "rue", "quai", "calle", "avenida", "ул", "улица", "проспект":
 			for j := i - 1; j >= 0 && j >= i-3; j-- {
 				if isDigits(toks[j].str(ft)) && len(toks[j].str(ft)) <= 5 && i+1 < len(toks) {
-					ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, j, 8)})
+					ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: tokSpan(ft, toks, j, 8)})
 					return ev
 				}
 			}
 		default:
 			if n := phoneAt(ft, toks, i); n > 0 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, n)})
+				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: tokSpan(ft, toks, i, n)})
 				return ev
 			}
 			if (strings.HasSuffix(ts, "strasse") || strings.HasSuffix(ts, "straße") || strings.HasSuffix(ts, "platz")) && i+1 < len(toks) && isDigits(toks[i+1].str(ft)) && len(toks[i+1].str(ft)) <= 3 {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "text", Text: tokSpan(ft, toks, i, 4)})
+				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: tokSpan(ft, toks, i, 4)})
 				return ev
 			}
 		}
@@ -279,11 +280,11 @@ func isEmailByte(c byte) bool {
 }
 
 // searchy tells whether a form looks like a search box at all.
-func searchy(f form) bool {
-	if f.searchInput || f.roleSearch {
+func searchy(f htmlfacts.Form) bool {
+	if f.SearchInput || f.RoleSearch {
 		return true
 	}
-	a := strings.ToLower(f.action)
+	a := strings.ToLower(f.Action)
 	for _, w := range []string{"search", "cari", "suche", "recherche", "busca", "pencarian", "find"} {
 		if strings.Contains(a, w) {
 			return true
@@ -296,23 +297,23 @@ func searchy(f form) bool {
 // drop-down filters: a form with many fields searches a register or a
 // database, which the rubric does not count as site search.
 func detectSiteSearch(pf *pageFacts) []egovbench.Evidence {
-	for _, f := range pf.forms {
-		if !searchy(f) || f.textInputs == 0 {
+	for _, f := range pf.Forms {
+		if !searchy(f) || f.TextInputs == 0 {
 			continue
 		}
-		small := f.textareas == 0 && f.passwords == 0 && f.textInputs <= 2 && f.selects == 0 && !registerSearch(f)
-		if small || f.siteSearch {
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "form[action=" + clip(f.action) + "]", Text: f.text}}
+		small := f.Textareas == 0 && f.Passwords == 0 && f.TextInputs <= 2 && f.Selects == 0 && !registerSearch(f)
+		if small || f.SiteSearch {
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "form[action=" + clip(f.Action) + "]", Text: f.Text}}
 		}
 	}
-	if pf.searchOutside > 0 {
-		return []egovbench.Evidence{{PageURL: pf.url, Element: "input[type=search]", Text: "search box"}}
+	if pf.SearchOutside > 0 {
+		return []egovbench.Evidence{{PageURL: pf.URL, Element: "input[type=search]", Text: "search box"}}
 	}
 	// A menu link named only "Search" leads to the site's search page.
-	for _, l := range pf.links {
-		switch fold(strings.TrimSpace(l.text)) {
+	for _, l := range pf.Links {
+		switch fold(strings.TrimSpace(l.Text)) {
 		case "search", "cari", "pencarian", "suche", "recherche", "buscar", "busqueda", "поиск", "검색", "site search", "search this site":
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "a[href=" + clip(l.raw) + "]", Text: l.text}}
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "a[href=" + clip(l.Raw) + "]", Text: l.Text}}
 		}
 	}
 	return nil
@@ -320,8 +321,8 @@ func detectSiteSearch(pf *pageFacts) []egovbench.Evidence {
 
 // registerSearch recognises searches over one register (members, meetings,
 // applications, dictionary entries) by the words of the form.
-func registerSearch(f form) bool {
-	t := fold(f.text)
+func registerSearch(f htmlfacts.Form) bool {
+	t := fold(f.Text)
 	for _, w := range []string{"member", "members", "application", "applications", "meeting", "meetings", "deputy", "diputado", "charity", "property", "address"} {
 		for _, tk := range tokenize(t, nil) {
 			if tk.str(t) == w {
@@ -335,12 +336,12 @@ func registerSearch(f form) bool {
 // detectPostTextarea wants a form a citizen writes into: a text area, sent
 // by POST or with at least a name or e-mail field beside it.
 func detectPostTextarea(pf *pageFacts) []egovbench.Evidence {
-	for _, f := range pf.forms {
-		if f.textareas == 0 {
+	for _, f := range pf.Forms {
+		if f.Textareas == 0 {
 			continue
 		}
-		if f.method == "post" || f.textInputs >= 1 {
-			return []egovbench.Evidence{{PageURL: pf.url, Element: "form[method=" + f.method + "] textarea", Text: f.text}}
+		if f.Method == "post" || f.TextInputs >= 1 {
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "form[method=" + f.Method + "] textarea", Text: f.Text}}
 		}
 	}
 	return nil
@@ -350,18 +351,18 @@ func detectPostTextarea(pf *pageFacts) []egovbench.Evidence {
 // have none).
 func detectMailto(pf *pageFacts) []egovbench.Evidence {
 	var ev []egovbench.Evidence
-	for _, l := range pf.links {
-		if len(l.raw) < 7 || !strings.EqualFold(l.raw[:7], "mailto:") {
+	for _, l := range pf.Links {
+		if len(l.Raw) < 7 || !strings.EqualFold(l.Raw[:7], "mailto:") {
 			continue
 		}
-		addr := l.raw[7:]
+		addr := l.Raw[7:]
 		if q := strings.IndexByte(addr, '?'); q >= 0 {
 			addr = addr[:q]
 		}
 		if !strings.Contains(addr, "@") {
 			continue
 		}
-		ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(l.raw) + "]", Text: l.text})
+		ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(l.Raw) + "]", Text: l.Text})
 		if len(ev) >= 5 {
 			break
 		}
@@ -398,8 +399,8 @@ func (c *Catalogue) govHost(host string) bool {
 // districts, as opposed to government links scattered over a page.
 func (c *Catalogue) detectAgencyDirectory(pf *pageFacts) []egovbench.Evidence {
 	own := ""
-	if pf.base != nil {
-		own = stripWWW(strings.ToLower(pf.base.Hostname()))
+	if pf.Page != nil {
+		own = stripWWW(strings.ToLower(pf.Page.Hostname()))
 	}
 	type group struct {
 		hosts map[string]bool
@@ -407,24 +408,24 @@ func (c *Catalogue) detectAgencyDirectory(pf *pageFacts) []egovbench.Evidence {
 	}
 	groups := map[int]*group{}
 	var best *group
-	for _, l := range pf.links {
-		h := stripWWW(l.host)
+	for _, l := range pf.Links {
+		h := stripWWW(l.Host)
 		// Unlabelled logos and dataset hosts link data, not a directory of agencies.
 		// Links outside any list, menu, table or footer (group 0) are prose, not a directory.
-		if l.group == 0 || h == "" || strings.TrimSpace(l.text) == "" || sameInstitution(h, own) || !c.govHost(h) || dataHost(h) {
+		if l.Group == 0 || h == "" || strings.TrimSpace(l.Text) == "" || sameInstitution(h, own) || !c.govHost(h) || dataHost(h) {
 			continue
 		}
-		g := groups[l.group]
+		g := groups[l.Group]
 		if g == nil {
 			g = &group{hosts: map[string]bool{}}
-			groups[l.group] = g
+			groups[l.Group] = g
 		}
 		if g.hosts[h] {
 			continue
 		}
 		g.hosts[h] = true
 		if len(g.ev) < 5 {
-			g.ev = append(g.ev, egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(l.abs) + "]", Text: l.text})
+			g.ev = append(g.ev, egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(l.Abs) + "]", Text: l.Text})
 		}
 		if best == nil || len(g.hosts) > len(best.hosts) {
 			best = g
@@ -433,20 +434,20 @@ func (c *Catalogue) detectAgencyDirectory(pf *pageFacts) []egovbench.Evidence {
 	if best == nil || len(best.hosts) < agencyDirMinHosts {
 		return nil
 	}
-	return append([]egovbench.Evidence{{PageURL: pf.url, Element: "a[href]", Text: itoa(len(best.hosts)) + " other government sites linked in one list"}}, best.ev...)
+	return append([]egovbench.Evidence{{PageURL: pf.URL, Element: "a[href]", Text: itoa(len(best.hosts)) + " other government sites linked in one list"}}, best.ev...)
 }
 
 // detectDataDownloads finds links to files in data formats.
 func detectDataDownloads(pf *pageFacts) []egovbench.Evidence {
 	var ev []egovbench.Evidence
-	for _, l := range pf.links {
-		p := strings.ToLower(l.raw)
+	for _, l := range pf.Links {
+		p := strings.ToLower(l.Raw)
 		if q := strings.IndexAny(p, "?#"); q >= 0 {
 			p = p[:q]
 		}
 		for _, ext := range []string{".csv", ".json", ".xls", ".xlsx", ".ods", ".geojson", ".kml", ".xml"} {
 			if strings.HasSuffix(p, ext) && !strings.HasSuffix(p, "sitemap.xml") && !strings.Contains(p, "rss") && !strings.Contains(p, "feed") {
-				ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(l.raw) + "]", Text: l.text})
+				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(l.Raw) + "]", Text: l.Text})
 				break
 			}
 		}
@@ -460,18 +461,18 @@ func detectDataDownloads(pf *pageFacts) []egovbench.Evidence {
 // detectMultilingual wants hreflang alternates or two links named after
 // languages.
 func detectMultilingual(pf *pageFacts) []egovbench.Evidence {
-	if pf.hreflangs >= 2 {
-		return []egovbench.Evidence{{PageURL: pf.url, Element: "link[hreflang]", Text: itoa(pf.hreflangs) + " language alternates"}}
+	if pf.Hreflangs >= 2 {
+		return []egovbench.Evidence{{PageURL: pf.URL, Element: "link[hreflang]", Text: itoa(pf.Hreflangs) + " language alternates"}}
 	}
 	var ev []egovbench.Evidence
-	for _, l := range pf.links {
-		if len(l.text) > 24 {
+	for _, l := range pf.Links {
+		if len(l.Text) > 24 {
 			continue // language switches are short
 		}
-		switch fold(strings.TrimSpace(l.text)) {
+		switch fold(strings.TrimSpace(l.Text)) {
 		case "english", "bahasa indonesia", "indonesia", "espanol", "francais", "deutsch", "русский", "english version",
 			"кыргызча", "한국어", "en", "id", "es", "fr", "de", "ru", "ky", "ko", "eng", "ind", "рус", "кыр":
-			ev = append(ev, egovbench.Evidence{PageURL: pf.url, Element: "a[href=" + clip(l.raw) + "]", Text: l.text})
+			ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(l.Raw) + "]", Text: l.Text})
 		}
 	}
 	if len(ev) < 2 {
@@ -526,7 +527,7 @@ func siteDetect(name string, snap *egovbench.Snapshot, pages []*pageFacts, at ti
 			d, snip, ok := newestDateToks(ftOf(pf), tokOf(pf), at)
 			if ok && d.After(best) {
 				best = d
-				bestEv = egovbench.Evidence{PageURL: pf.url, Element: "text", Text: snip}
+				bestEv = egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: snip}
 			}
 		}
 		if !best.IsZero() && at.Sub(best) <= freshnessMaxAge {

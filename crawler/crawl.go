@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/htmlfacts"
 	"github.com/gocolly/colly/v2"
 )
 
@@ -76,6 +77,8 @@ type site struct {
 	seq       int
 	col       *colly.Collector
 	cur       *fetchResult
+	// parsed holds each page's HTML pass, parallel to snap.Pages.
+	parsed []*htmlfacts.Facts
 }
 
 // fetchResult is what colly's callbacks report for the one fetch in flight.
@@ -94,7 +97,23 @@ func dedupKey(u *url.URL) string {
 // Crawl probes the target's home URL and crawls its site within the
 // budgets of the Config. It never panics and never returns an error: every
 // fault is an outcome in the snapshot's probe or pages.
-func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench.Snapshot) {
+func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) egovbench.Snapshot {
+	snap, _ := c.CrawlParsed(ctx, t)
+	return snap
+}
+
+// CrawlParsed is Crawl that also returns the HTML pass the crawler made of
+// each page (parallel to the snapshot's pages; nil where a page is not HTML
+// or is a service check), so that an analyzer can judge the pages without
+// reading them again. The facts are those htmlfacts.Extract gives for the
+// page's final URL and stored body.
+func (c *Crawler) CrawlParsed(ctx context.Context, t egovbench.Target) (snap egovbench.Snapshot, parsed []*htmlfacts.Facts) {
+	var s *site
+	defer func() {
+		if s != nil && len(s.parsed) == len(snap.Pages) {
+			parsed = s.parsed
+		}
+	}()
 	snap = egovbench.Snapshot{TargetID: t.ID, StartedAt: c.cfg.Now().UTC(), SitemapURLs: -1}
 	defer func() {
 		if r := recover(); r != nil {
@@ -116,7 +135,7 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 
 	rt, base := c.newTransport()
 	defer base.CloseIdleConnections()
-	s := &site{
+	s = &site{
 		c: c, snap: &snap, rt: rt,
 		seen: make(map[string]bool), templates: make(map[string]int), external: make(map[string]bool),
 		maxChecks: max(1, min(8, c.cfg.MaxPages/4)),
@@ -125,7 +144,7 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 	if err != nil {
 		snap.Probe = egovbench.Probe{TargetID: t.ID, At: snap.StartedAt, URL: t.URL,
 			Outcome: egovbench.OutcomeError, Error: "invalid target url"}
-		return snap
+		return snap, nil
 	}
 	s.scope = registrable(home.Hostname())
 
@@ -139,7 +158,7 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 		if !rules.allowed(pathQuery(home)) && rules.status < 500 {
 			snap.Probe = egovbench.Probe{TargetID: t.ID, At: c.cfg.Now().UTC(), URL: t.URL,
 				Outcome: egovbench.OutcomeBlocked, Error: "robots.txt disallows the home URL"}
-			return snap
+			return snap, nil
 		}
 	}
 
@@ -154,34 +173,34 @@ func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) (snap egovbench
 		snap.Redirects = hr.chain
 	}
 	if hr.page == nil {
-		return snap
+		return snap, nil
 	}
-	s.addPage(*hr.page)
+	s.addPage(*hr.page, hr.facts)
 	final, err := url.Parse(hr.page.FinalURL)
 	if err != nil || !inScope(final.Hostname(), s.scope) {
 		// The site moved elsewhere: the chain says where; not ours to crawl.
-		return snap
+		return snap, nil
 	}
 	if rules != nil && final.Host != home.Host {
 		rules = c.robotsFor(ctx, rt, origin(final))
 		snap.RobotsStatus = rules.status
 	}
 	if rules != nil && !rules.allowed(pathQuery(final)) {
-		return snap
+		return snap, nil
 	}
 	s.seen[dedupKey(home)] = true
 	s.seen[dedupKey(final)] = true
 	if hr.facts != nil && (hr.page.Outcome == egovbench.OutcomeOK || hr.page.Outcome == egovbench.OutcomeTooLarge) {
 		s.addLinks(final, hr.facts.Links, 0)
 	} else {
-		return snap
+		return snap, nil
 	}
 
 	s.readSitemaps(ctx, final, rules)
 
 	s.col = s.newCollector(ctx)
 	s.run(ctx)
-	return snap
+	return snap, nil
 }
 
 func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
@@ -193,8 +212,13 @@ func pathQuery(u *url.URL) string {
 	return u.EscapedPath() + "?" + u.RawQuery
 }
 
-func (s *site) addPage(p egovbench.Page) {
+func (s *site) addPage(p egovbench.Page, f *pageFacts) {
 	s.snap.Pages = append(s.snap.Pages, p)
+	var hf *htmlfacts.Facts
+	if f != nil {
+		hf = f.HTML
+	}
+	s.parsed = append(s.parsed, hf)
 	s.bytes += int64(len(p.Body))
 }
 
@@ -375,7 +399,7 @@ func (s *site) run(ctx context.Context) {
 			heap.Push(&s.queue, it)
 			continue
 		}
-		s.addPage(page)
+		s.addPage(page, facts)
 		if page.FinalURL != page.URL {
 			if fu, err := url.Parse(page.FinalURL); err == nil && !inScope(fu.Hostname(), s.scope) {
 				s.addLinks(it.u, []rawLink{{URL: fu, Text: "(redirect)"}}, it.depth)
@@ -414,7 +438,7 @@ func (s *site) check(ctx context.Context, it *item) {
 	}
 	page.Depth = it.depth
 	page.Check = true
-	s.addPage(page)
+	s.addPage(page, nil)
 }
 
 // fetch gets one URL through colly and builds its page. sent is false

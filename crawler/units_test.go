@@ -119,14 +119,15 @@ func TestExtract(t *testing.T) {
 	for _, l := range f.Links {
 		got = append(got, l.URL.String()+" | "+l.Text)
 	}
+	// Anchors and areas in document order, then frames, then the refresh.
 	want := []string{
-		"http://k.go.id/baru | meta refresh",
 		"http://k.go.id/base/layanan | Menu Layanan Publik",
 		"https://lapor.go.id/ | LAPOR!",
 		"http://k.go.id/peta | Peta",
-		"http://k.go.id/embed | Sematan",
 		"http://k.go.id/tanpa-tutup | Tanpa tutup",
 		"http://k.go.id/base/ | kosong",
+		"http://k.go.id/embed | Sematan",
+		"http://k.go.id/baru | meta refresh",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("links\n got %q\nwant %q", got, want)
@@ -136,21 +137,6 @@ func TestExtract(t *testing.T) {
 	}
 	if strings.Contains(f.Text, "script") || !strings.Contains(f.Text, "Selamat datang di portal resmi.") {
 		t.Errorf("text %q", f.Text)
-	}
-}
-
-func TestRefreshURL(t *testing.T) {
-	cases := map[string]string{
-		"0; url=/home":      "/home",
-		"0;URL='http://x/'": "http://x/",
-		`5, url="a b"`:      "a b",
-		"5":                 "",
-		"0; /nope":          "",
-	}
-	for in, want := range cases {
-		if got := refreshURL(in); got != want {
-			t.Errorf("refreshURL(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -93,12 +93,12 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				snap := p.crawler.Crawl(runCtx, t)
+				snap, parsed := p.crawler.CrawlParsed(runCtx, t)
 				if runCtx.Err() != nil {
 					return // an interrupted crawl is incomplete: leave the site pending
 				}
 				snap.RunID = r.ID
-				a := analyzer.Analyze(snap, p.catalogue)
+				a := analyzer.AnalyzeParsed(snap, parsed, p.catalogue)
 				a.RunID = r.ID
 				if err := p.db.SaveCrawl(runCtx, snap, a); err != nil {
 					if runCtx.Err() != nil {

@@ -1,0 +1,714 @@
+// Package htmlfacts reads an HTML page once and keeps what egovbench needs
+// from it: links with their texts, forms, headings, labels, the title, the
+// visible text and a few head elements. The crawler follows the links and
+// the analyzer judges the rest, from the same single pass of the HTML
+// tokenizer: parsing a page twice, or building a DOM nobody walks, would
+// cost more than fetching it.
+//
+// Extract accepts any bytes and never fails; its work and the memory it
+// keeps are linear in the size of the page.
+package htmlfacts
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// MaxText caps the text kept for one element, in runes.
+const MaxText = 200
+
+// Link is one hyperlink (<a href> or <area href>) of a page.
+type Link struct {
+	Raw  string // href as written, trimmed
+	Abs  string // resolved against the page's base, no fragment; "" when unresolvable or javascript:
+	Host string // lower-case host of Abs, no trailing dot
+	Text string // title, aria-label, anchor text and image alts, collapsed and clipped
+	// Group numbers the nearest enclosing list, menu, table or footer, so
+	// that links listed together (a directory) can be told from links
+	// scattered over a page; 0 outside any.
+	Group int
+}
+
+// Form is one form of a page with what tells a search box from a form that
+// sends a citizen's own text.
+type Form struct {
+	Method      string // lower case
+	Action      string
+	Textareas   int
+	TextInputs  int
+	Passwords   int
+	Selects     int
+	Files       int
+	SearchInput bool   // type=search or a query-like name
+	SiteSearch  bool   // an input that names itself a site-wide search
+	RoleSearch  bool   // role=search on the form
+	Text        string // labels, placeholders and button texts
+}
+
+// Labelled is a heading, label, button or described control: an element
+// whose text names something.
+type Labelled struct {
+	Tag  string
+	Text string
+}
+
+// Facts is what one page says, in document order.
+type Facts struct {
+	URL  string   // the page's own URL, as given to Extract
+	Page *url.URL // URL parsed; nil when it does not parse
+	Host string   // lower-case host of the page, no trailing dot
+	// Base resolves the page's relative links: its <base href> when it has
+	// one pointing to http(s), else Page.
+	Base *url.URL
+
+	Title    string
+	Lang     string // <html lang> or xml:lang
+	Viewport string // content of <meta name=viewport>
+	HasVP    bool   // the page has a viewport <meta>
+	Feeds    int    // <link> elements announcing an RSS or Atom feed
+	// Hreflangs counts <link hreflang> alternates.
+	Hreflangs int
+	Imgs      int
+	ImgsAlt   int // images with an alt attribute, even empty
+
+	Links    []Link
+	Frames   []Link // <iframe src> and <frame src>, with their titles
+	Refresh  string // target of <meta http-equiv=refresh>, as written
+	Forms    []Form
+	Headings []Labelled
+	Labels   []Labelled
+	// SearchOutside counts search inputs outside any form (script-driven
+	// search boxes).
+	SearchOutside int
+	// Text is the visible text, one line per text node.
+	Text string
+}
+
+// Extract reads body, UTF-8 HTML served at pageURL, in one tokenizer pass.
+func Extract(pageURL string, body []byte) *Facts {
+	f := &Facts{URL: pageURL}
+	if u, err := url.Parse(pageURL); err == nil {
+		f.Page, f.Base = u, u
+		f.Host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	}
+	w := walker{f: f}
+	w.text.Grow(len(body) / 2)
+	f.Links = make([]Link, 0, len(body)/400+8)
+	w.run(html.NewTokenizer(bytes.NewReader(body)))
+	f.Text = w.text.String()
+	return f
+}
+
+// groupTag is an open list, menu, table or footer.
+type groupTag struct {
+	tag atom.Atom
+	id  int
+}
+
+type walker struct {
+	f    *Facts
+	text strings.Builder
+	// The elements we are inside whose text we keep; nil when not inside one.
+	link    *strings.Builder
+	heading *strings.Builder
+	label   *strings.Builder
+	form    *strings.Builder
+	title   *strings.Builder
+	// pending link and label data, completed at their end tags
+	linkHref   string
+	headingTag string
+	labelTag   string
+	inForm     bool
+	sawBase    bool
+	skip       atom.Atom // inside script, style, ...: text is not visible
+	svgDepth   int
+	groupStack []groupTag
+	groups     int
+	attrs      []html.Attribute
+}
+
+// attrOf returns the value of key among attrs.
+func attrOf(attrs []html.Attribute, key string) (string, bool) {
+	for _, a := range attrs {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// appendText adds a piece of text to every open element that keeps text.
+func (w *walker) appendText(s []byte) {
+	for _, b := range [...]*strings.Builder{w.link, w.heading, w.label, w.form, w.title} {
+		if b != nil && b.Len() < 4*MaxText {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.Write(s)
+		}
+	}
+}
+
+// readAttrs copies the tag's attributes; called only for the tags we use.
+// The first of a repeated attribute wins, as in browsers.
+func (w *walker) readAttrs(z *html.Tokenizer) []html.Attribute {
+	w.attrs = w.attrs[:0]
+	for {
+		k, v, more := z.TagAttr()
+		if k == nil {
+			break
+		}
+		key := string(k)
+		if _, dup := attrOf(w.attrs, key); !dup {
+			w.attrs = append(w.attrs, html.Attribute{Key: key, Val: string(v)})
+		}
+		if !more {
+			break
+		}
+	}
+	return w.attrs
+}
+
+// rawTagAtom reads the element name from a tag's raw bytes ("<A href=..>",
+// "</div >") without the copy Tokenizer.TagName makes of every name; most
+// tags are of no interest.
+func rawTagAtom(raw []byte) atom.Atom {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	var buf [12]byte
+	n := 0
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\n' || c == '\r' || c == '\f' {
+			break
+		}
+		if n == len(buf) {
+			return 0 // longer than any element we look at
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return atom.Lookup(buf[:n])
+}
+
+func (w *walker) group() int {
+	if len(w.groupStack) == 0 {
+		return 0
+	}
+	return w.groupStack[len(w.groupStack)-1].id
+}
+
+func (w *walker) run(z *html.Tokenizer) {
+	// Work is linear in the input: one token at a time, no backtracking;
+	// element texts are capped as they are collected.
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			w.finishAll()
+			return
+		case html.TextToken:
+			if w.skip != 0 || w.svgDepth > 0 {
+				continue
+			}
+			t := z.Text()
+			if len(bytes.TrimSpace(t)) == 0 {
+				continue
+			}
+			if w.title == nil {
+				w.text.Write(t)
+				w.text.WriteByte('\n')
+			}
+			w.appendText(t)
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if w.skip != 0 {
+				continue
+			}
+			w.start(z, rawTagAtom(z.Raw()), tt == html.SelfClosingTagToken)
+		case html.EndTagToken:
+			w.end(rawTagAtom(z.Raw()))
+		}
+	}
+}
+
+func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
+	f := w.f
+	if a == atom.Svg {
+		if !selfClosing {
+			w.svgDepth++
+		}
+		return
+	}
+	if w.svgDepth > 0 {
+		return
+	}
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noframes, atom.Xmp:
+		switch a {
+		case atom.Textarea:
+			w.control(a, w.readAttrs(z))
+		case atom.Iframe:
+			w.frame(w.readAttrs(z))
+		}
+		if !selfClosing {
+			w.skip = a
+		}
+	case atom.Frame:
+		w.frame(w.readAttrs(z))
+	case atom.Base:
+		attrs := w.readAttrs(z)
+		if href, ok := attrOf(attrs, "href"); ok && !w.sawBase && f.Page != nil {
+			w.sawBase = true
+			if u, err := url.Parse(strings.TrimSpace(href)); err == nil {
+				if r := f.Page.ResolveReference(u); r.Scheme == "http" || r.Scheme == "https" {
+					f.Base = r
+				}
+			}
+		}
+	case atom.Html:
+		attrs := w.readAttrs(z)
+		if v, ok := attrOf(attrs, "lang"); ok && strings.TrimSpace(v) != "" {
+			f.Lang = strings.TrimSpace(v)
+		} else if v, ok := attrOf(attrs, "xml:lang"); ok && strings.TrimSpace(v) != "" {
+			f.Lang = strings.TrimSpace(v)
+		}
+	case atom.Meta:
+		attrs := w.readAttrs(z)
+		if v, _ := attrOf(attrs, "name"); strings.EqualFold(v, "viewport") {
+			f.HasVP = true
+			f.Viewport, _ = attrOf(attrs, "content")
+		}
+		if v, _ := attrOf(attrs, "http-equiv"); f.Refresh == "" && strings.EqualFold(strings.TrimSpace(v), "refresh") {
+			c, _ := attrOf(attrs, "content")
+			f.Refresh = RefreshURL(c)
+		}
+	case atom.Link:
+		attrs := w.readAttrs(z)
+		if _, ok := attrOf(attrs, "hreflang"); ok {
+			f.Hreflangs++
+		}
+		if t, _ := attrOf(attrs, "type"); strings.Contains(t, "rss") || strings.Contains(t, "atom") {
+			f.Feeds++
+		}
+	case atom.Img:
+		f.Imgs++
+		attrs := w.readAttrs(z)
+		alt, ok := attrOf(attrs, "alt")
+		if ok {
+			f.ImgsAlt++
+		}
+		// An image's alt text is the link text of an icon menu.
+		if w.link != nil && strings.TrimSpace(alt) != "" {
+			w.appendText([]byte(alt))
+		}
+	case atom.Title:
+		if f.Title == "" && w.title == nil && !selfClosing {
+			w.title = &strings.Builder{}
+		}
+	case atom.A, atom.Area:
+		attrs := w.readAttrs(z)
+		href, ok := attrOf(attrs, "href")
+		if !ok {
+			return
+		}
+		w.finishLink() // an unclosed <a> ends where the next begins
+		b := &strings.Builder{}
+		keys := [...]string{"title", "aria-label", ""}
+		if a == atom.Area {
+			keys[2] = "alt"
+		}
+		for _, k := range keys {
+			if v, ok := attrOf(attrs, k); ok && k != "" && v != "" {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(v)
+			}
+		}
+		w.link, w.linkHref = b, href
+		if selfClosing || a == atom.Area {
+			w.finishLink()
+		}
+	case atom.Ul, atom.Ol, atom.Nav, atom.Table, atom.Footer, atom.Aside, atom.Menu, atom.Dl:
+		if !selfClosing && len(w.groupStack) < 512 {
+			w.groups++
+			w.groupStack = append(w.groupStack, groupTag{tag: a, id: w.groups})
+		}
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		if w.heading == nil && !selfClosing {
+			w.heading, w.headingTag = &strings.Builder{}, a.String()
+		}
+	case atom.Label, atom.Button, atom.Legend:
+		if w.label == nil && !selfClosing {
+			w.label, w.labelTag = &strings.Builder{}, a.String()
+		}
+	case atom.Input, atom.Select:
+		w.control(a, w.readAttrs(z))
+	case atom.Form:
+		if w.inForm {
+			return // nested forms are ignored, as browsers do
+		}
+		attrs := w.readAttrs(z)
+		fm := Form{}
+		fm.Method, _ = attrOf(attrs, "method")
+		fm.Method = strings.ToLower(strings.TrimSpace(fm.Method))
+		fm.Action, _ = attrOf(attrs, "action")
+		if v, _ := attrOf(attrs, "role"); strings.EqualFold(v, "search") {
+			fm.RoleSearch = true
+		}
+		f.Forms = append(f.Forms, fm)
+		w.inForm = true
+		w.form = &strings.Builder{}
+	}
+}
+
+// frame records an <iframe> or <frame> source: embedded content is part of
+// the site for the crawler, though its text is not the page's.
+func (w *walker) frame(attrs []html.Attribute) {
+	src, ok := attrOf(attrs, "src")
+	if !ok || strings.TrimSpace(src) == "" {
+		return
+	}
+	title, _ := attrOf(attrs, "title")
+	w.f.Frames = append(w.f.Frames, w.newLink(src, title))
+}
+
+func (w *walker) end(a atom.Atom) {
+	if w.skip != 0 {
+		if a == w.skip {
+			w.skip = 0
+		}
+		return
+	}
+	if a == atom.Svg {
+		if w.svgDepth > 0 {
+			w.svgDepth--
+		}
+		return
+	}
+	if w.svgDepth > 0 {
+		return
+	}
+	switch a {
+	case atom.Title:
+		if w.title != nil {
+			w.f.Title = Clip(w.title.String())
+			w.title = nil
+		}
+	case atom.A, atom.Area:
+		w.finishLink()
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		w.finishHeading()
+	case atom.Label, atom.Button, atom.Legend:
+		w.finishLabel()
+	case atom.Form:
+		w.finishForm()
+	case atom.Ul, atom.Ol, atom.Nav, atom.Table, atom.Footer, atom.Aside, atom.Menu, atom.Dl:
+		for i := len(w.groupStack) - 1; i >= 0; i-- {
+			if w.groupStack[i].tag == a {
+				w.groupStack = w.groupStack[:i]
+				break
+			}
+		}
+	}
+}
+
+func (w *walker) finishLink() {
+	if w.link == nil {
+		return
+	}
+	text := w.link.String()
+	w.link = nil
+	w.f.Links = append(w.f.Links, w.newLink(w.linkHref, text))
+}
+
+func (w *walker) finishHeading() {
+	if w.heading == nil {
+		return
+	}
+	w.f.Headings = append(w.f.Headings, Labelled{Tag: w.headingTag, Text: Clip(w.heading.String())})
+	w.heading = nil
+}
+
+func (w *walker) finishLabel() {
+	if w.label == nil {
+		return
+	}
+	w.f.Labels = append(w.f.Labels, Labelled{Tag: w.labelTag, Text: Clip(w.label.String())})
+	w.label = nil
+}
+
+func (w *walker) finishForm() {
+	if !w.inForm {
+		return
+	}
+	fp := &w.f.Forms[len(w.f.Forms)-1]
+	fp.Text = Clip(fp.Text + " " + w.form.String())
+	w.form = nil
+	w.inForm = false
+}
+
+func (w *walker) finishAll() {
+	if w.title != nil {
+		w.f.Title = Clip(w.title.String())
+		w.title = nil
+	}
+	w.finishLink()
+	w.finishHeading()
+	w.finishLabel()
+	w.finishForm()
+}
+
+// control records an input, textarea or select into the enclosing form.
+func (w *walker) control(a atom.Atom, attrs []html.Attribute) {
+	f := w.f
+	typ, _ := attrOf(attrs, "type")
+	typ = strings.ToLower(typ)
+	name, _ := attrOf(attrs, "name")
+	name = strings.ToLower(name)
+	var extra []string
+	for _, k := range []string{"placeholder", "aria-label", "title"} {
+		if v, ok := attrOf(attrs, k); ok && v != "" {
+			extra = append(extra, v)
+		}
+	}
+	if a == atom.Input && (typ == "submit" || typ == "button" || typ == "image") {
+		if v, ok := attrOf(attrs, "value"); ok && v != "" {
+			extra = append(extra, v)
+		}
+		if v, ok := attrOf(attrs, "alt"); ok && v != "" {
+			extra = append(extra, v)
+		}
+	}
+	if len(extra) > 0 {
+		f.Labels = append(f.Labels, Labelled{Tag: a.String(), Text: Clip(strings.Join(extra, " "))})
+	}
+	isText := a == atom.Input && (typ == "" || typ == "text" || typ == "search")
+	searchish, site := false, false
+	if isText {
+		searchish, site = searchAttrs(attrs, typ, name)
+	}
+	if !w.inForm || len(f.Forms) == 0 {
+		if searchish {
+			f.SearchOutside++
+		}
+		return
+	}
+	fm := &f.Forms[len(f.Forms)-1]
+	if len(extra) > 0 && len(fm.Text) < 4*MaxText {
+		fm.Text += " " + strings.Join(extra, " ")
+	}
+	switch a {
+	case atom.Textarea:
+		fm.Textareas++
+		return
+	case atom.Select:
+		fm.Selects++
+		return
+	}
+	switch typ {
+	case "", "text", "email", "tel", "search", "number", "url":
+		fm.TextInputs++
+	case "password":
+		fm.Passwords++
+	case "file":
+		fm.Files++
+	}
+	if searchish {
+		fm.SearchInput = true
+	}
+	if site {
+		fm.SiteSearch = true
+	}
+}
+
+// searchAttrs tells whether a text input is a search box, and whether it
+// says it searches the whole site, from its type, name and descriptive
+// attributes.
+func searchAttrs(attrs []html.Attribute, typ, name string) (searchish, site bool) {
+	if typ == "search" {
+		searchish = true
+	}
+	switch name {
+	case "q", "s", "search", "query", "keyword", "keywords", "cari", "k", "search_api_fulltext", "search_block_form",
+		"searchtext", "search_query", "suche", "recherche", "buscar", "qt", "searchword", "search-term", "searchterm", "term", "query_string":
+		searchish = true
+	}
+	var b strings.Builder
+	b.WriteString(name)
+	for _, k := range []string{"id", "class", "placeholder", "title", "aria-label", "value"} {
+		if v, ok := attrOf(attrs, k); ok {
+			b.WriteByte(' ')
+			b.WriteString(v)
+		}
+	}
+	all := strings.ToLower(b.String())
+	for _, w := range []string{"search", "cari", "pencarian", "suche", "recherche", "buscar", "busca", "поиск", "검색", "издөө"} {
+		if strings.Contains(all, w) {
+			searchish = true
+			break
+		}
+	}
+	compact := strings.NewReplacer(" ", "", "_", "", "-", "").Replace(all)
+	for _, w := range []string{"sitesearch", "searchsite", "quicksearch", "globalsearch", "searchthissite", "searchblock", "searchallsites"} {
+		if strings.Contains(compact, w) {
+			site = true
+			break
+		}
+	}
+	return searchish, site
+}
+
+func (w *walker) newLink(href, text string) Link {
+	l := Link{Raw: strings.TrimSpace(href), Text: Clip(text), Group: w.group()}
+	h := l.Raw
+	if h == "" {
+		return l
+	}
+	if h[0] == '#' {
+		// The page itself, unless a <base> sends it elsewhere, as browsers do.
+		if b := w.f.Base; b != nil && b != w.f.Page {
+			u := *b
+			u.Fragment, u.RawFragment = "", ""
+			l.Abs = u.String()
+			l.Host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		}
+		return l
+	}
+	low := strings.ToLower(h[:min(len(h), 11)])
+	if strings.HasPrefix(low, "javascript:") {
+		return l
+	}
+	if strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
+		l.Abs = h
+		return l
+	}
+	b := w.f.Base
+	if b != nil && len(h) > 1 && h[0] == '/' && h[1] != '/' && plainPath(h) && b.Host != "" {
+		// Root-relative links are most of a page: resolve them without a
+		// full URL parse.
+		l.Abs = b.Scheme + "://" + b.Host + h
+		if b == w.f.Page {
+			l.Host = w.f.Host
+		} else {
+			l.Host = strings.TrimSuffix(strings.ToLower(b.Hostname()), ".")
+		}
+		return l
+	}
+	var u *url.URL
+	var err error
+	if b != nil {
+		u, err = b.Parse(h)
+	} else {
+		u, err = url.Parse(h)
+	}
+	if err != nil {
+		return l
+	}
+	u.Fragment = ""
+	u.RawFragment = ""
+	l.Abs = u.String()
+	l.Host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return l
+}
+
+// plainPath reports a path and query that url.URL.String would give back
+// unchanged: only characters RFC 3986 allows there unescaped, no fragment.
+func plainPath(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// RefreshURL returns the target of a <meta http-equiv="refresh"> content
+// value such as "0; url='/home'", or "".
+func RefreshURL(content string) string {
+	_, rest, ok := strings.Cut(content, ";")
+	if !ok {
+		_, rest, ok = strings.Cut(content, ",")
+		if !ok {
+			return ""
+		}
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 4 || !strings.EqualFold(rest[:3], "url") {
+		return ""
+	}
+	rest = strings.TrimSpace(rest[3:])
+	rest, ok = strings.CutPrefix(rest, "=")
+	if !ok {
+		return ""
+	}
+	return strings.Trim(strings.TrimSpace(rest), `'"`)
+}
+
+// Clip collapses white space and cuts s to MaxText runes.
+func Clip(s string) string {
+	if cleanShort(s) {
+		return s
+	}
+	return clipSlow(s)
+}
+
+// cleanShort reports a string that Clip would return unchanged: short,
+// without leading, trailing or repeated white space.
+func cleanShort(s string) bool {
+	if len(s) > MaxText || s == "" {
+		return s == ""
+	}
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		case c == '\n' || c == '\t' || c == '\r' || c == '\f' || c >= 0x80:
+			return false
+		default:
+			prevSpace = false
+		}
+	}
+	return !prevSpace
+}
+
+func clipSlow(s string) string {
+	var b strings.Builder
+	n := 0
+	space := false
+	for _, r := range s {
+		if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == 0xa0 {
+			space = b.Len() > 0
+			continue
+		}
+		if n >= MaxText || (space && n+1 >= MaxText) {
+			break // no room for the word, nor for a trailing space
+		}
+		if space {
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
