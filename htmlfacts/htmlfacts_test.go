@@ -57,7 +57,7 @@ func TestExtractPortal(t *testing.T) {
 		t.Errorf("frames %+v", f.Frames)
 	}
 	checks := []struct {
-		name     string
+		name      string
 		got, want any
 	}{
 		{"title", f.Title, "Portal Kota <b>Contoh</b>"}, // <title> holds text only, as browsers show it
