@@ -96,7 +96,9 @@ func Extract(pageURL string, body []byte) *Facts {
 		f.Host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	}
 	w := walker{f: f}
-	w.text.Grow(len(body) / 2)
+	// Visible text is a small part of most pages' markup; a reserve of half
+	// the body would be kept, unused, as long as the facts live.
+	w.text.Grow(len(body) / 8)
 	f.Links = make([]Link, 0, len(body)/400+8)
 	w.run(html.NewTokenizer(bytes.NewReader(body)))
 	f.Text = w.text.String()
@@ -113,11 +115,7 @@ type walker struct {
 	f    *Facts
 	text strings.Builder
 	// The elements we are inside whose text we keep; nil when not inside one.
-	link    *strings.Builder
-	heading *strings.Builder
-	label   *strings.Builder
-	form    *strings.Builder
-	title   *strings.Builder
+	link, heading, label, form, title textBuf
 	// pending link and label data, completed at their end tags
 	linkHref   string
 	headingTag string
@@ -141,20 +139,43 @@ func attrOf(attrs []html.Attribute, key string) (string, bool) {
 	return "", false
 }
 
-// appendText adds a piece of text to every open element that keeps text.
-func (w *walker) appendText(s []byte) {
-	for _, b := range [...]*strings.Builder{w.link, w.heading, w.label, w.form, w.title} {
-		if b != nil && b.Len() < 4*MaxText {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.Write(s)
+// textBuf gathers the text of one open element. Its bytes are reused from
+// element to element: a page has hundreds of links.
+type textBuf struct {
+	open bool
+	b    []byte
+}
+
+func (t *textBuf) start() { t.open, t.b = true, t.b[:0] }
+
+// add appends s unless the element already has more text than any fact keeps.
+func (t *textBuf) add(s []byte) {
+	if t.open && len(t.b) < 4*MaxText {
+		if len(t.b) > 0 {
+			t.b = append(t.b, ' ')
 		}
+		t.b = append(t.b, s...)
 	}
 }
 
-// readAttrs copies the tag's attributes; called only for the tags we use.
-// The first of a repeated attribute wins, as in browsers.
+// take closes the element and returns its text, collapsed and clipped.
+func (t *textBuf) take() string {
+	t.open = false
+	return Clip(string(t.b))
+}
+
+// appendText adds a piece of text to every open element that keeps text.
+func (w *walker) appendText(s []byte) {
+	w.link.add(s)
+	w.heading.add(s)
+	w.label.add(s)
+	w.form.add(s)
+	w.title.add(s)
+}
+
+// readAttrs copies the tag's attributes that any fact needs; called only
+// for the tags we use. The first of a repeated attribute wins, as in
+// browsers.
 func (w *walker) readAttrs(z *html.Tokenizer) []html.Attribute {
 	w.attrs = w.attrs[:0]
 	for {
@@ -162,15 +183,62 @@ func (w *walker) readAttrs(z *html.Tokenizer) []html.Attribute {
 		if k == nil {
 			break
 		}
-		key := string(k)
-		if _, dup := attrOf(w.attrs, key); !dup {
-			w.attrs = append(w.attrs, html.Attribute{Key: key, Val: string(v)})
+		if key, ok := usedAttr(k); ok {
+			if _, dup := attrOf(w.attrs, key); !dup {
+				w.attrs = append(w.attrs, html.Attribute{Key: key, Val: string(v)})
+			}
 		}
 		if !more {
 			break
 		}
 	}
 	return w.attrs
+}
+
+// usedAttr returns the attribute names some fact reads, as constants, so
+// that the others (style, data-*, event handlers, ...) are never copied.
+func usedAttr(k []byte) (string, bool) {
+	switch string(k) {
+	case "href":
+		return "href", true
+	case "src":
+		return "src", true
+	case "title":
+		return "title", true
+	case "alt":
+		return "alt", true
+	case "aria-label":
+		return "aria-label", true
+	case "lang":
+		return "lang", true
+	case "xml:lang":
+		return "xml:lang", true
+	case "name":
+		return "name", true
+	case "content":
+		return "content", true
+	case "http-equiv":
+		return "http-equiv", true
+	case "hreflang":
+		return "hreflang", true
+	case "type":
+		return "type", true
+	case "method":
+		return "method", true
+	case "action":
+		return "action", true
+	case "role":
+		return "role", true
+	case "placeholder":
+		return "placeholder", true
+	case "value":
+		return "value", true
+	case "id":
+		return "id", true
+	case "class":
+		return "class", true
+	}
+	return "", false
 }
 
 // rawTagAtom reads the element name from a tag's raw bytes ("<A href=..>",
@@ -224,7 +292,7 @@ func (w *walker) run(z *html.Tokenizer) {
 			if len(bytes.TrimSpace(t)) == 0 {
 				continue
 			}
-			if w.title == nil {
+			if !w.title.open {
 				w.text.Write(t)
 				w.text.WriteByte('\n')
 			}
@@ -307,12 +375,12 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 			f.ImgsAlt++
 		}
 		// An image's alt text is the link text of an icon menu.
-		if w.link != nil && strings.TrimSpace(alt) != "" {
+		if w.link.open && strings.TrimSpace(alt) != "" {
 			w.appendText([]byte(alt))
 		}
 	case atom.Title:
-		if f.Title == "" && w.title == nil && !selfClosing {
-			w.title = &strings.Builder{}
+		if f.Title == "" && !w.title.open && !selfClosing {
+			w.title.start()
 		}
 	case atom.A, atom.Area:
 		attrs := w.readAttrs(z)
@@ -321,20 +389,17 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 			return
 		}
 		w.finishLink() // an unclosed <a> ends where the next begins
-		b := &strings.Builder{}
+		w.link.start()
+		w.linkHref = href
 		keys := [...]string{"title", "aria-label", ""}
 		if a == atom.Area {
 			keys[2] = "alt"
 		}
 		for _, k := range keys {
 			if v, ok := attrOf(attrs, k); ok && k != "" && v != "" {
-				if b.Len() > 0 {
-					b.WriteByte(' ')
-				}
-				b.WriteString(v)
+				w.link.add([]byte(v))
 			}
 		}
-		w.link, w.linkHref = b, href
 		if selfClosing || a == atom.Area {
 			w.finishLink()
 		}
@@ -344,12 +409,14 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 			w.groupStack = append(w.groupStack, groupTag{tag: a, id: w.groups})
 		}
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-		if w.heading == nil && !selfClosing {
-			w.heading, w.headingTag = &strings.Builder{}, a.String()
+		if !w.heading.open && !selfClosing {
+			w.heading.start()
+			w.headingTag = a.String()
 		}
 	case atom.Label, atom.Button, atom.Legend:
-		if w.label == nil && !selfClosing {
-			w.label, w.labelTag = &strings.Builder{}, a.String()
+		if !w.label.open && !selfClosing {
+			w.label.start()
+			w.labelTag = a.String()
 		}
 	case atom.Input, atom.Select:
 		w.control(a, w.readAttrs(z))
@@ -367,7 +434,7 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 		}
 		f.Forms = append(f.Forms, fm)
 		w.inForm = true
-		w.form = &strings.Builder{}
+		w.form.start()
 	}
 }
 
@@ -400,9 +467,8 @@ func (w *walker) end(a atom.Atom) {
 	}
 	switch a {
 	case atom.Title:
-		if w.title != nil {
-			w.f.Title = Clip(w.title.String())
-			w.title = nil
+		if w.title.open {
+			w.f.Title = w.title.take()
 		}
 	case atom.A, atom.Area:
 		w.finishLink()
@@ -423,28 +489,25 @@ func (w *walker) end(a atom.Atom) {
 }
 
 func (w *walker) finishLink() {
-	if w.link == nil {
+	if !w.link.open {
 		return
 	}
-	text := w.link.String()
-	w.link = nil
+	text := w.link.take()
 	w.f.Links = append(w.f.Links, w.newLink(w.linkHref, text))
 }
 
 func (w *walker) finishHeading() {
-	if w.heading == nil {
+	if !w.heading.open {
 		return
 	}
-	w.f.Headings = append(w.f.Headings, Labelled{Tag: w.headingTag, Text: Clip(w.heading.String())})
-	w.heading = nil
+	w.f.Headings = append(w.f.Headings, Labelled{Tag: w.headingTag, Text: w.heading.take()})
 }
 
 func (w *walker) finishLabel() {
-	if w.label == nil {
+	if !w.label.open {
 		return
 	}
-	w.f.Labels = append(w.f.Labels, Labelled{Tag: w.labelTag, Text: Clip(w.label.String())})
-	w.label = nil
+	w.f.Labels = append(w.f.Labels, Labelled{Tag: w.labelTag, Text: w.label.take()})
 }
 
 func (w *walker) finishForm() {
@@ -452,15 +515,13 @@ func (w *walker) finishForm() {
 		return
 	}
 	fp := &w.f.Forms[len(w.f.Forms)-1]
-	fp.Text = Clip(fp.Text + " " + w.form.String())
-	w.form = nil
+	fp.Text = Clip(fp.Text + " " + w.form.take())
 	w.inForm = false
 }
 
 func (w *walker) finishAll() {
-	if w.title != nil {
-		w.f.Title = Clip(w.title.String())
-		w.title = nil
+	if w.title.open {
+		w.f.Title = w.title.take()
 	}
 	w.finishLink()
 	w.finishHeading()
@@ -531,6 +592,9 @@ func (w *walker) control(a atom.Atom, attrs []html.Attribute) {
 	}
 }
 
+// separators are dropped to compare names like "site-search", "site_search".
+var separators = strings.NewReplacer(" ", "", "_", "", "-", "")
+
 // searchAttrs tells whether a text input is a search box, and whether it
 // says it searches the whole site, from its type, name and descriptive
 // attributes.
@@ -558,7 +622,7 @@ func searchAttrs(attrs []html.Attribute, typ, name string) (searchish, site bool
 			break
 		}
 	}
-	compact := strings.NewReplacer(" ", "", "_", "", "-", "").Replace(all)
+	compact := separators.Replace(all)
 	for _, w := range []string{"sitesearch", "searchsite", "quicksearch", "globalsearch", "searchthissite", "searchblock", "searchallsites"} {
 		if strings.Contains(compact, w) {
 			site = true
