@@ -26,20 +26,85 @@ type candidate struct {
 // only its arguments, so re-running it on a stored snapshot gives the same
 // verdict. AssessedAt is the crawl's time, never the clock's.
 func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
-	return AnalyzeParsed(snap, nil, c)
+	return AnalyzeScanned(snap, nil, c)
 }
 
-// AnalyzeParsed is Analyze given the HTML pass already made of the pages
-// (parallel to snap.Pages, as crawler.CrawlParsed returns it), so that a
-// crawl does not read each page twice. A missing entry, or one read at
-// another URL than the page's final URL, is read again from the body: the
-// verdict is the same either way.
-func AnalyzeParsed(snap egovbench.Snapshot, parsed []*htmlfacts.Facts, c *Catalogue) egovbench.Assessment {
+// PageScan is what one page contributes to an assessment: its evidence
+// candidates, whether it says it is down for maintenance or coming soon,
+// and its newest date. It keeps nothing else of the page, so a crawl can
+// scan each page as it arrives (Catalogue.ScanPage) and let the parsed page
+// go; AnalyzeScanned then decides from the scans.
+type PageScan struct {
+	usable    bool // a page the assessment reads: answered, HTML, not a service check
+	deadWords bool
+	cands     []candidate
+	date      time.Time // newest date in the text, zero when none
+	dateEv    egovbench.Evidence
+}
+
+// ScanPage reads one page of a crawl that started at asOf. f is the HTML
+// pass already made of the page (htmlfacts.Extract of its body at its final
+// URL, as the crawler makes it); when nil or read at another URL, the body
+// is read again. The scan is the same either way.
+func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Time) *PageScan {
+	ps := &PageScan{}
+	if len(p.Body) == 0 {
+		return ps
+	}
+	u := p.FinalURL
+	if u == "" {
+		u = p.URL
+	}
+	var pf *pageFacts
+	if f != nil && f.URL == u {
+		pf = withFacts(f, p.Body, c.hasSelectors)
+	} else {
+		pf = extract(u, p.Body, c.hasSelectors)
+	}
+	// Every page with a body is told dead or alive: any of them may turn
+	// out to be the target of a service link on another page.
+	ps.deadWords = c.saysDead(pf)
+	if p.Check || !usablePage(p) {
+		return ps
+	}
+	ps.usable = true
+	// A maintenance or coming-soon page shows no working content, whatever its menus say.
+	if !ps.deadWords {
+		ps.cands = c.scanPage(pf, nil)
+	}
+	if c.hasFreshness {
+		if d, snip, ok := newestDateToks(ftOf(pf), tokOf(pf), asOf); ok {
+			ps.date, ps.dateEv = d, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: snip}
+		}
+	}
+	return ps
+}
+
+// scanTime is the time a snapshot's pages are scanned against: the start of
+// the crawl, which is known while it runs, or its end when it has no start.
+func scanTime(snap egovbench.Snapshot) time.Time {
+	if !snap.StartedAt.IsZero() {
+		return snap.StartedAt
+	}
+	return AssessedAtOf(snap)
+}
+
+// AnalyzeScanned is Analyze given the scans already made of the pages
+// (parallel to snap.Pages, each from ScanPage with the crawl's StartedAt);
+// missing or nil entries are scanned here. The verdict is Analyze's.
+func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) egovbench.Assessment {
 	a := egovbench.Assessment{
 		TargetID:         snap.TargetID,
 		RunID:            snap.RunID,
 		AssessedAt:       AssessedAtOf(snap),
 		CatalogueVersion: c.version,
+	}
+	all := make([]*PageScan, len(snap.Pages))
+	copy(all, scans)
+	for i, p := range snap.Pages {
+		if all[i] == nil {
+			all[i] = c.ScanPage(p, nil, scanTime(snap))
+		}
 	}
 
 	// Index every page by the URLs it answers to, so that links can be
@@ -54,35 +119,13 @@ func AnalyzeParsed(snap egovbench.Snapshot, parsed []*htmlfacts.Facts, c *Catalo
 			}
 		}
 	}
-	facts := make([]*pageFacts, len(snap.Pages))
-	getFacts := func(i int) *pageFacts {
-		if facts[i] == nil {
-			p := snap.Pages[i]
-			u := p.FinalURL
-			if u == "" {
-				u = p.URL
-			}
-			if i < len(parsed) && parsed[i] != nil && parsed[i].URL == u {
-				facts[i] = withFacts(parsed[i], p.Body, c.hasSelectors)
-			} else {
-				facts[i] = extract(u, p.Body, c.hasSelectors)
-			}
-			facts[i].deadWords = c.saysDead(facts[i])
-		}
-		return facts[i]
-	}
 
-	var scanned []*pageFacts
+	var scanned []*PageScan
 	var cands []candidate
-	for i, p := range snap.Pages {
-		if p.Check || !usablePage(p) {
-			continue
-		}
-		pf := getFacts(i)
-		scanned = append(scanned, pf)
-		// A maintenance or coming-soon page shows no working content, whatever its menus say.
-		if !pf.deadWords {
-			cands = c.scanPage(pf, cands)
+	for _, ps := range all {
+		if ps.usable {
+			scanned = append(scanned, ps)
+			cands = append(cands, ps.cands...)
 		}
 	}
 	a.PagesAnalyzed = len(scanned)
@@ -98,7 +141,7 @@ func AnalyzeParsed(snap egovbench.Snapshot, parsed []*htmlfacts.Facts, c *Catalo
 		ind := &c.inds[cd.ind]
 		if cd.target != "" {
 			if j, ok := byURL[normURL(cd.target)]; ok {
-				if reason := deadReason(snap.Pages[j], j, getFacts); reason != "" {
+				if reason := deadReason(snap.Pages[j], all[j].deadWords); reason != "" {
 					if ind.Stage != egovbench.StageNone && !deadSeen[cd.target] {
 						deadSeen[cd.target] = true
 						a.DeadServices = append(a.DeadServices, egovbench.DeadService{
@@ -170,7 +213,7 @@ func usablePage(p egovbench.Page) bool {
 
 // deadReason says why a page that a service link points to does not serve
 // the service, or "" when it does.
-func deadReason(p egovbench.Page, i int, getFacts func(int) *pageFacts) string {
+func deadReason(p egovbench.Page, deadWords bool) string {
 	switch {
 	case p.Status >= 400:
 		return "http " + itoa(p.Status)
@@ -178,7 +221,7 @@ func deadReason(p egovbench.Page, i int, getFacts func(int) *pageFacts) string {
 		return "maintenance page"
 	case p.Outcome != egovbench.OutcomeOK && p.Outcome != egovbench.OutcomeTooLarge && p.Outcome != "":
 		return string(p.Outcome)
-	case len(p.Body) > 0 && getFacts(i).deadWords:
+	case len(p.Body) > 0 && deadWords:
 		return "maintenance or coming-soon page"
 	}
 	return ""

@@ -35,6 +35,8 @@ type Catalogue struct {
 	hasText     bool
 	// hasSelectors makes extraction build a DOM for the CSS selectors.
 	hasSelectors bool
+	// hasFreshness makes page scans read the dates in the text.
+	hasFreshness bool
 	// embedded marks the catalogue shipped with the program, the only one
 	// whose agreement with the reference labels has been measured.
 	embedded bool
@@ -490,6 +492,9 @@ func (c *Catalogue) compileIndicator(i int, s indicatorSpec) (indicator, error) 
 		c.hasSelectors = true
 		ind.selectorText = append(ind.selectorText, sel)
 		positives++
+	}
+	if d.Detector == detFreshness {
+		c.hasFreshness = true
 	}
 	if positives == 0 && d.Detector == "" {
 		return indicator{}, bad("no detection: give keywords, domains, selectors or a detector")

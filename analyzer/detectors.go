@@ -482,7 +482,7 @@ func detectMultilingual(pf *pageFacts) []egovbench.Evidence {
 }
 
 // siteDetect runs a detector over the whole snapshot.
-func siteDetect(name string, snap *egovbench.Snapshot, pages []*pageFacts, at time.Time) []egovbench.Evidence {
+func siteDetect(name string, snap *egovbench.Snapshot, pages []*PageScan, at time.Time) []egovbench.Evidence {
 	p := snap.Probe
 	probeURL := p.FinalURL
 	if probeURL == "" {
@@ -523,11 +523,9 @@ func siteDetect(name string, snap *egovbench.Snapshot, pages []*pageFacts, at ti
 		}
 		var best time.Time
 		var bestEv egovbench.Evidence
-		for _, pf := range pages {
-			d, snip, ok := newestDateToks(ftOf(pf), tokOf(pf), at)
-			if ok && d.After(best) {
-				best = d
-				bestEv = egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: snip}
+		for _, ps := range pages {
+			if ps.date.After(best) {
+				best, bestEv = ps.date, ps.dateEv
 			}
 		}
 		if !best.IsZero() && at.Sub(best) <= freshnessMaxAge {

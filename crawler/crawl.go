@@ -77,8 +77,7 @@ type site struct {
 	seq       int
 	col       *colly.Collector
 	cur       *fetchResult
-	// parsed holds each page's HTML pass, parallel to snap.Pages.
-	parsed []*htmlfacts.Facts
+	onPage    PageFunc
 }
 
 // fetchResult is what colly's callbacks report for the one fetch in flight.
@@ -98,22 +97,20 @@ func dedupKey(u *url.URL) string {
 // budgets of the Config. It never panics and never returns an error: every
 // fault is an outcome in the snapshot's probe or pages.
 func (c *Crawler) Crawl(ctx context.Context, t egovbench.Target) egovbench.Snapshot {
-	snap, _ := c.CrawlParsed(ctx, t)
-	return snap
+	return c.CrawlEach(ctx, t, nil)
 }
 
-// CrawlParsed is Crawl that also returns the HTML pass the crawler made of
-// each page (parallel to the snapshot's pages; nil where a page is not HTML
-// or is a service check), so that an analyzer can judge the pages without
-// reading them again. The facts are those htmlfacts.Extract gives for the
-// page's final URL and stored body.
-func (c *Crawler) CrawlParsed(ctx context.Context, t egovbench.Target) (snap egovbench.Snapshot, parsed []*htmlfacts.Facts) {
-	var s *site
-	defer func() {
-		if s != nil && len(s.parsed) == len(snap.Pages) {
-			parsed = s.parsed
-		}
-	}()
+// PageFunc sees each page as a crawl adds it, with the HTML pass the
+// crawler made of it: htmlfacts.Extract of the page's body at its final
+// URL, or nil when the page is not HTML or is a service check. It runs on
+// the crawling goroutine, between fetches; the page is final and must not
+// be changed.
+type PageFunc func(snap *egovbench.Snapshot, page int, facts *htmlfacts.Facts)
+
+// CrawlEach is Crawl calling fn (when not nil) for each page as it is added
+// to the snapshot, so that a caller can read the page from the crawler's own
+// pass and let it go, instead of parsing every body again at the end.
+func (c *Crawler) CrawlEach(ctx context.Context, t egovbench.Target, fn PageFunc) (snap egovbench.Snapshot) {
 	snap = egovbench.Snapshot{TargetID: t.ID, StartedAt: c.cfg.Now().UTC(), SitemapURLs: -1}
 	defer func() {
 		if r := recover(); r != nil {
@@ -135,8 +132,8 @@ func (c *Crawler) CrawlParsed(ctx context.Context, t egovbench.Target) (snap ego
 
 	rt, base := c.newTransport()
 	defer base.CloseIdleConnections()
-	s = &site{
-		c: c, snap: &snap, rt: rt,
+	s := &site{
+		c: c, snap: &snap, rt: rt, onPage: fn,
 		seen: make(map[string]bool), templates: make(map[string]int), external: make(map[string]bool),
 		maxChecks: max(1, min(8, c.cfg.MaxPages/4)),
 	}
@@ -144,7 +141,7 @@ func (c *Crawler) CrawlParsed(ctx context.Context, t egovbench.Target) (snap ego
 	if err != nil {
 		snap.Probe = egovbench.Probe{TargetID: t.ID, At: snap.StartedAt, URL: t.URL,
 			Outcome: egovbench.OutcomeError, Error: "invalid target url"}
-		return snap, nil
+		return snap
 	}
 	s.scope = registrable(home.Hostname())
 
@@ -158,7 +155,7 @@ func (c *Crawler) CrawlParsed(ctx context.Context, t egovbench.Target) (snap ego
 		if !rules.allowed(pathQuery(home)) && rules.status < 500 {
 			snap.Probe = egovbench.Probe{TargetID: t.ID, At: c.cfg.Now().UTC(), URL: t.URL,
 				Outcome: egovbench.OutcomeBlocked, Error: "robots.txt disallows the home URL"}
-			return snap, nil
+			return snap
 		}
 	}
 
@@ -173,34 +170,34 @@ func (c *Crawler) CrawlParsed(ctx context.Context, t egovbench.Target) (snap ego
 		snap.Redirects = hr.chain
 	}
 	if hr.page == nil {
-		return snap, nil
+		return snap
 	}
 	s.addPage(*hr.page, hr.facts)
 	final, err := url.Parse(hr.page.FinalURL)
 	if err != nil || !inScope(final.Hostname(), s.scope) {
 		// The site moved elsewhere: the chain says where; not ours to crawl.
-		return snap, nil
+		return snap
 	}
 	if rules != nil && final.Host != home.Host {
 		rules = c.robotsFor(ctx, rt, origin(final))
 		snap.RobotsStatus = rules.status
 	}
 	if rules != nil && !rules.allowed(pathQuery(final)) {
-		return snap, nil
+		return snap
 	}
 	s.seen[dedupKey(home)] = true
 	s.seen[dedupKey(final)] = true
 	if hr.facts != nil && (hr.page.Outcome == egovbench.OutcomeOK || hr.page.Outcome == egovbench.OutcomeTooLarge) {
 		s.addLinks(final, hr.facts.Links, 0)
 	} else {
-		return snap, nil
+		return snap
 	}
 
 	s.readSitemaps(ctx, final, rules)
 
 	s.col = s.newCollector(ctx)
 	s.run(ctx)
-	return snap, nil
+	return snap
 }
 
 func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
@@ -214,11 +211,13 @@ func pathQuery(u *url.URL) string {
 
 func (s *site) addPage(p egovbench.Page, f *pageFacts) {
 	s.snap.Pages = append(s.snap.Pages, p)
-	var hf *htmlfacts.Facts
-	if f != nil {
-		hf = f.HTML
+	if s.onPage != nil {
+		var hf *htmlfacts.Facts
+		if f != nil {
+			hf = f.HTML
+		}
+		s.onPage(s.snap, len(s.snap.Pages)-1, hf)
 	}
-	s.parsed = append(s.parsed, hf)
 	s.bytes += int64(len(p.Body))
 }
 

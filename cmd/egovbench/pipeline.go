@@ -11,6 +11,7 @@ import (
 	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/crawler"
+	"github.com/egovbench/egovbench/htmlfacts"
 	"github.com/egovbench/egovbench/store"
 )
 
@@ -93,12 +94,18 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				snap, parsed := p.crawler.CrawlParsed(runCtx, t)
+				// Each page is scanned from the crawler's own pass as it
+				// arrives, so the parsed page is dropped at once instead of
+				// being held, or parsed again, until the site is done.
+				var scans []*analyzer.PageScan
+				snap := p.crawler.CrawlEach(runCtx, t, func(s *egovbench.Snapshot, i int, f *htmlfacts.Facts) {
+					scans = append(scans[:i], p.catalogue.ScanPage(s.Pages[i], f, s.StartedAt))
+				})
 				if runCtx.Err() != nil {
 					return // an interrupted crawl is incomplete: leave the site pending
 				}
 				snap.RunID = r.ID
-				a := analyzer.AnalyzeParsed(snap, parsed, p.catalogue)
+				a := analyzer.AnalyzeScanned(snap, scans, p.catalogue)
 				a.RunID = r.ID
 				if err := p.db.SaveCrawl(runCtx, snap, a); err != nil {
 					if runCtx.Err() != nil {
