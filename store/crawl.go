@@ -13,11 +13,12 @@ import (
 )
 
 // SaveCrawl stores everything one crawl brought back for one target in a
-// single transaction: page bodies (content-addressed; a body already stored
-// costs one lookup), pages, external links, the probe (with its rollups and
-// outages), the assessment when a.TargetID is set, and finally marks the
-// target done in the run. A crash before commit leaves the target pending
-// and nothing of it stored; saving a target the run already has is refused.
+// single transaction: page bodies (content-addressed; bodies already stored
+// are found with one query and never recompressed), pages, external links,
+// the probe (with its rollups and outages), the assessment when a.TargetID
+// is set, and finally marks the target done in the run. A crash before
+// commit leaves the target pending and nothing of it stored; saving a target
+// the run already has is refused.
 func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbench.Assessment) error {
 	if snap.TargetID == "" || snap.RunID == 0 {
 		return fmt.Errorf("save crawl: snapshot needs a target and a run: %w", egovbench.ErrInvalid)
@@ -75,34 +76,38 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 
 	var learned map[string]int64
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		tid, err := db.targetID(ctx, tx, snap.TargetID)
-		if err != nil {
-			return err
+		// The statements run on a context that cannot be cancelled: for a
+		// cancellable one mattn/go-sqlite3 runs every statement in a
+		// goroutine of its own, which costs about as much CPU as a small
+		// statement itself. The transaction still follows ctx: database/sql
+		// rolls it back when ctx ends and Commit refuses a cancelled ctx, so
+		// a cancelled save stores nothing; it only runs its last few
+		// milliseconds of SQL in vain.
+		ctx := context.WithoutCancel(ctx)
+		var tid int64
+		var status sql.NullString
+		if err := db.queryRow(ctx, tx, qCrawlTarget, snap.RunID, snap.TargetID).Scan(&tid, &status); err != nil {
+			if err == sql.ErrNoRows {
+				return fmt.Errorf("target %q is not stored (upsert targets first): %w", snap.TargetID, egovbench.ErrNotFound)
+			}
+			return fmt.Errorf("target %q: %w", snap.TargetID, err)
 		}
-		var status string
-		err = db.queryRow(ctx, tx, qCrawlStatus, snap.RunID, tid).Scan(&status)
 		switch {
-		case err == sql.ErrNoRows:
+		case !status.Valid:
 			// A target saved outside the run's list (added mid-run): record it.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO crawls (run_id, target_id, status) VALUES (?, ?, 'pending')`, snap.RunID, tid); err != nil {
 				return fmt.Errorf("run %d: %w", snap.RunID, err)
 			}
-		case err != nil:
-			return err
-		case status == string(egovbench.CrawlDone):
+		case status.String == string(egovbench.CrawlDone):
 			return fmt.Errorf("run %d already has target %q: %w", snap.RunID, snap.TargetID, egovbench.ErrInvalid)
 		}
 
 		var total int64
-		blobs := blobWriter{db: db}
-		defer blobs.close()
-		for i, p := range snap.Pages {
-			if hashes[i] != "" {
-				if err := blobs.put(ctx, tx, hashes[i], p.Body); err != nil {
-					return err
-				}
-			}
+		for _, p := range snap.Pages {
 			total += int64(len(p.Body))
+		}
+		if err := db.putBlobs(ctx, tx, snap.Pages, hashes); err != nil {
+			return err
 		}
 		pst := db.cachedInsert(pagesInsert())
 		defer pst.close()
@@ -130,7 +135,8 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 			return fmt.Errorf("links: %w", err)
 		}
 		if hasProbe {
-			if learned, err = db.insertProbes(ctx, tx, []egovbench.Probe{probe}); err != nil {
+			var err error
+			if learned, err = db.insertProbes(ctx, tx, []egovbench.Probe{probe}, map[string]int64{snap.TargetID: tid}); err != nil {
 				return err
 			}
 		}
@@ -147,9 +153,15 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 		if snap.Stopped != "" {
 			stopped = snap.Stopped
 		}
-		return db.exec(ctx, tx, qCrawlDone,
+		if err := db.exec(ctx, tx, qCrawlDone,
 			msOrNull(snap.StartedAt), msOrNull(snap.FinishedAt), len(snap.Pages), total, snap.RobotsStatus,
-			snap.SitemapURLs, redirects, stopped, outcome, snap.RunID, tid)
+			snap.SitemapURLs, redirects, stopped, outcome, snap.RunID, tid); err != nil {
+			return err
+		}
+		if saveCrawlWritten != nil {
+			saveCrawlWritten()
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("save crawl %q in run %d: %w", snap.TargetID, snap.RunID, err)
@@ -158,52 +170,68 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 	return nil
 }
 
-// blobWriter stores page bodies in one transaction, with its two statements
-// taken once for all pages.
-type blobWriter struct {
-	db          *DB
-	exists, ins *sql.Stmt
-}
+// saveCrawlWritten, set by tests, runs when SaveCrawl has written
+// everything and is about to commit.
+var saveCrawlWritten func()
 
-// put stores body under its hash unless it is already there; the existence
-// check comes first so an unchanged page is never recompressed.
-func (w *blobWriter) put(ctx context.Context, tx *sql.Tx, hash string, body []byte) error {
-	if w.exists == nil {
-		var err error
-		if w.exists, err = w.db.stmts.stmt(ctx, tx, qBlobExists); err != nil {
-			return fmt.Errorf("blob %s: %w", hash, err)
+// putBlobs stores the bodies of pages (hashes[i] is the hash of page i, ""
+// for none) that are not stored yet. One query finds the stored ones, so an
+// unchanged page costs neither a statement of its own nor a recompression;
+// the new ones go out as multi-row inserts.
+func (db *DB) putBlobs(ctx context.Context, tx *sql.Tx, pages []egovbench.Page, hashes []string) error {
+	list := make([]byte, 0, 1+len(hashes)*(2*sha256.Size+3))
+	list = append(list, '[')
+	for _, h := range hashes {
+		if h == "" {
+			continue
 		}
+		if len(list) > 1 {
+			list = append(list, ',')
+		}
+		list = append(append(append(list, '"'), h...), '"') // hex: nothing to escape
 	}
-	var one int
-	err := w.exists.QueryRowContext(ctx, hash).Scan(&one)
-	if err == nil {
+	if len(list) == 1 {
 		return nil
 	}
-	if err != sql.ErrNoRows {
-		return fmt.Errorf("blob %s: %w", hash, err)
+	list = append(list, ']')
+	stored := make(map[string]bool, len(hashes))
+	rows, err := db.query(ctx, tx, qBlobsStored, string(list))
+	if err != nil {
+		return fmt.Errorf("blobs: %w", err)
 	}
-	codec, data := "zstd", w.db.enc.EncodeAll(body, make([]byte, 0, len(body)/3+64))
-	if len(data) >= len(body) {
-		// Already-compressed content (images, PDFs) gains nothing.
-		codec, data = "identity", body
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return fmt.Errorf("blobs: %w", err)
+		}
+		stored[h] = true
 	}
-	if w.ins == nil {
-		if w.ins, err = w.db.stmts.stmt(ctx, tx, qBlobInsert); err != nil {
-			return fmt.Errorf("blob %s: %w", hash, err)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("blobs: %w", err)
+	}
+	rows.Close()
+	ins := db.cachedInsert(blobsInsert())
+	defer ins.close()
+	for i, h := range hashes {
+		if h == "" || stored[h] {
+			continue
+		}
+		stored[h] = true // a body seen twice in one crawl is stored once
+		body := pages[i].Body
+		codec, data := "zstd", db.enc.EncodeAll(body, make([]byte, 0, len(body)/3+64))
+		if len(data) >= len(body) {
+			// Already-compressed content (images, PDFs) gains nothing.
+			codec, data = "identity", body
+		}
+		if err := ins.add(ctx, tx, h, len(body), len(data), codec, data); err != nil {
+			return fmt.Errorf("blob %s: %w", h, err)
 		}
 	}
-	if _, err := w.ins.ExecContext(ctx, hash, len(body), len(data), codec, data); err != nil {
-		return fmt.Errorf("blob %s: %w", hash, err)
+	if err := ins.flush(ctx, tx); err != nil {
+		return fmt.Errorf("blobs: %w", err)
 	}
 	return nil
-}
-
-func (w *blobWriter) close() {
-	for _, st := range []*sql.Stmt{w.exists, w.ins} {
-		if st != nil {
-			st.Close()
-		}
-	}
 }
 
 // blobBody decompresses a stored blob and checks it against its hash, so a

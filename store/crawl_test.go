@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -351,5 +352,112 @@ func TestDoneTargets(t *testing.T) {
 	d, err := db.DoneTargets(ctx, run.ID)
 	if err != nil || !reflect.DeepEqual(d, []string{"site-000", "site-002"}) {
 		t.Errorf("DoneTargets = %v, %v", d, err)
+	}
+}
+
+// countRows returns the rows of every table a crawl save writes to.
+func countRows(t *testing.T, db *DB) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"blobs", "pages", "links", "probes", "probe_urls", "probe_last", "probe_hourly",
+		"probe_daily", "assessments", "assessment_indicators", "evidence", "dead_services"} {
+		var n int
+		if err := db.read.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// A save cancelled after it has written everything, just before it
+// commits, must leave nothing behind: its statements ignore the context
+// (see SaveCrawl), the transaction must not.
+func TestSaveCrawlCancelledBeforeCommit(t *testing.T) {
+	db := openTestDB(t)
+	mustUpsert(t, db, testTargets(1))
+	run, err := db.CreateRun(context.Background(), egovbench.RunCrawl, "", []string{"site-000"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := countRows(t, db)
+	ctx, cancel := context.WithCancel(context.Background())
+	saveCrawlWritten = cancel
+	defer func() { saveCrawlWritten = nil }()
+	snap, a := testSnapshot("site-000", run.ID, t0, "<html>x</html>"), testAssessment("site-000", run.ID, t0, egovbench.StagePresence, 10)
+	if err := db.SaveCrawl(ctx, snap, a); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled save: %v, want context.Canceled", err)
+	}
+	saveCrawlWritten = nil
+	if got := countRows(t, db); !reflect.DeepEqual(got, before) {
+		t.Errorf("cancelled save left rows: %v, before %v", got, before)
+	}
+	if p, _ := db.PendingTargets(context.Background(), run.ID); len(p) != 1 {
+		t.Errorf("cancelled save marked the target done: pending %v", p)
+	}
+	// The save goes through afterwards, and the probe URL learned in the
+	// rolled-back transaction was not cached.
+	if err := db.SaveCrawl(context.Background(), snap, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Snapshot(context.Background(), run.ID, "site-000")
+	if err != nil || got.Probe.URL != snap.Probe.URL || len(got.Pages) != len(snap.Pages) {
+		t.Errorf("snapshot after retry: %+v, %v", got.Probe, err)
+	}
+	if err := db.IntegrityCheck(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+// Bodies are looked up all at once and new ones inserted several per
+// statement: a body twice in one crawl, a body another site stored, a
+// stored body among new ones must each end up as exactly one blob that
+// every page referencing it reads back.
+func TestSaveCrawlBlobBatches(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	mustUpsert(t, db, testTargets(2))
+	run, err := db.CreateRun(ctx, egovbench.RunCrawl, "", []string{"site-000", "site-001"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(i int) []byte {
+		return []byte(fmt.Sprintf("<html>%s page %d</html>", strings.Repeat("berita ", i), i))
+	}
+	crawl := func(target string, bodies ...int) egovbench.Snapshot {
+		s := egovbench.Snapshot{TargetID: target, RunID: run.ID, StartedAt: t0}
+		for i, b := range bodies {
+			s.Pages = append(s.Pages, egovbench.Page{URL: fmt.Sprintf("https://%s/%d", target, i), Status: 200,
+				FetchedAt: t0, Outcome: ok, Body: body(b)})
+		}
+		return s
+	}
+	// 70 new bodies (more than one insert statement holds), one of them twice.
+	many := make([]int, 0, 71)
+	for i := range 70 {
+		many = append(many, i)
+	}
+	first := crawl("site-000", append(many, 3)...)
+	second := crawl("site-001", 3, 100, 5, 101, 101)
+	for _, s := range []egovbench.Snapshot{first, second} {
+		if err := db.SaveCrawl(ctx, s, egovbench.Assessment{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var blobs int
+	db.read.QueryRow(`SELECT count(*) FROM blobs`).Scan(&blobs)
+	if blobs != 72 {
+		t.Errorf("%d blobs, want 72 distinct bodies", blobs)
+	}
+	for _, s := range []egovbench.Snapshot{first, second} {
+		got, err := db.Snapshot(ctx, run.ID, s.TargetID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range got.Pages {
+			if !bytes.Equal(p.Body, s.Pages[i].Body) {
+				t.Errorf("%s page %d: body %q, want %q", s.TargetID, i, p.Body, s.Pages[i].Body)
+			}
+		}
 	}
 }

@@ -20,11 +20,32 @@ import (
 
 	"github.com/egovbench/egovbench"
 	"github.com/klauspost/compress/zstd"
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver, used by the read pool
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
+
+// writerDriver is the driver of the writer connection: sqlite3 with the
+// settings of writerPragmas applied to every connection it opens (the DSN
+// cannot carry them all, and database/sql may reconnect).
+const writerDriver = "sqlite3-egovbench-writer"
+
+// writerPragmas: temp_store = MEMORY keeps statement journals in memory.
+// Inside a transaction SQLite journals every page that a multi-row INSERT
+// changes, so that the statement alone can be undone; on disk that journal
+// spilled to a temporary file past 64 KiB, and a crawl save wrote more than
+// half as many pages there as to the WAL. A journal holds at most the pages
+// one statement changes, and the writer's statements are bounded (chunked
+// inserts, pruning in batches).
+const writerPragmas = `PRAGMA temp_store = MEMORY`
+
+func init() {
+	sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(writerPragmas, nil)
+		return err
+	}})
+}
 
 // DB is an open egovbench database: one writer connection, so writes never
 // contend with each other inside the process, and a read-only pool so that
@@ -104,7 +125,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 
 	db := &DB{path: path, now: cfg.now, gapCap: cfg.gapCap, urlIDs: map[string]int64{}}
 	var err error
-	if db.write, err = sql.Open("sqlite3", writeDSN); err != nil {
+	if db.write, err = sql.Open(writerDriver, writeDSN); err != nil {
 		return nil, fmt.Errorf("open db: %w", err)
 	}
 	db.write.SetMaxOpenConns(1)

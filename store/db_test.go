@@ -6,6 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/egovbench/egovbench"
@@ -36,6 +39,11 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 		var fk int
 		if err := db.read.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 			t.Errorf("reader foreign_keys = %d, %v", fk, err)
+		}
+		// Statement journals of the writer stay in memory (writerPragmas).
+		var temp int
+		if err := db.write.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp); err != nil || temp != 2 {
+			t.Errorf("writer temp_store = %d, %v; want 2 (memory)", temp, err)
 		}
 		if err := db.IntegrityCheck(ctx); err != nil {
 			t.Error(err)
@@ -159,5 +167,100 @@ func TestUpsertTargets(t *testing.T) {
 	}
 	if got, _ := db.Targets(ctx); len(got) != 3 {
 		t.Errorf("failed upsert changed the table: %d targets", len(got))
+	}
+}
+
+// schemaOf lists the schema objects of the file at path as SQL text.
+func schemaOf(t *testing.T, path string) []string {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.Query(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master
+		WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// A database holding data at schema version 1 (as released) migrates to
+// the current schema: the same schema as a new file, nothing lost.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file with migration 0001 alone, to compare the simulated one with.
+	v1Path := filepath.Join(t.TempDir(), "v1.db")
+	raw, err := sql.Open("sqlite3", v1Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, ms[0].sql); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	// The data is written by the current code, then the file is taken back
+	// to version 1 by undoing the later migrations' schema changes.
+	path := filepath.Join(t.TempDir(), "e.db")
+	db := openTestDBAt(t, path)
+	mustUpsert(t, db, testTargets(2))
+	run, err := db.CreateRun(ctx, egovbench.RunCrawl, "", []string{"site-000", "site-001"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"site-000", "site-001"} {
+		if err := db.SaveCrawl(ctx, testSnapshot(s, run.ID, t0, "<html>"+s+"</html>"), testAssessment(s, run.ID, t0, egovbench.StagePresence, 12)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := db.Snapshot(ctx, run.ID, "site-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantA, err := db.LatestAssessments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.ExecContext(ctx, `CREATE INDEX pages_hash ON pages (hash);
+		CREATE INDEX links_domain ON links (domain);
+		DELETE FROM schema_migrations WHERE version > 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	current := slices.DeleteFunc(schemaOf(t, path), func(s string) bool { return strings.HasPrefix(s, "table schema_migrations:") })
+	if v1 := schemaOf(t, v1Path); !reflect.DeepEqual(current, v1) {
+		t.Fatalf("simulated version 1 differs from migration 0001:\n%v\n%v", current, v1)
+	}
+
+	db = openTestDBAt(t, path)
+	fresh := filepath.Join(t.TempDir(), "fresh.db")
+	openTestDBAt(t, fresh).Close()
+	if got, want := schemaOf(t, path), schemaOf(t, fresh); !reflect.DeepEqual(got, want) {
+		t.Errorf("migrated schema differs from a new file's:\n%v\n%v", got, want)
+	}
+	got, err := db.Snapshot(ctx, run.ID, "site-001")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("snapshot after migration: %v\n%+v\nwant %+v", err, got, want)
+	}
+	if gotA, err := db.LatestAssessments(ctx); err != nil || !reflect.DeepEqual(gotA, wantA) {
+		t.Errorf("assessments after migration: %v", err)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Error(err)
 	}
 }

@@ -29,7 +29,7 @@ func (db *DB) InsertProbes(ctx context.Context, ps []egovbench.Probe) error {
 	var learned map[string]int64
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		learned, err = db.insertProbes(ctx, tx, ps)
+		learned, err = db.insertProbes(ctx, tx, ps, nil)
 		return err
 	})
 	if err != nil {
@@ -71,11 +71,15 @@ type dayKey struct {
 }
 
 // insertProbes does the work of InsertProbes inside tx and returns the probe
-// URLs it resolved, to be cached once tx commits.
-func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe) (map[string]int64, error) {
-	ids, err := db.batchTargetIDs(ctx, tx, ps)
-	if err != nil {
-		return nil, err
+// URLs it resolved, to be cached once tx commits. ids maps the batch's
+// target slugs to row ids when the caller knows them all already (nil:
+// they are looked up).
+func (db *DB) insertProbes(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe, ids map[string]int64) (map[string]int64, error) {
+	var err error
+	if ids == nil {
+		if ids, err = db.batchTargetIDs(ctx, tx, ps); err != nil {
+			return nil, err
+		}
 	}
 	type item struct {
 		p   *egovbench.Probe
@@ -338,9 +342,9 @@ func (db *DB) resolveURLs(ctx context.Context, tx *sql.Tx, ps []egovbench.Probe)
 	db.mu.Unlock()
 	for _, u := range missing {
 		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM probe_urls WHERE url = ?`, u).Scan(&id)
+		err := db.queryRow(ctx, tx, qProbeURLID, u).Scan(&id)
 		if err == sql.ErrNoRows {
-			err = tx.QueryRowContext(ctx, `INSERT INTO probe_urls (url) VALUES (?) RETURNING id`, u).Scan(&id)
+			err = db.queryRow(ctx, tx, qProbeURLNew, u).Scan(&id)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("probe url: %w", err)

@@ -19,12 +19,14 @@ type stmtCache map[string]*sql.Stmt
 
 // Single-row statements of the hot paths.
 const (
-	qTargetID    = `SELECT id FROM targets WHERE slug = ?`
-	qCrawlStatus = `SELECT status FROM crawls WHERE run_id = ? AND target_id = ?`
-	qBlobExists  = `SELECT 1 FROM blobs WHERE hash = ?`
-	qBlobInsert  = `INSERT INTO blobs (hash, size, stored_size, codec, data) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (hash) DO NOTHING`
-	qCrawlDone = `UPDATE crawls SET status = 'done', started_at = ?, finished_at = ?, pages = ?,
+	qTargetID = `SELECT id FROM targets WHERE slug = ?`
+	// qCrawlTarget gives a target's row id and its status in a run (NULL
+	// when the run does not list it) in one query.
+	qCrawlTarget = `SELECT t.id, c.status FROM targets t
+		LEFT JOIN crawls c ON c.run_id = ? AND c.target_id = t.id WHERE t.slug = ?`
+	// qBlobsStored returns which of a JSON array of hashes are stored.
+	qBlobsStored = `SELECT hash FROM blobs WHERE hash IN (SELECT value FROM json_each(?))`
+	qCrawlDone   = `UPDATE crawls SET status = 'done', started_at = ?, finished_at = ?, pages = ?,
 			bytes = ?, robots_status = ?, sitemap_urls = ?, redirects = ?, stopped = ?, outcome = ?
 			WHERE run_id = ? AND target_id = ?`
 	qAssessment = `INSERT INTO assessments (run_id, target_id, assessed_at, catalogue_version,
@@ -35,6 +37,10 @@ const (
 	qOpenOutageOf = `SELECT id FROM outages WHERE target_id = ? AND ended_at IS NULL`
 	qWindows      = `SELECT target_id, starts_at, ends_at FROM maintenance_windows
 		WHERE ends_at > ? AND starts_at < ?`
+	// A process resolves each probe URL through these once (then it is in
+	// DB.urlIDs): every site's first probe of a crawl command.
+	qProbeURLID  = `SELECT id FROM probe_urls WHERE url = ?`
+	qProbeURLNew = `INSERT INTO probe_urls (url) VALUES (?) RETURNING id`
 	qOpenOutage  = `INSERT INTO outages (target_id, started_at, cause) VALUES (?, ?, ?)`
 	qCloseOutage = `UPDATE outages SET ended_at = ? WHERE id = ?`
 )
@@ -49,6 +55,12 @@ type insertSpec struct {
 func (s insertSpec) query(rows int) string {
 	one := "(?" + strings.Repeat(", ?", s.ncols-1) + ")"
 	return s.prefix + " VALUES " + one + strings.Repeat(", "+one, rows-1) + " " + s.suffix
+}
+
+// blobsInsert keeps a body that is stored already (putBlobs looks the
+// bodies up first, so it is only a guard).
+func blobsInsert() insertSpec {
+	return insertSpec{`INSERT INTO blobs (hash, size, stored_size, codec, data)`, 5, `ON CONFLICT (hash) DO NOTHING`}
 }
 
 func pagesInsert() insertSpec {
@@ -102,10 +114,10 @@ func rollupUpsert(table, keyCol string) insertSpec {
 func chunkSizes() [4]int { return [4]int{chunkRows, 16, 4, 1} }
 
 func hotQueries() []string {
-	qs := []string{qTargetID, qCrawlStatus, qBlobExists, qBlobInsert, qCrawlDone, qAssessment, qDeadService,
-		qProbeLastOf, qOpenOutageOf, qWindows, qOpenOutage, qCloseOutage,
+	qs := []string{qTargetID, qCrawlTarget, qBlobsStored, qCrawlDone, qAssessment, qDeadService,
+		qProbeLastOf, qOpenOutageOf, qWindows, qProbeURLID, qProbeURLNew, qOpenOutage, qCloseOutage,
 		rollupSelect("probe_hourly", "hour"), rollupSelect("probe_daily", "day")}
-	for _, s := range []insertSpec{pagesInsert(), linksInsert(), indicatorsInsert(), evidenceInsert(), probesInsert(),
+	for _, s := range []insertSpec{blobsInsert(), pagesInsert(), linksInsert(), indicatorsInsert(), evidenceInsert(), probesInsert(),
 		probeLastUpsert(), rollupUpsert("probe_hourly", "hour"), rollupUpsert("probe_daily", "day")} {
 		for _, n := range chunkSizes() {
 			qs = append(qs, s.query(n))
@@ -233,6 +245,14 @@ func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...an
 	return tx.QueryRowContext(ctx, query, args...)
 }
 
+// query runs a query of the cache in tx.
+func (db *DB) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := db.stmts[query]; ok {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
 // exec runs a statement of the cache in tx.
 func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
 	var err error
@@ -242,17 +262,4 @@ func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) e
 		_, err = tx.ExecContext(ctx, query, args...)
 	}
 	return err
-}
-
-// targetID is targetRowID through the statement cache.
-func (db *DB) targetID(ctx context.Context, tx *sql.Tx, slug string) (int64, error) {
-	var id int64
-	err := db.queryRow(ctx, tx, qTargetID, slug).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0, fmt.Errorf("target %q is not stored (upsert targets first): %w", slug, egovbench.ErrNotFound)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("target %q: %w", slug, err)
-	}
-	return id, nil
 }
