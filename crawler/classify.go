@@ -40,23 +40,36 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
+// pageWords is a page's title and, when the page says little, its text,
+// lower-cased once for the notice and challenge checks.
+type pageWords struct {
+	title string
+	short string // the text of a page under noticeTextLen, else ""
+}
+
+func wordsOf(f pageFacts) pageWords {
+	w := pageWords{title: strings.ToLower(f.Title)}
+	if f.TextLen < noticeTextLen {
+		w.short = strings.ToLower(f.Text)
+	}
+	return w
+}
+
 // isNotice reports whether the page is a maintenance or "coming soon"
 // notice: it says so in its title, or it says so and says little else.
-func isNotice(f pageFacts) bool {
-	t := strings.ToLower(f.Title)
-	if containsAny(t, maintenanceWords) || strings.Contains(t, "maintenance") {
+func isNotice(w pageWords) bool {
+	if containsAny(w.title, maintenanceWords) || strings.Contains(w.title, "maintenance") {
 		return true
 	}
-	return f.TextLen < noticeTextLen && containsAny(strings.ToLower(f.Text), maintenanceWords)
+	return containsAny(w.short, maintenanceWords)
 }
 
 // isChallenge reports whether a page is a WAF or bot challenge.
-func isChallenge(h http.Header, f pageFacts) bool {
+func isChallenge(h http.Header, w pageWords) bool {
 	if strings.EqualFold(h.Get("Cf-Mitigated"), "challenge") {
 		return true
 	}
-	return containsAny(strings.ToLower(f.Title), challengeWords) ||
-		(f.TextLen < noticeTextLen && containsAny(strings.ToLower(f.Text), challengeWords))
+	return containsAny(w.title, challengeWords) || containsAny(w.short, challengeWords)
 }
 
 // mediaType is the lower-case media type of a Content-Type value.
@@ -71,8 +84,11 @@ func mediaType(ct string) string {
 // classifyStatus maps an HTTP status (with its page, when one was read) to
 // an outcome. facts is nil when there is no HTML to look at.
 func classifyStatus(status int, h http.Header, facts *pageFacts) egovbench.Outcome {
-	challenge := facts != nil && isChallenge(h, *facts)
-	notice := facts != nil && isNotice(*facts)
+	var challenge, notice bool
+	if facts != nil {
+		w := wordsOf(*facts)
+		challenge, notice = isChallenge(h, w), isNotice(w)
+	}
 	switch {
 	case status == http.StatusTooManyRequests, status == http.StatusForbidden, challenge:
 		return egovbench.OutcomeBlocked

@@ -54,7 +54,7 @@ func FuzzExtract(f *testing.F) {
 		if !utf8.ValidString(facts.Title) || !utf8.ValidString(facts.Text) {
 			t.Fatalf("invalid UTF-8 in facts")
 		}
-		_ = isNotice(facts)
+		_ = isNotice(wordsOf(facts))
 	})
 }
 

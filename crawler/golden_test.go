@@ -34,7 +34,7 @@ func TestExtractGolden(t *testing.T) {
 			}
 			u, _ := url.Parse("https://www.contoh.go.id/index.php")
 			f := extract(u, decodeHTML(raw, "text/html"))
-			got := goldenFacts{Title: f.Title, Text: f.Text, Notice: isNotice(f)}
+			got := goldenFacts{Title: f.Title, Text: f.Text, Notice: isNotice(wordsOf(f))}
 			for _, l := range f.Links {
 				got.Links = append(got.Links, l.URL.String()+" | "+l.Text)
 				if serviceScore(l.Text, l.URL.String()) > 0 {
