@@ -45,7 +45,7 @@ func TestScannedEqualsAnalyze(t *testing.T) {
 			Outcome: egovbench.OutcomeOK, ContentType: "text/html", Body: body})
 	}
 	cases := map[string]egovbench.Snapshot{
-		"site with dead services": site(egovbench.Probe{Outcome: egovbench.OutcomeOK, URL: "https://www.contoh.go.id/"}),
+		"site with dead services":  site(egovbench.Probe{Outcome: egovbench.OutcomeOK, URL: "https://www.contoh.go.id/"}),
 		"corpus pages as one site": corpusSite,
 	}
 	for name, snap := range cases {
