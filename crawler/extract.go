@@ -149,11 +149,6 @@ func textSample(text string) (string, int) {
 	return b.String(), n
 }
 
-// collapse turns runs of white space into one space and trims the ends.
-func collapse(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // clip cuts s to at most n runes.
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
