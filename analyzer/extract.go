@@ -16,10 +16,9 @@ const maxText = htmlfacts.MaxText
 // it, plus what the analyzer derives and caches.
 type pageFacts struct {
 	*htmlfacts.Facts
-	ft        string  // folded visible text, computed once
-	ftoks     []token // its words
-	root      *html.Node
-	deadWords bool // title or headings say maintenance / coming soon
+	ft    string  // folded visible text, computed once
+	ftoks []token // its words
+	root  *html.Node
 }
 
 // extract reads body in one pass of the HTML tokenizer. The DOM is built

@@ -47,7 +47,6 @@ var (
 	helpLine    = regexp.MustCompile(`^# HELP (` + metricName + `) .+$`)
 	typeLine    = regexp.MustCompile(`^# TYPE (` + metricName + `) (counter|gauge|histogram|summary|untyped)$`)
 	sampleLine  = regexp.MustCompile(`^(` + metricName + `)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (\S+)$`)
-	labelPair   = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"`)
 	histSuffixe = regexp.MustCompile(`_(bucket|sum|count)$`)
 )
 
