@@ -206,7 +206,7 @@ const (
 
 func newCrawlGen(sites []egovbench.Target) *crawlGen {
 	g := &crawlGen{r: rand.New(rand.NewPCG(1, 1)), sites: sites}
-	for _, w := range strings.Fields(`pemerintah kota kabupaten provinsi layanan publik informasi berita pengumuman
+	g.words = strings.Fields(`pemerintah kota kabupaten provinsi layanan publik informasi berita pengumuman
 		dinas badan kantor camat kelurahan desa warga masyarakat pelayanan perizinan kependudukan pendidikan kesehatan
 		anggaran belanja pendapatan daerah peraturan bupati walikota gubernur sekretariat bidang seksi program kegiatan
 		pembangunan jalan jembatan air bersih sanitasi pasar rakyat usaha mikro kecil menengah pertanian perikanan
@@ -216,9 +216,7 @@ func newCrawlGen(sites []egovbench.Target) *crawlGen {
 		pemuda olahraga ibadah masjid gereja sekolah guru siswa puskesmas rumah sakit dokter vaksinasi stunting gizi
 		lingkungan sampah hijau taman kebersihan lalu lintas perhubungan terminal pelabuhan bandara investasi ekonomi
 		harga bahan pokok beras minyak gula telur stok aman menjelang hari raya kepala wakil ketua anggota dewan
-		perwakilan rakyat sidang paripurna rancangan penetapan`) {
-		g.words = append(g.words, w)
-	}
+		perwakilan rakyat sidang paripurna rancangan penetapan`)
 	for _, s := range sites {
 		g.chrome = append(g.chrome, g.siteChrome(s))
 		g.bodies = append(g.bodies, make([][]byte, genPages))
