@@ -10,7 +10,10 @@
 // classification of every fault into an egovbench.Outcome. A site that is
 // down, slow, hostile or broken is data, never a Go error or a panic.
 //
-// It may import the root package egovbench, the standard library, colly,
-// temoto/robotstxt and golang.org/x/net. It must not import analyzer, store,
-// reports, fleet or schedule; cmd/egovbench wires them together.
+// Pages are read once, with htmlfacts; CrawlEach hands that pass to its
+// caller page by page, so the analyzer need not parse the pages again.
+//
+// It may import the root package egovbench, htmlfacts, the standard library,
+// colly, temoto/robotstxt and golang.org/x/net. It must not import analyzer,
+// store, reports, fleet or schedule; cmd/egovbench wires them together.
 package crawler
