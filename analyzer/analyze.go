@@ -48,7 +48,9 @@ type PageScan struct {
 // is read again. The scan is the same either way.
 func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Time) *PageScan {
 	ps := &PageScan{}
-	if len(p.Body) == 0 {
+	// An error page is dead by its status, and no usable page has one: its
+	// words would change nothing.
+	if len(p.Body) == 0 || statusDeadReason(p) != "" {
 		return ps
 	}
 	u := p.FinalURL
@@ -214,6 +216,18 @@ func usablePage(p egovbench.Page) bool {
 // deadReason says why a page that a service link points to does not serve
 // the service, or "" when it does.
 func deadReason(p egovbench.Page, deadWords bool) string {
+	if r := statusDeadReason(p); r != "" {
+		return r
+	}
+	if len(p.Body) > 0 && deadWords {
+		return "maintenance or coming-soon page"
+	}
+	return ""
+}
+
+// statusDeadReason is deadReason from the fetch's status and outcome alone,
+// before the page's words are read.
+func statusDeadReason(p egovbench.Page) string {
 	switch {
 	case p.Status >= 400:
 		return "http " + itoa(p.Status)
@@ -221,8 +235,6 @@ func deadReason(p egovbench.Page, deadWords bool) string {
 		return "maintenance page"
 	case p.Outcome != egovbench.OutcomeOK && p.Outcome != egovbench.OutcomeTooLarge && p.Outcome != "":
 		return string(p.Outcome)
-	case len(p.Body) > 0 && deadWords:
-		return "maintenance or coming-soon page"
 	}
 	return ""
 }
