@@ -133,10 +133,14 @@ func hashHex(b []byte) string {
 }
 
 // phaseTimer collects httptrace phases; the transport may call it from
-// its dialing goroutines, hence the lock.
+// its dialing goroutines, hence the lock. TTFB and the total run from
+// start but leave out the time the fetch waited at the host gate (fi):
+// a site that answers in 1 ms is not slow because our politeness delay,
+// or a crawl of the same host, held the request back.
 type phaseTimer struct {
 	mu                   sync.Mutex
 	start                time.Time
+	fi                   *fetchInfo
 	dnsStart, connStart  time.Time
 	tlsStart             time.Time
 	dns, connect, tlsDur time.Duration
@@ -169,8 +173,17 @@ func (p *phaseTimer) trace() *httptrace.ClientTrace {
 			}
 			p.mu.Unlock()
 		},
-		GotFirstResponseByte: func() { p.mu.Lock(); p.ttfb = time.Since(p.start); p.mu.Unlock() },
+		GotFirstResponseByte: func() { p.mu.Lock(); p.ttfb = p.elapsed(); p.mu.Unlock() },
 	}
+}
+
+// elapsed is the time since start spent on the network, gate waits excluded.
+func (p *phaseTimer) elapsed() time.Duration {
+	d := time.Since(p.start)
+	if p.fi != nil {
+		d -= time.Duration(p.fi.waited.Load())
+	}
+	return max(d, 0)
 }
 
 // Probe checks the target's home URL once: outcome, status, timings by
@@ -204,8 +217,8 @@ func (c *Crawler) probe(ctx context.Context, t egovbench.Target) (p egovbench.Pr
 		p.Outcome, p.Error = egovbench.OutcomeError, "invalid target url"
 		return p, home
 	}
-	pt := &phaseTimer{start: time.Now()}
 	fi := &fetchInfo{limit: c.cfg.MaxBytesPerPage}
+	pt := &phaseTimer{start: time.Now(), fi: fi}
 	rctx := httptrace.WithClientTrace(withFetchInfo(ctx, fi), pt.trace())
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -220,7 +233,7 @@ func (c *Crawler) probe(ctx context.Context, t egovbench.Target) (p egovbench.Pr
 		pt.mu.Lock()
 		p.DNS, p.Connect, p.TLS, p.TTFB = pt.dns, pt.connect, pt.tlsDur, pt.ttfb
 		pt.mu.Unlock()
-		p.Total = time.Since(pt.start)
+		p.Total = pt.elapsed()
 		p.Bytes = fi.read
 	}
 	home.chain = fi.chain

@@ -263,3 +263,41 @@ func TestProbeHTTPSRedirect(t *testing.T) {
 		t.Errorf("redirect chain %q", snap.Redirects)
 	}
 }
+
+// TestProbeLatencyLeavesOutGateWait: the politeness delay (and a crawl of
+// the same host holding the gate) is our wait, not the site's latency. A
+// server that answers at once must be recorded fast even when the probe
+// queued for the full delay first.
+func TestProbeLatencyLeavesOutGateWait(t *testing.T) {
+	t.Parallel()
+	const delay = 1500 * time.Millisecond
+	cfg := testConfig()
+	cfg.Delay = delay
+	srv := newServer(t, serveHTML(homeHTML))
+	u := resolveTo(t, &cfg, "http", "cepat.go.id", hostAddr(t, srv.URL)) + "/"
+	c := newTestCrawler(t, cfg, nil)
+	tg := egovbench.Target{ID: "cepat", URL: u}
+	ctx := context.Background()
+
+	first := c.Probe(ctx, tg)
+	start := time.Now()
+	second := c.Probe(ctx, tg) // queues behind the first for the delay
+	wall := time.Since(start)
+	snap := c.Crawl(ctx, tg) // robots.txt first, then the probe queues
+	if wall < delay*2/3 {
+		t.Fatalf("second probe took %v: the gate did not hold it, so the test proves nothing", wall)
+	}
+	for name, p := range map[string]egovbench.Probe{"first": first, "second": second, "crawl": snap.Probe} {
+		if p.Outcome != egovbench.OutcomeOK {
+			t.Fatalf("%s probe: %s %s", name, p.Outcome, p.Error)
+		}
+		// Loopback answers in well under a millisecond; a third of the
+		// delay is a margin no busy machine needs, and far below the wait.
+		if p.TTFB >= delay/3 || p.Total >= delay/3 {
+			t.Errorf("%s probe: ttfb %v total %v: the %v gate wait was counted as latency", name, p.TTFB, p.Total, delay)
+		}
+		if p.TTFB <= 0 || p.Total < p.TTFB {
+			t.Errorf("%s probe: ttfb %v total %v", name, p.TTFB, p.Total)
+		}
+	}
+}

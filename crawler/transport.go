@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,11 @@ type fetchInfo struct {
 	truncated   bool  // the body was cut at limit
 	read        int64 // body bytes read
 	retryAfter  time.Duration
+	// waited sums the time the fetch's hops spent queued at the host gate
+	// (nanoseconds). It is our politeness, not the site's latency, so the
+	// probe's timings leave it out. Atomic: httptrace hooks read it from
+	// the transport's goroutines.
+	waited atomic.Int64
 }
 
 type fetchKey struct{}
@@ -61,7 +67,13 @@ type gatedTransport struct {
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	host := strings.ToLower(req.URL.Hostname())
+	fi := fetchInfoFrom(req.Context())
+	if fi == nil {
+		fi = &fetchInfo{}
+	}
+	queued := time.Now()
 	release, err := t.gate.acquire(req.Context(), host)
+	fi.waited.Add(int64(time.Since(queued)))
 	if err != nil {
 		return nil, notSentError{err}
 	}
@@ -73,10 +85,6 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	done := func() { cancel(); release() }
-	fi := fetchInfoFrom(req.Context())
-	if fi == nil {
-		fi = &fetchInfo{}
-	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			fi.retryAfter = d
