@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"regexp"
 	"runtime"
 	"sort"
@@ -66,6 +67,8 @@ type DB struct {
 	// token identifies this handle as a lock holder; two handles in one
 	// process are two holders.
 	token string
+	// readOnly handles never write, not even on Close.
+	readOnly bool
 
 	mu     sync.Mutex
 	urlIDs map[string]int64 // probe URL dictionary cache, committed ids only
@@ -80,6 +83,8 @@ type config struct {
 	gapCap      time.Duration
 	busyTimeout time.Duration
 	readConns   int
+	mustExist   bool
+	readOnly    bool
 }
 
 // WithClock replaces time.Now, for tests and synthetic histories. The store
@@ -99,6 +104,20 @@ func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTi
 // WithReadConns sets the size of the read-only pool (default: number of CPUs, at least 2).
 func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
 
+// MustExist refuses to create the database: a path that names no file is
+// an error wrapping egovbench.ErrNotFound, and a file without egovbench's
+// schema is refused with egovbench.ErrInvalid. Commands that only add to
+// or read an existing history use it, so a mistyped path is an error
+// rather than a new, empty database that reports nothing.
+func MustExist() Option { return func(c *config) { c.mustExist = true } }
+
+// ReadOnly opens an existing database (it implies MustExist) for reading
+// only: no connection may write, and Close writes nothing, so a reader
+// never waits behind a daemon's transaction. A database whose schema is
+// older than the binary is migrated first, once, by a short-lived writer:
+// the queries need the current schema.
+func ReadOnly() Option { return func(c *config) { c.readOnly, c.mustExist = true, true } }
+
 // DefaultGapCap is the default WithGapCap: three 5-minute probe intervals.
 const DefaultGapCap = 15 * time.Minute
 
@@ -116,16 +135,32 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if cfg.gapCap <= 0 {
 		return nil, fmt.Errorf("open db: gap cap %v must be positive: %w", cfg.gapCap, egovbench.ErrInvalid)
 	}
+	if cfg.mustExist {
+		if err := checkExisting(ctx, path, cfg); err != nil {
+			return nil, err
+		}
+	}
 	// A file: URI lets any path (spaces, '?', '#') through untouched.
 	u := "file:" + (&url.URL{Path: path}).EscapedPath()
 	busy := strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)
+	mode := "rwc"
+	if cfg.mustExist {
+		mode = "rw"
+	}
 	writeDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy +
-		"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&mode=rwc"
+		"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&mode=" + mode
 	readDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy + "&_query_only=1&mode=ro"
 
-	db := &DB{path: path, now: cfg.now, gapCap: cfg.gapCap, urlIDs: map[string]int64{}}
+	db := &DB{path: path, now: cfg.now, gapCap: cfg.gapCap, urlIDs: map[string]int64{}, readOnly: cfg.readOnly}
 	var err error
-	if db.write, err = sql.Open(writerDriver, writeDSN); err != nil {
+	if cfg.readOnly {
+		// The "writer" is one more read-only connection: a write method
+		// called by mistake fails with SQLite's "readonly database" error.
+		db.write, err = sql.Open("sqlite3", readDSN)
+	} else {
+		db.write, err = sql.Open(writerDriver, writeDSN)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("open db: %w", err)
 	}
 	db.write.SetMaxOpenConns(1)
@@ -135,9 +170,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("open db %s: %w", path, err)
 	}
-	if err := migrate(ctx, db.write, cfg.now); err != nil {
-		db.write.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	if !cfg.readOnly {
+		if err := migrate(ctx, db.write, cfg.now); err != nil {
+			db.write.Close()
+			return nil, fmt.Errorf("migrate %s: %w", path, err)
+		}
 	}
 	if db.stmts, err = prepareHot(ctx, db.write); err != nil {
 		db.write.Close()
@@ -177,6 +214,46 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
+// checkExisting refuses a path that names no egovbench database, and
+// brings an existing one's schema up to date when it is to be opened
+// read-only (read-only connections cannot migrate).
+func checkExisting(ctx context.Context, path string, cfg config) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("open db %s: no such file (only crawl, schedule and demo create a database; check the path): %w", path, egovbench.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("open db %s: %w", path, err)
+	case st.IsDir():
+		return fmt.Errorf("open db %s: is a directory, not a database file: %w", path, egovbench.ErrInvalid)
+	}
+	u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_query_only=1&mode=ro&_busy_timeout=" +
+		strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)
+	ro, err := sql.Open("sqlite3", u)
+	if err != nil {
+		return fmt.Errorf("open db %s: %w", path, err)
+	}
+	defer ro.Close()
+	var version sql.NullInt64
+	err = ro.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "not a database") {
+			return fmt.Errorf("open db %s: not an egovbench database: %w", path, egovbench.ErrInvalid)
+		}
+		return fmt.Errorf("open db %s: %w", path, err)
+	}
+	if cfg.readOnly && int(version.Int64) < SchemaVersion() {
+		wcfg := cfg
+		wcfg.readOnly = false
+		w, err := Open(ctx, path, func(c *config) { *c = wcfg })
+		if err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	return nil
+}
+
 // Close releases the connections. Locks held by this handle are released
 // best-effort; one that cannot be released expires with its TTL.
 func (db *DB) Close() error {
@@ -188,7 +265,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	var errs []error
-	if db.write != nil {
+	if db.write != nil && !db.readOnly {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err := db.write.ExecContext(ctx, `DELETE FROM locks WHERE token = ?`, db.token)
 		cancel()

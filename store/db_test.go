@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/egovbench/egovbench"
 )
@@ -262,5 +263,92 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestMustExistRefusesWhatIsNotADatabase: a mistyped path must be an error,
+// not a new empty database that reads as "no sites".
+func TestMustExistRefusesWhatIsNotADatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte("targets, not a database\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		path string
+		want error
+	}{
+		{"missing file", filepath.Join(dir, "typo.db"), egovbench.ErrNotFound},
+		{"directory", dir, egovbench.ErrInvalid},
+		{"empty file", empty, egovbench.ErrInvalid},
+		{"text file", text, egovbench.ErrInvalid},
+	}
+	for _, tc := range cases {
+		for _, opt := range []struct {
+			name string
+			o    Option
+		}{{"MustExist", MustExist()}, {"ReadOnly", ReadOnly()}} {
+			t.Run(tc.name+"/"+opt.name, func(t *testing.T) {
+				before, _ := os.ReadFile(tc.path)
+				db, err := Open(ctx, tc.path, opt.o)
+				if err == nil {
+					db.Close()
+					t.Fatal("opened")
+				}
+				if !errors.Is(err, tc.want) {
+					t.Errorf("error %v, want %v", err, tc.want)
+				}
+				after, _ := os.ReadFile(tc.path)
+				if string(before) != string(after) {
+					t.Error("the file was changed")
+				}
+				if _, err := os.Stat(tc.path + "-wal"); err == nil {
+					t.Error("a WAL file was created")
+				}
+			})
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.db")); err == nil {
+		t.Error("the mistyped database was created")
+	}
+}
+
+// TestReadOnlyNeverWrites: a read-only handle reads while a writer holds
+// the database, refuses writes, and closes without writing (it used to
+// delete its locks on Close and so wait out the busy timeout).
+func TestReadOnlyNeverWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "e.db")
+	w := openTestDBAt(t, path)
+	mustUpsert(t, w, testTargets(3))
+
+	tx, err := w.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE targets SET name = name`); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := Open(ctx, path, ReadOnly(), WithBusyTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := r.Targets(ctx)
+	if err != nil || len(ts) != 3 {
+		t.Fatalf("read under a writer: %d targets, %v", len(ts), err)
+	}
+	if err := r.UpsertTargets(ctx, testTargets(1)); err == nil {
+		t.Error("a read-only handle wrote")
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("close of a read-only handle: %v", err)
 	}
 }

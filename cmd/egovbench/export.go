@@ -62,7 +62,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if !ok && *table != "latest" {
 		return fmt.Errorf("--table %q: want one of %s", *table, strings.Join(exportTableNames(), ", "))
 	}
-	db, err := store.Open(ctx, *dbPath)
+	db, err := store.Open(ctx, *dbPath, store.ReadOnly())
 	if err != nil {
 		return err
 	}

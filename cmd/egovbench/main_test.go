@@ -127,3 +127,32 @@ func startFleetFiles(t testing.TB, ctx context.Context) fleetFiles {
 	}
 	return ff
 }
+
+// TestMistypedDBRefused: only crawl, schedule and demo create a database.
+// The other commands refuse a path that names none, exit with an error,
+// and leave no empty database behind that would report "no sites".
+func TestMistypedDBRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "sulsle.db")
+	for _, args := range [][]string{
+		{"export", "--db", typo},
+		{"export", "--db", typo, "--table", "uptime"},
+		{"report", "--db", typo, "--out", filepath.Join(dir, "report")},
+		{"probe", "--db", typo},
+		{"reanalyze", "--db", typo},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			out, _, err := run(t, ctx, args...)
+			if err == nil {
+				t.Fatalf("egovbench %s succeeded, printing %q", strings.Join(args, " "), out)
+			}
+			if !strings.Contains(err.Error(), "no such file") || !strings.Contains(err.Error(), typo) {
+				t.Errorf("error %q does not say the database is missing", err)
+			}
+			if _, err := os.Stat(typo); err == nil {
+				t.Fatal("an empty database was created")
+			}
+		})
+	}
+}

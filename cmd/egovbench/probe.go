@@ -43,7 +43,7 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("crawler: %w", err)
 	}
-	db, err := store.Open(ctx, *dbPath)
+	db, err := store.Open(ctx, *dbPath, store.MustExist())
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func (c *ReanalyzeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dbPath)
+	db, err := store.Open(ctx, *dbPath, store.MustExist())
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dbPath)
+	db, err := store.Open(ctx, *dbPath, store.ReadOnly())
 	if err != nil {
 		return err
 	}
