@@ -47,7 +47,7 @@ func New(cfg Config) (*Crawler, error) {
 	}
 	var private func(netip.Addr) bool
 	if !cfg.AllowPrivate {
-		private = isPrivate
+		private = Refused
 	}
 	return newCrawler(cfg, private), nil
 }

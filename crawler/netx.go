@@ -26,18 +26,11 @@ type dialer struct {
 	// private reports whether an address must be refused; nil allows all.
 	private func(netip.Addr) bool
 	timeout time.Duration
+	// connected, when set, is asked after the address check and before
+	// connect; tests make it fail so that no packet leaves even when the
+	// check under test would let one go.
+	connected func(address string) error
 }
-
-// isPrivate reports whether a is not a public unicast address.
-func isPrivate(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() ||
-		cgnat.Contains(a) || !a.IsValid()
-}
-
-// cgnat is shared address space (RFC 6598); carriers and clouds use it internally.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
@@ -54,13 +47,18 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 			return nil, &net.DNSError{Err: "no such host (not in resolve map)", Name: host, IsNotFound: true}
 		}
 	}
+	// Literal addresses are refused before a socket exists; names are
+	// checked in control, on each address the resolver returned.
+	if ap, err := netip.ParseAddrPort(addr); err == nil && d.private != nil && d.private(ap.Addr()) {
+		return nil, fmt.Errorf("dial %s: %w", addr, egovbench.ErrPrivateAddress)
+	}
 	nd := net.Dialer{Timeout: d.timeout, Control: d.control}
 	return nd.DialContext(ctx, network, addr)
 }
 
 func (d *dialer) control(_, address string, _ syscall.RawConn) error {
 	if d.private == nil {
-		return nil
+		return d.beforeConnect(address)
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
@@ -69,7 +67,14 @@ func (d *dialer) control(_, address string, _ syscall.RawConn) error {
 	if d.private(ap.Addr()) {
 		return fmt.Errorf("dial %s: %w", address, egovbench.ErrPrivateAddress)
 	}
-	return nil
+	return d.beforeConnect(address)
+}
+
+func (d *dialer) beforeConnect(address string) error {
+	if d.connected == nil {
+		return nil
+	}
+	return d.connected(address)
 }
 
 // newTransport builds the one transport all crawls of a Crawler share, so

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -201,7 +202,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				s.log.Error("http server stopped", "err", err)
 			}
 		}()
-		s.log.Info("http listening", "addr", ln.Addr().String())
+		if addr := ln.Addr(); loopback(addr) {
+			s.log.Info("http listening", "addr", addr.String())
+		} else {
+			// /metrics and the report are meant for this machine; on any
+			// other interface anyone who can reach it reads them.
+			s.log.Warn("http listening on a non-loopback address: reachable from other machines",
+				"addr", addr.String(), "configured", s.cfg.HTTP.Listen)
+		}
 	} else {
 		close(srvDone)
 	}
@@ -247,6 +255,24 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	s.log.Info("scheduler stopped")
 	return nil
+}
+
+// loopback reports whether a listener's address accepts connections from
+// this machine only. ":9091" listens on the unspecified address, i.e. on
+// every interface, so it is not.
+func loopback(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // loop starts fn each time sched fires (plus jitter) until ctx ends.

@@ -482,3 +482,52 @@ func TestTruncateKeepsUTF8(t *testing.T) {
 		t.Error("short string changed")
 	}
 }
+
+// fakeListener reports any address without binding it, so the warning for
+// a listener on every interface is tested without opening one.
+type fakeListener struct {
+	addr   net.Addr
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (l *fakeListener) Accept() (net.Conn, error) { <-l.closed; return nil, net.ErrClosed }
+func (l *fakeListener) Close() error              { l.once.Do(func() { close(l.closed) }); return nil }
+func (l *fakeListener) Addr() net.Addr            { return l.addr }
+
+func TestListenWarnsWhenNotLoopback(t *testing.T) {
+	cases := []struct {
+		addr net.Addr
+		warn bool
+	}{
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 9091}, true},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 9091}, true},
+		{&net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 9091}, true},
+		{&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 9091}, false},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 9091}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.addr.String(), func(t *testing.T) {
+			var logs syncBuffer
+			cfg := testConfig(t)
+			cfg.HTTP.Listen = ":9091"
+			ln := &fakeListener{addr: tc.addr, closed: make(chan struct{})}
+			s, err := New(cfg, Jobs{Crawl: func(ctx context.Context) error { return nil }}, WithClock(newFakeClock(t0)),
+				WithListener(ln), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := runScheduler(t, s)
+			waitFor(t, func() bool { return strings.Contains(logs.String(), "scheduler started") }, "start")
+			stop()
+			out := logs.String()
+			warned := strings.Contains(out, "level=WARN msg=\"http listening on a non-loopback address")
+			if warned != tc.warn {
+				t.Errorf("warned=%v, want %v:\n%s", warned, tc.warn, out)
+			}
+			if !strings.Contains(out, "addr="+tc.addr.String()) {
+				t.Errorf("log does not name the address %s:\n%s", tc.addr, out)
+			}
+		})
+	}
+}

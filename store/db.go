@@ -65,7 +65,7 @@ type DB struct {
 	stmts stmtCache // writer statements of the hot paths
 
 	// token identifies this handle as a lock holder; two handles in one
-	// process are two holders.
+	// process are two holders. It starts with processID.
 	token string
 	// readOnly handles never write, not even on Close.
 	readOnly bool
@@ -210,7 +210,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open db: lock token: %w", err)
 	}
-	db.token = hex.EncodeToString(b[:])
+	db.token = processID + "-" + hex.EncodeToString(b[:])
 	return db, nil
 }
 

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -13,12 +16,32 @@ import (
 // daemonLock is the name of the one lock the scheduler takes.
 const daemonLock = "daemon"
 
+// LockedError says who holds the daemon lock. It wraps egovbench.ErrLocked.
+type LockedError struct {
+	Path    string // the database
+	Owner   string // the holder's own description
+	PID     int
+	Host    string
+	Since   time.Time
+	Expires time.Time // when the lock lapses unless refreshed
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%s is held by %q (pid %d on %s since %s, expires %s unless refreshed): %v",
+		e.Path, e.Owner, e.PID, e.Host, e.Since.Format(time.RFC3339), e.Expires.Format(time.RFC3339), egovbench.ErrLocked)
+}
+
+func (e *LockedError) Unwrap() error { return egovbench.ErrLocked }
+
 // AcquireLock takes the daemon lock for this handle for ttl. It fails with
-// an error wrapping egovbench.ErrLocked, naming the holder, when another
-// handle (another process, or another Open in this one) holds a lock that
-// has not expired. A holder killed with -9 stops refreshing, so its lock
-// expires after ttl and can then be taken. Keep it alive with RefreshLock
-// well within ttl; release gives it up (also done by Close).
+// a *LockedError (wrapping egovbench.ErrLocked) when another handle (another
+// process, or another Open in this one) holds a lock that has not expired
+// and whose holder is, as far as this host can tell, alive. A holder on this
+// host whose process is gone (kill -9, a crash) is known dead at once, so
+// its lock is taken without waiting for it to expire; a holder on another
+// host can only be seen to stop refreshing, so its lock is taken at expiry.
+// Keep it alive with RefreshLock well within ttl; release gives it up (also
+// done by Close).
 func (db *DB) AcquireLock(ctx context.Context, owner string, ttl time.Duration) (release func() error, err error) {
 	if ttl <= 0 {
 		return nil, fmt.Errorf("acquire lock: ttl %v must be positive: %w", ttl, egovbench.ErrInvalid)
@@ -35,9 +58,9 @@ func (db *DB) AcquireLock(ctx context.Context, owner string, ttl time.Duration) 
 		case err == sql.ErrNoRows:
 		case err != nil:
 			return err
-		case token != db.token && expires > ms(now):
-			return fmt.Errorf("%s is held by %q (pid %d on %s since %s, expires %s unless refreshed): %w",
-				db.path, holder, pid, holderHost, fromMS(acquired).Format(time.RFC3339), fromMS(expires).Format(time.RFC3339), egovbench.ErrLocked)
+		case token != db.token && expires > ms(now) && !holderGone(token, pid, holderHost, host):
+			return &LockedError{Path: db.path, Owner: holder, PID: pid, Host: holderHost,
+				Since: fromMS(acquired), Expires: fromMS(expires)}
 		case token == db.token:
 			now = fromMS(acquired) // re-acquiring keeps the original "since"
 		}
@@ -80,3 +103,31 @@ func (db *DB) RefreshLock(ctx context.Context, ttl time.Duration) error {
 	}
 	return nil
 }
+
+// holderGone reports whether the process that took a lock is known to be
+// dead: it ran on this host, and either no process has its pid, or the
+// process with its pid is this one but the lock was taken by an earlier
+// process (a daemon restarted as pid 1 of a container has its dead
+// predecessor's pid). Anything unsure counts as alive.
+func holderGone(token string, pid int, holderHost, host string) bool {
+	if host == "" || holderHost != host || pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		proc, _, ok := strings.Cut(token, "-")
+		return ok && proc != processID
+	}
+	return processGone(pid)
+}
+
+// processID tells this process from an earlier one that had the same pid.
+// It is set once, before any handle exists, and never changes.
+var processID = func() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported systems; should it, the
+		// pid check still works and only the pid-1 case is lost.
+		return ""
+	}
+	return hex.EncodeToString(b[:])
+}()

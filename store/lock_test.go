@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,5 +68,75 @@ func TestLock(t *testing.T) {
 	a.Close()
 	if _, err := b.AcquireLock(ctx, "schedule B", time.Minute); err != nil {
 		t.Errorf("lock of a closed handle: %v", err)
+	}
+}
+
+// deadPID returns the pid of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("start a child process: %v", err)
+	}
+	return cmd.Process.Pid
+}
+
+// TestLockOfDeadHolder: a lock whose holder ran on this host and is gone is
+// taken at once; one held on another host, or by a live process, is not,
+// and the error says who holds it until when.
+func TestLockOfDeadHolder(t *testing.T) {
+	ctx := context.Background()
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		t.Fatalf("host name: %q, %v", host, err)
+	}
+	dead := deadPID(t)
+	cases := []struct {
+		name  string
+		pid   int
+		host  string
+		token string // "" keeps the holder's token
+		taken bool
+	}{
+		{name: "pid gone on this host", pid: dead, host: host, taken: true},
+		{name: "pid gone on another host", pid: dead, host: host + "-elsewhere", taken: false},
+		{name: "live process on this host", pid: os.Getppid(), host: host, taken: false},
+		{name: "same pid, earlier process", pid: os.Getpid(), host: host, token: "0123456789abcdef-00", taken: true},
+		{name: "same pid, this process", pid: os.Getpid(), host: host, taken: false},
+		{name: "token from before process ids", pid: os.Getpid(), host: host, token: "00ff", taken: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "lock.db")
+			clk := newFakeClock(t0)
+			a := openTestDBAt(t, path, WithClock(clk.Now))
+			b := openTestDBAt(t, path, WithClock(clk.Now))
+			if _, err := a.AcquireLock(ctx, "schedule A", time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.write.ExecContext(ctx, `UPDATE locks SET pid = ?, host = ?, token = coalesce(nullif(?, ''), token)`,
+				tc.pid, tc.host, tc.token); err != nil {
+				t.Fatal(err)
+			}
+			_, err := b.AcquireLock(ctx, "schedule B", time.Minute)
+			if tc.taken {
+				if err != nil {
+					t.Fatalf("lock of a dead holder not taken: %v", err)
+				}
+				return
+			}
+			var le *LockedError
+			if !errors.As(err, &le) || !errors.Is(err, egovbench.ErrLocked) {
+				t.Fatalf("err = %v, want a LockedError", err)
+			}
+			if le.Owner != "schedule A" || le.PID != tc.pid || le.Host != tc.host || !le.Expires.Equal(t0.Add(time.Minute)) {
+				t.Errorf("LockedError %+v does not name the holder and its expiry", le)
+			}
+			// Expiry still frees it.
+			clk.Set(t0.Add(time.Minute + time.Millisecond))
+			if _, err := b.AcquireLock(ctx, "schedule B", time.Minute); err != nil {
+				t.Errorf("expired lock not taken: %v", err)
+			}
+		})
 	}
 }

@@ -88,10 +88,12 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	host, _ := os.Hostname()
-	release, err := db.AcquireLock(ctx, fmt.Sprintf("egovbench schedule pid %d on %s", os.Getpid(), host), lockTTL)
+	release, err := c.waitForLock(ctx, db, cfg.Database)
 	if err != nil {
-		return fmt.Errorf("another egovbench daemon is using %s: %w", cfg.Database, err)
+		return err
+	}
+	if release == nil {
+		return nil // stopped while waiting
 	}
 	defer func() {
 		if err := release(); err != nil {
@@ -203,6 +205,50 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		return nil
 	}
 	return err
+}
+
+// lockPoll is how often a daemon waiting for the lock asks again: the
+// holder may stop or die at any moment, and asking costs one small query.
+const lockPoll = 2 * time.Second
+
+// waitForLock takes the daemon lock, waiting while another live daemon holds
+// it instead of exiting: a supervisor restarting the daemon after a crash
+// would otherwise see it fail until the dead holder's lock expired, and give
+// up. A holder on this host whose process is gone is taken over at once by
+// AcquireLock. It returns a nil release when ctx ended while waiting.
+func (c *ScheduleCommand) waitForLock(ctx context.Context, db *store.DB, path string) (release func() error, err error) {
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("egovbench schedule pid %d on %s", os.Getpid(), host)
+	var last store.LockedError
+	for {
+		release, err := db.AcquireLock(ctx, owner, lockTTL)
+		var le *store.LockedError
+		switch {
+		case err == nil:
+			if last.Owner != "" {
+				c.Logger.Info("daemon lock taken", "db", path)
+			}
+			return release, nil
+		case ctx.Err() != nil:
+			return nil, nil
+		case !errors.As(err, &le):
+			return nil, err
+		}
+		// One line per holder and expiry, not one per poll.
+		if le.Owner != last.Owner || le.PID != last.PID || le.Host != last.Host || !le.Expires.Equal(last.Expires) {
+			c.Logger.Warn("another egovbench daemon holds the database; waiting", "db", path,
+				"holder", le.Owner, "holder_pid", le.PID, "holder_host", le.Host,
+				"since", le.Since.UTC().Format(time.RFC3339), "expires", le.Expires.UTC().Format(time.RFC3339))
+			last = *le
+		}
+		t := time.NewTimer(lockPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil
+		case <-t.C:
+		}
+	}
 }
 
 // stagesOf reads every target's latest stage, for stage-drop alerts.

@@ -2,20 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/egovbench/egovbench"
 )
 
 // TestScheduleDaemon runs the daemon against the simulated fleet: it crawls
-// on start, probes on its schedule, refuses a second daemon on the same
-// database, and stops cleanly on cancel with the run finished or resumable.
+// on start, probes on its schedule, makes a second daemon on the same
+// database wait, and stops cleanly on cancel with the run finished or resumable.
 func TestScheduleDaemon(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -78,10 +75,22 @@ report:
 		}
 	}
 
-	// A second daemon on the same database must refuse to start.
-	_, _, err := run(t, ctx, args...)
-	if !errors.Is(err, egovbench.ErrLocked) {
-		t.Errorf("second daemon: err = %v, want ErrLocked", err)
+	// A second daemon on the same database waits for the live holder (this
+	// process) instead of exiting, and says who holds it until when.
+	wctx, wcancel := context.WithTimeout(ctx, 3*time.Second)
+	_, errs, err := run(t, wctx, args...)
+	wcancel()
+	if err != nil {
+		t.Errorf("second daemon: err = %v, want a clean stop while waiting", err)
+	}
+	if !strings.Contains(errs, "waiting") || !strings.Contains(errs, fmt.Sprintf("holder_pid=%d", os.Getpid())) ||
+		!strings.Contains(errs, "expires=") {
+		t.Errorf("second daemon's log does not name the holder and expiry:\n%s", errs)
+	}
+	// One line per holder and expiry: the holder's refresh (every 30 s)
+	// may move the expiry once in these 3 s, polls (every 2 s) must not.
+	if n := strings.Count(errs, "waiting"); n > 2 {
+		t.Errorf("%d waiting lines in 3 s, want one per holder and expiry", n)
 	}
 	stop()
 	select {
