@@ -7,7 +7,10 @@
 // the dialer that refuses private addresses at dial time, the per-host
 // politeness gate shared by all crawls of one Crawler, robots.txt, sitemaps,
 // URL normalisation and trap avoidance, byte and time budgets, and the
-// classification of every fault into an egovbench.Outcome. A site that is
+// classification of every fault into an egovbench.Outcome. The address check
+// (Refused: the IANA special-purpose ranges, IPv4 unwrapped from IPv6 forms)
+// and the guarded dialer also serve the daemon's own requests: NewClient is
+// the webhook client. A site that is
 // down, slow, hostile or broken is data, never a Go error or a panic.
 //
 // Pages are read once, with htmlfacts; CrawlEach hands that pass to its

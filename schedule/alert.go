@@ -97,8 +97,10 @@ type siteState struct {
 // AlerterOption customises an Alerter.
 type AlerterOption func(*Alerter)
 
-// WithAlertHTTPClient sets the client used for webhook POSTs (default: a
-// plain client; each POST is bounded by AlertConfig.Timeout).
+// WithAlertHTTPClient sets the client used for webhook POSTs; each POST is
+// bounded by AlertConfig.Timeout. The daemon passes the crawler's guarded
+// client. The default, for tests and embedders, follows no redirects and
+// uses no proxy, but does not check addresses: this package has no dialer.
 func WithAlertHTTPClient(c *http.Client) AlerterOption {
 	return func(a *Alerter) { a.client = c }
 }
@@ -140,7 +142,10 @@ func NewAlerter(cfg AlertConfig, opts ...AlerterOption) *Alerter {
 	}
 	a := &Alerter{
 		cfg:    cfg,
-		client: &http.Client{},
+		client: &http.Client{
+			Transport:     &http.Transport{Proxy: nil},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 		log:    slog.New(slog.DiscardHandler),
 		now:    time.Now,
 		sites:  map[string]*siteState{},

@@ -156,6 +156,14 @@ type AlertConfig struct {
 	// oldest is dropped (and counted) so that a dead receiver never blocks
 	// probing. Default 256.
 	QueueSize int `yaml:"queue_size"`
+	// AllowPrivate lets the webhook live on a private or loopback address
+	// (an intranet chat server). By default webhook POSTs refuse the same
+	// special-purpose ranges as crawls, on every redirect hop; the top-level
+	// allow_private allows them too.
+	AllowPrivate bool `yaml:"allow_private"`
+	// Proxy is an http(s) proxy URL for webhook POSTs. Proxy environment
+	// variables are ignored; only this setting sends alerts through a proxy.
+	Proxy string `yaml:"proxy"`
 }
 
 // HTTPConfig configures the optional status listener.
@@ -516,6 +524,11 @@ func (c *Config) Validate() error {
 	if a.Webhook != "" {
 		if u, err := url.Parse(a.Webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("alerts.webhook", "must be an http(s) URL, got %q", a.Webhook)
+		}
+	}
+	if a.Proxy != "" {
+		if u, err := url.Parse(a.Proxy); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("alerts.proxy", "must be an http(s) URL, got %q", a.Proxy)
 		}
 	}
 	if a.DownAfter < 1 {

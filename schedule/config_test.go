@@ -131,6 +131,7 @@ func TestConfigErrorsNameFieldAndLine(t *testing.T) {
 		{`schedule: "0 1 * * 0"`, `schedule: "@every 1h"`, "maintenance[1].schedule", "not @every"},
 		{`duration: 2h`, `duration: 2h` + "\n    start: \"2026-01-01 00:00\"", "maintenance[1].schedule", "not both"},
 		{`webhook: https://chat.example.org/hooks/egovbench`, `webhook: ftp://chat.example.org/x`, "alerts.webhook", "http(s) URL"},
+		{`proxy: ""`, `proxy: "socks5://127.0.0.1:1080"`, "alerts.proxy", "http(s) URL"},
 		{`down_after: 3`, `down_after: 0`, "alerts.down_after", "at least 1"},
 		{`max_retries: 5`, `max_retries: -1`, "alerts.max_retries", "negative"},
 		{`max_backoff: 5m`, `max_backoff: 1ms`, "alerts.max_backoff", "at least alerts.backoff"},

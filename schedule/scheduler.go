@@ -78,6 +78,12 @@ func WithMetrics(m *Metrics) Option { return func(s *Scheduler) { s.metrics = m 
 // scheduler runs its delivery loop.
 func WithAlerter(a *Alerter) Option { return func(s *Scheduler) { s.alerter = a } }
 
+// WithAlerterOptions passes opts to the alerter New builds from cfg.Alerts
+// (e.g. the guarded webhook client); ignored with WithAlerter.
+func WithAlerterOptions(opts ...AlerterOption) Option {
+	return func(s *Scheduler) { s.alerterOpts = append(s.alerterOpts, opts...) }
+}
+
 // WithListener serves the HTTP endpoints on ln instead of listening on
 // cfg.HTTP.Listen (tests, socket activation). Run closes it.
 func WithListener(ln net.Listener) Option { return func(s *Scheduler) { s.listener = ln } }
@@ -96,6 +102,8 @@ type Scheduler struct {
 	metrics  *Metrics
 	alerter  *Alerter
 	listener net.Listener
+
+	alerterOpts []AlerterOption
 
 	running  map[JobKind]*atomic.Bool
 	inFlight sync.WaitGroup
@@ -147,8 +155,8 @@ func New(cfg *Config, jobs Jobs, opts ...Option) (*Scheduler, error) {
 		s.metrics = newMetrics(s.clock.Now())
 	}
 	if s.alerter == nil {
-		s.alerter = NewAlerter(cfg.Alerts, WithAlertLogger(s.log), WithAlertMetrics(s.metrics),
-			WithMaintenance(s.maint), WithAlertClock(s.clock.Now))
+		s.alerter = NewAlerter(cfg.Alerts, append([]AlerterOption{WithAlertLogger(s.log), WithAlertMetrics(s.metrics),
+			WithMaintenance(s.maint), WithAlertClock(s.clock.Now)}, s.alerterOpts...)...)
 	}
 	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -170,7 +171,18 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 	if _, err := db.UnfinishedRun(ctx, egovbench.RunCrawl); err == nil {
 		cfg.Crawl.RunOnStart = true
 	}
-	sched, err = schedule.New(cfg, jobs, schedule.WithLogger(c.Logger), schedule.WithMetrics(metrics))
+	// Webhooks go through the crawler's guarded dialer: a receiver that
+	// redirects, or a name that resolves to a metadata or intranet address,
+	// must not receive the alert bodies.
+	hookCfg := crawler.ClientConfig{AllowPrivate: cfg.AllowPrivate || cfg.Alerts.AllowPrivate,
+		Timeout: time.Duration(cfg.Alerts.Timeout), RootCAs: ccfg.RootCAs}
+	if cfg.Alerts.Proxy != "" {
+		if hookCfg.Proxy, err = url.Parse(cfg.Alerts.Proxy); err != nil {
+			return fmt.Errorf("alerts.proxy: %w", err)
+		}
+	}
+	sched, err = schedule.New(cfg, jobs, schedule.WithLogger(c.Logger), schedule.WithMetrics(metrics),
+		schedule.WithAlerterOptions(schedule.WithAlertHTTPClient(crawler.NewClient(hookCfg))))
 	if err != nil {
 		return err
 	}
