@@ -141,7 +141,7 @@ func NewAlerter(cfg AlertConfig, opts ...AlerterOption) *Alerter {
 		cfg.QueueSize = def.QueueSize
 	}
 	a := &Alerter{
-		cfg:    cfg,
+		cfg: cfg,
 		client: &http.Client{
 			Transport:     &http.Transport{Proxy: nil},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
