@@ -24,6 +24,17 @@ type Page struct {
 	Hash      string `json:"hash,omitempty"`
 	Truncated bool   `json:"truncated,omitempty"` // Body was cut at the byte cap
 	Error     string `json:"error,omitempty"`
+	// Rendered is true when Body is the page as a browser built it (its
+	// DOM after its scripts ran), not the HTML the server sent.
+	Rendered bool `json:"rendered,omitempty"`
+	// StaticBody is the HTML the server sent for a rendered page (nil
+	// otherwise), kept so evidence seen only after rendering can be told
+	// apart; StaticHash is its hex SHA-256.
+	StaticBody []byte `json:"-"`
+	StaticHash string `json:"static_hash,omitempty"`
+	// RenderError says why a page that was to be rendered kept its static
+	// HTML ('' when it was rendered or not meant to be).
+	RenderError string `json:"render_error,omitempty"`
 }
 
 // Link is a hyperlink met during a crawl that points outside the crawl scope.

@@ -56,6 +56,19 @@ type Config struct {
 	IgnoreRobots bool
 	// Now is the clock for recorded times (default time.Now).
 	Now func() time.Time
+
+	// Render says which HTML pages are opened in a headless browser to
+	// read them as a citizen's browser shows them (default RenderNever
+	// here; the commands default to RenderAuto).
+	Render RenderMode
+	// BrowserPath is the Chromium binary (default DefaultBrowserPath).
+	BrowserPath string
+	// RenderTabs bounds the pages rendered at once, across all crawls
+	// (default 4).
+	RenderTabs int
+	// RenderTimeout bounds the wall time of rendering one page, its
+	// subresources' politeness waits included (default 20 s).
+	RenderTimeout time.Duration
 }
 
 // Defaults of Config; see the field docs.
@@ -68,6 +81,8 @@ const (
 	DefaultRequestTimeout  = 20 * time.Second
 	DefaultDelay           = time.Second
 	DefaultMaxRetryAfter   = 30 * time.Second
+	DefaultRenderTabs      = 4
+	DefaultRenderTimeout   = 20 * time.Second
 )
 
 // checkPageBytes caps a check page: enough to see an error or a
@@ -134,6 +149,21 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Render == "" {
+		cfg.Render = RenderNever
+	}
+	if _, err := ParseRenderMode(string(cfg.Render)); err != nil {
+		return cfg, fmt.Errorf("config Render: %v: %w", err, egovbench.ErrInvalid)
+	}
+	if cfg.RenderTabs == 0 {
+		cfg.RenderTabs = DefaultRenderTabs
+	}
+	if cfg.RenderTimeout == 0 {
+		cfg.RenderTimeout = DefaultRenderTimeout
+	}
+	if cfg.RenderTabs < 0 || cfg.RenderTimeout < 0 {
+		return cfg, fmt.Errorf("config RenderTabs/RenderTimeout: negative: %w", egovbench.ErrInvalid)
 	}
 	resolve := make(map[string]string, len(cfg.Resolve))
 	for from, to := range cfg.Resolve {

@@ -172,6 +172,7 @@ func (c *Crawler) CrawlEach(ctx context.Context, t egovbench.Target, fn PageFunc
 	if hr.page == nil {
 		return snap
 	}
+	s.maybeRender(ctx, hr.page, &hr.facts)
 	s.addPage(*hr.page, hr.facts)
 	final, err := url.Parse(hr.page.FinalURL)
 	if err != nil || !inScope(final.Hostname(), s.scope) {
@@ -398,6 +399,7 @@ func (s *site) run(ctx context.Context) {
 			heap.Push(&s.queue, it)
 			continue
 		}
+		s.maybeRender(ctx, &page, &facts)
 		s.addPage(page, facts)
 		if page.FinalURL != page.URL {
 			if fu, err := url.Parse(page.FinalURL); err == nil && !inScope(fu.Hostname(), s.scope) {

@@ -36,6 +36,10 @@ type Crawler struct {
 	probeBase *http.Transport
 	robots    *robotsCache
 	checks    *checkCache
+	// browser renders pages; nil when the render mode is never, or auto
+	// found no browser (renderOff then says so).
+	browser   *browser
+	renderOff string
 }
 
 // New returns a Crawler for cfg with defaults filled in, or an error
@@ -49,8 +53,34 @@ func New(cfg Config) (*Crawler, error) {
 	if !cfg.AllowPrivate {
 		private = Refused
 	}
-	return newCrawler(cfg, private), nil
+	c := newCrawler(cfg, private)
+	if err := c.setupRender(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
+
+// setupRender finds the browser the render mode needs. Without one, auto
+// falls back to static reading (RenderFallback says why) and always fails.
+func (c *Crawler) setupRender() error {
+	if c.cfg.Render == RenderNever {
+		return nil
+	}
+	path, err := findBrowser(c.cfg.BrowserPath)
+	if err != nil {
+		if c.cfg.Render == RenderAlways {
+			return fmt.Errorf("--render always: %w", err)
+		}
+		c.renderOff = "no browser found, pages are read as static HTML only: " + err.Error()
+		return nil
+	}
+	c.browser = newBrowser(path, c.cfg.RenderTabs)
+	return nil
+}
+
+// RenderFallback is "" when the render mode is in effect, else why the
+// crawl reads static HTML only although rendering was asked for.
+func (c *Crawler) RenderFallback() string { return c.renderOff }
 
 // newCrawler lets tests swap the address check: every test server is on
 // loopback, and some must look public while others look private.
@@ -85,9 +115,13 @@ func (c *Crawler) newTransport() (*gatedTransport, *http.Transport) {
 // leave them out when recording it.
 func (c *Crawler) Config() Config { return c.cfg }
 
-// Close drops idle connections. The Crawler stays usable.
+// Close drops idle connections and stops the browser. The Crawler stays
+// usable: a later render starts the browser again.
 func (c *Crawler) Close() {
 	c.probeBase.CloseIdleConnections()
+	if c.browser != nil {
+		c.browser.close()
+	}
 }
 
 // redirectPolicy records the chain in the request's fetchInfo, stops

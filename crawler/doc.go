@@ -16,7 +16,15 @@
 // Pages are read once, with htmlfacts; CrawlEach hands that pass to its
 // caller page by page, so the analyzer need not parse the pages again.
 //
+// With Config.Render, pages whose content a script builds are also opened in
+// one shared headless Chromium (chromedp, a bounded pool of tabs). The
+// browser never touches the network: every request it makes is intercepted
+// and fetched by the crawler itself, under the same gate, robots.txt,
+// address check, resolve map, User-Agent and budgets as any crawl fetch,
+// and images, fonts, media, style sheets and trackers are not fetched at
+// all. The rendered DOM then goes through the same htmlfacts pass.
+//
 // It may import the root package egovbench, htmlfacts, the standard library,
-// colly, temoto/robotstxt and golang.org/x/net. It must not import analyzer,
+// colly, temoto/robotstxt, chromedp and golang.org/x/net. It must not import analyzer,
 // store, reports, fleet or schedule; cmd/egovbench wires them together.
 package crawler

@@ -86,6 +86,16 @@ type Facts struct {
 	SearchOutside int
 	// Text is the visible text, one line per text node.
 	Text string
+
+	// Signs that a script builds the page, for the crawler's choice of
+	// which pages to render in a browser.
+	Scripts     int  // <script> elements
+	ScriptBytes int  // bytes of inline script source
+	Noscript    bool // a <noscript> that asks for JavaScript: the page says it needs script
+	// EmptyMounts counts empty elements named like a place a script fills:
+	// an app root (<div id="app"></div>, <app-root>) or a header, menu or
+	// footer placeholder.
+	EmptyMounts int
 }
 
 // Extract reads body, UTF-8 HTML served at pageURL, in one tokenizer pass.
@@ -127,6 +137,10 @@ type walker struct {
 	groupStack []groupTag
 	groups     int
 	attrs      []html.Attribute
+	// mount is the open element that may be an empty mount point, with its
+	// start tag's raw bytes; 0 once anything comes inside it.
+	mount    atom.Atom
+	mountRaw []byte
 }
 
 // attrOf returns the value of key among attrs.
@@ -286,12 +300,14 @@ func (w *walker) run(z *html.Tokenizer) {
 			return
 		case html.TextToken:
 			if w.skip != 0 || w.svgDepth > 0 {
+				w.skippedText(z)
 				continue
 			}
 			t := z.Text()
 			if len(bytes.TrimSpace(t)) == 0 {
 				continue
 			}
+			w.mount = 0
 			if !w.title.open {
 				w.text.Write(t)
 				w.text.WriteByte('\n')
@@ -301,9 +317,23 @@ func (w *walker) run(z *html.Tokenizer) {
 			if w.skip != 0 {
 				continue
 			}
-			w.start(z, rawTagAtom(z.Raw()), tt == html.SelfClosingTagToken)
+			raw := z.Raw()
+			a := rawTagAtom(raw)
+			w.mount = 0
+			if tt == html.StartTagToken && mountTag(a, raw) {
+				w.mount, w.mountRaw = mountAtom(a), append(w.mountRaw[:0], raw...)
+			}
+			w.start(z, a, tt == html.SelfClosingTagToken)
 		case html.EndTagToken:
-			w.end(rawTagAtom(z.Raw()))
+			raw := z.Raw()
+			a := rawTagAtom(raw)
+			if w.mount != 0 && w.mount == mountAtom(a) && w.skip == 0 {
+				if emptyMount(w.mountRaw) {
+					w.f.EmptyMounts++
+				}
+			}
+			w.mount = 0
+			w.end(a)
 		}
 	}
 }
@@ -322,6 +352,8 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 	switch a {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noframes, atom.Xmp:
 		switch a {
+		case atom.Script:
+			f.Scripts++
 		case atom.Textarea:
 			w.control(a, w.readAttrs(z))
 		case atom.Iframe:
@@ -436,6 +468,77 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 		w.inForm = true
 		w.form.start()
 	}
+}
+
+// skippedText counts what script-built pages leave in elements whose text
+// is not visible: inline script source and a <noscript> message.
+func (w *walker) skippedText(z *html.Tokenizer) {
+	switch w.skip {
+	case atom.Script:
+		w.f.ScriptBytes += len(z.Raw())
+	case atom.Noscript:
+		// Tag managers put an <iframe> in <noscript> on static pages too;
+		// a script-built page asks for JavaScript in words.
+		if !w.f.Noscript && bytes.Contains(bytes.ToLower(z.Raw()), []byte("javascript")) {
+			w.f.Noscript = true
+		}
+	}
+}
+
+// mountAtom stands for custom elements (rawTagAtom gives them 0) with a
+// value no real atom has.
+func mountAtom(a atom.Atom) atom.Atom {
+	if a == 0 {
+		return ^atom.Atom(0)
+	}
+	return a
+}
+
+// mountTag reports whether a start tag could be a mount point: a block
+// element with an id, or an app's custom root element.
+func mountTag(a atom.Atom, raw []byte) bool {
+	switch a {
+	case atom.Div, atom.Header, atom.Nav, atom.Footer, atom.Main, atom.Section, atom.Aside, atom.Ul:
+		return bytes.Contains(raw, []byte("id="))
+	case 0:
+		return bytes.HasPrefix(raw, []byte("<app-root")) || bytes.HasPrefix(raw, []byte("<APP-ROOT"))
+	}
+	return false
+}
+
+// mountIDs are the ids frameworks and script-built templates give the
+// element they fill. Exact names only: an empty <div id="map"> or
+// <div id="fb-root"> on a static page is no sign of a script shell.
+var mountIDs = map[string]bool{
+	"app": true, "root": true, "__next": true, "__nuxt": true, "app-root": true, "main-app": true, "spa": true,
+	"header": true, "site-header": true, "menu": true, "main-menu": true, "nav": true, "navbar": true,
+	"navigation": true, "footer": true, "site-footer": true, "sidebar": true, "content": true,
+	"main-content": true, "main": true,
+}
+
+// emptyMount reports whether the raw start tag of an element that closed
+// with nothing inside names a mount point.
+func emptyMount(raw []byte) bool {
+	if bytes.HasPrefix(raw, []byte("<app-root")) || bytes.HasPrefix(raw, []byte("<APP-ROOT")) {
+		return true
+	}
+	i := bytes.Index(raw, []byte("id="))
+	if i < 0 || (i > 0 && raw[i-1] != ' ' && raw[i-1] != '\t' && raw[i-1] != '\n') {
+		return false
+	}
+	v := raw[i+3:]
+	end := -1
+	if len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
+		q := v[0]
+		v = v[1:]
+		end = bytes.IndexByte(v, q)
+	} else {
+		end = bytes.IndexAny(v, " \t\n>/")
+	}
+	if end < 0 {
+		return false
+	}
+	return mountIDs[strings.ToLower(strings.TrimSpace(string(v[:end])))]
 }
 
 // frame records an <iframe> or <frame> source: embedded content is part of

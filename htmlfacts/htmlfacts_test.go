@@ -287,3 +287,26 @@ func BenchmarkExtractCorpus(b *testing.B) {
 		}
 	}
 }
+
+func TestExtractScriptSigns(t *testing.T) {
+	for _, tc := range []struct {
+		name, html           string
+		scripts, mounts      int
+		noscript, scriptText bool
+	}{
+		{"static", `<div id="header"><a href="/">Beranda</a></div><script src="/a.js"></script><div id="map"></div><div id="fb-root"></div>`, 1, 0, false, false},
+		{"spa", `<div id="app"></div><script>var x = 1;</script><noscript>Aktifkan JavaScript</noscript>`, 1, 1, true, true},
+		{"angular", `<app-root></app-root><script src="main.js"></script>`, 1, 1, false, false},
+		{"placeholders", `<header id='site-header'>  </header><nav id=menu></nav><footer id="footer"><!-- filled --></footer>`, 0, 3, false, false},
+		{"tag manager", `<noscript><iframe src="https://www.googletagmanager.com/ns.html"></iframe></noscript><div data-id="app"></div>`, 0, 0, false, false},
+		{"nested", `<div id="app"><div id="root"></div></div>`, 0, 1, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Extract("https://kab.go.id/", []byte(`<html><body>`+tc.html+`</body></html>`))
+			if f.Scripts != tc.scripts || f.EmptyMounts != tc.mounts || f.Noscript != tc.noscript || (f.ScriptBytes > 0) != tc.scriptText {
+				t.Errorf("scripts %d mounts %d noscript %v script bytes %d; want %d %d %v %v",
+					f.Scripts, f.EmptyMounts, f.Noscript, f.ScriptBytes, tc.scripts, tc.mounts, tc.noscript, tc.scriptText)
+			}
+		})
+	}
+}

@@ -62,6 +62,10 @@ type CrawlConfig struct {
 	RunOnStart bool `yaml:"run_on_start"`
 	// Timeout bounds one crawl run; 0 means no limit beyond the per-site budget.
 	Timeout Duration `yaml:"timeout"`
+	// Render opens pages in headless Chromium: "never", "auto" (default:
+	// the pages whose static HTML is a script shell) or "always", as the
+	// crawl command's --render.
+	Render string `yaml:"render"`
 }
 
 // ProbeConfig schedules the uptime probe rounds.
@@ -178,7 +182,7 @@ func DefaultConfig() *Config {
 	return &Config{
 		Database: "egovbench.db",
 		Timezone: "UTC",
-		Crawl:    CrawlConfig{Schedule: "0 2 * * *"},
+		Crawl:    CrawlConfig{Schedule: "0 2 * * *", Render: "auto"},
 		Probe: ProbeConfig{
 			Schedule:   "@every 5m",
 			Jitter:     Duration(30 * time.Second),
@@ -463,6 +467,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Crawl.Timeout < 0 {
 		bad("crawl.timeout", "must not be negative")
+	}
+	switch c.Crawl.Render {
+	case "never", "auto", "always":
+	default:
+		bad("crawl.render", "want never, auto or always, got %q", c.Crawl.Render)
 	}
 	ps, err := ParseSchedule(c.Probe.Schedule, loc)
 	if err != nil {

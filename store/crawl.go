@@ -65,6 +65,28 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 				snap.TargetID, p.URL, p.Hash, hashes[i], egovbench.ErrInvalid)
 		}
 	}
+	// A rendered page keeps the HTML the server sent beside it, as a blob
+	// of its own: bodies and blobHashes list every blob of the crawl.
+	bodies := make([][]byte, len(snap.Pages), len(snap.Pages)+1)
+	blobHashes := append(make([]string, 0, len(hashes)+1), hashes...)
+	staticHashes := make([]string, len(snap.Pages))
+	for i, p := range snap.Pages {
+		bodies[i] = p.Body
+		if p.StaticBody == nil {
+			continue
+		}
+		if !p.Rendered || p.Body == nil {
+			return fmt.Errorf("save crawl %q: page %q has static HTML but no rendered body: %w", snap.TargetID, p.URL, egovbench.ErrInvalid)
+		}
+		sum := sha256.Sum256(p.StaticBody)
+		staticHashes[i] = hex.EncodeToString(sum[:])
+		if p.StaticHash != "" && p.StaticHash != staticHashes[i] {
+			return fmt.Errorf("save crawl %q: page %q: static hash %s does not match its static HTML: %w",
+				snap.TargetID, p.URL, p.StaticHash, egovbench.ErrInvalid)
+		}
+		bodies = append(bodies, p.StaticBody)
+		blobHashes = append(blobHashes, staticHashes[i])
+	}
 	var redirects any
 	if len(snap.Redirects) > 0 {
 		b, err := json.Marshal(snap.Redirects)
@@ -106,7 +128,7 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 		for _, p := range snap.Pages {
 			total += int64(len(p.Body))
 		}
-		if err := db.putBlobs(ctx, tx, snap.Pages, hashes); err != nil {
+		if err := db.putBlobs(ctx, tx, bodies, blobHashes); err != nil {
 			return err
 		}
 		pst := db.cachedInsert(pagesInsert())
@@ -116,8 +138,13 @@ func (db *DB) SaveCrawl(ctx context.Context, snap egovbench.Snapshot, a egovbenc
 			if hashes[i] != "" {
 				h = hashes[i]
 			}
+			var sh any
+			if staticHashes[i] != "" {
+				sh = staticHashes[i]
+			}
 			if err := pst.add(ctx, tx, snap.RunID, tid, p.URL, i, p.FinalURL, p.Depth, boolInt(p.Check), p.Status,
-				p.ContentType, ms(p.FetchedAt), string(p.Outcome), h, boolInt(p.Truncated), p.Error); err != nil {
+				p.ContentType, ms(p.FetchedAt), string(p.Outcome), h, boolInt(p.Truncated), p.Error,
+				boolInt(p.Rendered), sh, p.RenderError); err != nil {
 				return fmt.Errorf("pages: %w", err)
 			}
 		}
@@ -178,7 +205,7 @@ var saveCrawlWritten func()
 // for none) that are not stored yet. One query finds the stored ones, so an
 // unchanged page costs neither a statement of its own nor a recompression;
 // the new ones go out as multi-row inserts.
-func (db *DB) putBlobs(ctx context.Context, tx *sql.Tx, pages []egovbench.Page, hashes []string) error {
+func (db *DB) putBlobs(ctx context.Context, tx *sql.Tx, bodies [][]byte, hashes []string) error {
 	list := make([]byte, 0, 1+len(hashes)*(2*sha256.Size+3))
 	list = append(list, '[')
 	for _, h := range hashes {
@@ -218,7 +245,7 @@ func (db *DB) putBlobs(ctx context.Context, tx *sql.Tx, pages []egovbench.Page, 
 			continue
 		}
 		stored[h] = true // a body seen twice in one crawl is stored once
-		body := pages[i].Body
+		body := bodies[i]
 		codec, data := "zstd", db.enc.EncodeAll(body, make([]byte, 0, len(body)/3+64))
 		if len(data) >= len(body) {
 			// Already-compressed content (images, PDFs) gains nothing.
@@ -302,8 +329,9 @@ func (db *DB) snapshot(ctx context.Context, runID int64, targetID string) (egovb
 	}
 
 	rows, err := tx.QueryContext(ctx, `SELECT p.url, p.final_url, p.depth, p.is_check, p.status, p.content_type,
-		p.fetched_at, p.outcome, p.hash, p.truncated, p.error, b.size, b.codec, b.data
-		FROM pages p LEFT JOIN blobs b ON b.hash = p.hash
+		p.fetched_at, p.outcome, p.hash, p.truncated, p.error, b.size, b.codec, b.data,
+		p.rendered, p.render_error, p.static_hash, sb.size, sb.codec, sb.data
+		FROM pages p LEFT JOIN blobs b ON b.hash = p.hash LEFT JOIN blobs sb ON sb.hash = p.static_hash
 		WHERE p.run_id = ? AND p.target_id = ? ORDER BY p.seq`, runID, tid)
 	if err != nil {
 		return snap, err
@@ -316,9 +344,22 @@ func (db *DB) snapshot(ctx context.Context, runID int64, targetID string) (egovb
 		var hash, codec sql.NullString
 		var size sql.NullInt64
 		var data []byte
+		var shash, scodec sql.NullString
+		var ssize sql.NullInt64
+		var sdata []byte
 		if err := rows.Scan(&p.URL, &p.FinalURL, &p.Depth, &p.Check, &p.Status, &p.ContentType, &fetched, &outcome,
-			&hash, &p.Truncated, &p.Error, &size, &codec, &data); err != nil {
+			&hash, &p.Truncated, &p.Error, &size, &codec, &data,
+			&p.Rendered, &p.RenderError, &shash, &ssize, &scodec, &sdata); err != nil {
 			return snap, err
+		}
+		if shash.Valid {
+			if !scodec.Valid {
+				return snap, fmt.Errorf("page %q: static blob %s missing", p.URL, shash.String)
+			}
+			p.StaticHash = shash.String
+			if p.StaticBody, err = db.blobBody(shash.String, ssize.Int64, scodec.String, sdata); err != nil {
+				return snap, fmt.Errorf("page %q: static HTML: %w", p.URL, err)
+			}
 		}
 		p.FetchedAt, p.Outcome = fromMS(fetched), egovbench.Outcome(outcome)
 		if hash.Valid {

@@ -461,3 +461,44 @@ func TestSaveCrawlBlobBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveCrawlRenderedPage: a rendered page keeps both its DOM and the HTML
+// the server sent, and both come back.
+func TestSaveCrawlRenderedPage(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	mustUpsert(t, db, testTargets(1))
+	run, err := db.CreateRun(ctx, egovbench.RunCrawl, `{}`, []string{"site-000"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := testSnapshot("site-000", run.ID, t0, `<html><body><div id="app"><a href="/pengaduan">Pengaduan</a></div></body></html>`)
+	home := &snap.Pages[0]
+	home.Rendered, home.StaticBody = true, []byte(`<html><body><div id="app"></div><script src="/app.js"></script></body></html>`)
+	snap.Pages[1].RenderError = "page did not settle"
+	if err := db.SaveCrawl(ctx, snap, testAssessment("site-000", run.ID, t0, egovbench.StageInteraction, 55)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Snapshot(ctx, run.ID, "site-000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got.Pages[0]
+	if !g.Rendered || !bytes.Equal(g.Body, home.Body) || !bytes.Equal(g.StaticBody, home.StaticBody) || g.StaticHash == "" || g.StaticHash == g.Hash {
+		t.Errorf("rendered page came back as rendered=%v body %q static %q (%s)", g.Rendered, g.Body, g.StaticBody, g.StaticHash)
+	}
+	if got.Pages[1].Rendered || got.Pages[1].StaticBody != nil || got.Pages[1].RenderError != "page did not settle" {
+		t.Errorf("static page came back as %+v", got.Pages[1])
+	}
+	var n int
+	db.read.QueryRow(`SELECT count(*) FROM pages p JOIN blobs b ON b.hash = p.static_hash WHERE p.rendered = 1`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d rendered pages with their static HTML in blobs, want 1", n)
+	}
+
+	bad := testSnapshot("site-000", run.ID, t0, "<html></html>")
+	bad.Pages[0].StaticBody = []byte("<html></html>")
+	if err := db.SaveCrawl(ctx, bad, testAssessment("site-000", run.ID, t0, egovbench.StageNone, 0)); !errors.Is(err, egovbench.ErrInvalid) {
+		t.Errorf("static HTML on a page not rendered: %v", err)
+	}
+}

@@ -65,7 +65,7 @@ func blobsInsert() insertSpec {
 
 func pagesInsert() insertSpec {
 	return insertSpec{`INSERT INTO pages (run_id, target_id, url, seq, final_url, depth, is_check,
-			status, content_type, fetched_at, outcome, hash, truncated, error)`, 14, ""}
+			status, content_type, fetched_at, outcome, hash, truncated, error, rendered, static_hash, render_error)`, 17, ""}
 }
 
 func linksInsert() insertSpec {

@@ -32,6 +32,10 @@ type crawlFlags struct {
 	resolve        resolveFlag
 	caFile         string
 	catalogue      string
+	render         string
+	renderTabs     int
+	renderTimeout  time.Duration
+	browser        string
 }
 
 func (f *crawlFlags) register(fs *flag.FlagSet) {
@@ -48,11 +52,23 @@ func (f *crawlFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.resolve, "resolve", "HOST:PORT=IP:PORT, repeatable: connect to IP:PORT for HOST:PORT, like curl --resolve")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (added to the system roots)")
 	fs.StringVar(&f.catalogue, "catalogue", "", "indicator catalogue file replacing or extending the embedded one")
+	fs.StringVar(&f.render, "render", string(crawler.RenderAuto), "open pages in headless Chromium: never, auto (pages whose static HTML is a script shell) or always")
+	fs.IntVar(&f.renderTabs, "render-tabs", crawler.DefaultRenderTabs, "pages rendered at once at most (one shared browser)")
+	fs.DurationVar(&f.renderTimeout, "render-timeout", crawler.DefaultRenderTimeout, "wall time allowed to render one page")
+	fs.StringVar(&f.browser, "browser", crawler.DefaultBrowserPath, "Chromium binary for --render (scripts/install-chromium.sh installs it)")
 }
 
 // crawlerConfig turns the flags into a crawler configuration.
 func (f *crawlFlags) crawlerConfig() (crawler.Config, error) {
+	mode, err := crawler.ParseRenderMode(f.render)
+	if err != nil {
+		return crawler.Config{}, fmt.Errorf("--render: %w", err)
+	}
 	cfg := crawler.Config{
+		Render:             mode,
+		RenderTabs:         f.renderTabs,
+		RenderTimeout:      f.renderTimeout,
+		BrowserPath:        f.browser,
 		UserAgent:          f.userAgent,
 		MaxPages:           f.maxPages,
 		MaxDepth:           f.maxDepth,
@@ -93,9 +109,13 @@ func loadCatalogue(path string) (*analyzer.Catalogue, error) {
 	return c, nil
 }
 
-// runConfigJSON records how a run was made, so it can be explained later.
-func runConfigJSON(cfg crawler.Config, workers int, catalogueVersion string) string {
+// runConfigJSON records how a run was made, so it can be explained later:
+// with the render mode asked for and, when no browser was found, the
+// fallback to static reading.
+func runConfigJSON(cr *crawler.Crawler, workers int, catalogueVersion string) string {
+	cfg := cr.Config()
 	b, _ := json.Marshal(map[string]any{
+		"render": cfg.Render, "render_fallback": cr.RenderFallback(),
 		"user_agent": cfg.UserAgent, "max_pages": cfg.MaxPages, "max_depth": cfg.MaxDepth,
 		"max_page_bytes": cfg.MaxBytesPerPage, "site_timeout": cfg.SiteTimeout.String(),
 		"request_timeout": cfg.RequestTimeout.String(), "delay": cfg.Delay.String(),
@@ -195,7 +215,7 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(ccfg, cf.workers, cat.Version()), cf.workers, resume)
+	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(cr, cf.workers, cat.Version()), cf.workers, resume)
 	fmt.Fprintln(c.Stdout, sum)
 	return err
 }
@@ -204,6 +224,7 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 // The run covers the targets given, or every stored target when none are.
 func crawlRun(ctx context.Context, env *Env, db *store.DB, cr *crawler.Crawler, cat *analyzer.Catalogue,
 	targets []egovbench.Target, config string, workers int, resume bool) (summary, error) {
+	defer cr.Close() // the browser, if one was started, is not kept between runs
 	if len(targets) > 0 {
 		if err := db.UpsertTargets(ctx, targets); err != nil {
 			return summary{}, fmt.Errorf("store targets: %w", err)
@@ -221,6 +242,9 @@ func crawlRun(ctx context.Context, env *Env, db *store.DB, cr *crawler.Crawler, 
 	r, err := prepareRun(ctx, db, targets, config, resume, env.Stderr)
 	if err != nil {
 		return summary{}, err
+	}
+	if why := cr.RenderFallback(); why != "" {
+		fmt.Fprintf(env.Stderr, "warning: run %d: %s\n", r.ID, why)
 	}
 	p := &pipeline{db: db, crawler: cr, catalogue: cat, workers: workers,
 		progress: newProgress(env.Stderr, env.Logger)}

@@ -31,6 +31,8 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 16, "sites crawled at once")
 	delay := fs.Duration("delay", 50*time.Millisecond, "pause between two requests to the same host")
 	maxPages := fs.Int("max-pages", 40, "pages fetched per site at most")
+	render := fs.String("render", string(crawler.RenderAuto), "open pages in headless Chromium: never, auto or always (auto without a browser reads static HTML, with a warning)")
+	browserPath := fs.String("browser", crawler.DefaultBrowserPath, "Chromium binary for --render")
 	var (
 		rf reportFlags
 		lf logFlags
@@ -61,7 +63,13 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	mode, err := crawler.ParseRenderMode(*render)
+	if err != nil {
+		return fmt.Errorf("--render: %w", err)
+	}
 	ccfg := crawler.Config{
+		Render:         mode,
+		BrowserPath:    *browserPath,
 		MaxPages:       *maxPages,
 		Delay:          *delay,
 		SiteTimeout:    30 * time.Second,
@@ -87,7 +95,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	c.Logger.Info("demo: crawling the simulated fleet", "sites", len(targets), "out", *out)
-	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(ccfg, *workers, cat.Version()), *workers, false)
+	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(cr, *workers, cat.Version()), *workers, false)
 	if err != nil {
 		return err
 	}

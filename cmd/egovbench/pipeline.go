@@ -31,14 +31,15 @@ type pipeline struct {
 type summary struct {
 	Sites, OK, Blocked, Down int
 	Pages                    int
+	Rendered                 int // pages read as a browser built them
 	Bytes                    int64
 	Duration                 time.Duration
 	Stages                   map[egovbench.Stage]int
 }
 
 func (s summary) String() string {
-	return fmt.Sprintf("%d sites: %d ok, %d blocked, %d down; %d pages, %s in %s; stages: none %d, presence %d, interaction %d, integration %d, transaction %d",
-		s.Sites, s.OK, s.Blocked, s.Down, s.Pages, humanBytes(s.Bytes), s.Duration.Round(time.Millisecond),
+	return fmt.Sprintf("%d sites: %d ok, %d blocked, %d down; %d pages (%d rendered), %s in %s; stages: none %d, presence %d, interaction %d, integration %d, transaction %d",
+		s.Sites, s.OK, s.Blocked, s.Down, s.Pages, s.Rendered, humanBytes(s.Bytes), s.Duration.Round(time.Millisecond),
 		s.Stages[egovbench.StageNone], s.Stages[egovbench.StagePresence], s.Stages[egovbench.StageInteraction],
 		s.Stages[egovbench.StageIntegration], s.Stages[egovbench.StageTransaction])
 }
@@ -154,6 +155,9 @@ func (s *summary) add(snap egovbench.Snapshot, a egovbench.Assessment) {
 	s.Stages[a.Stage]++
 	for _, pg := range snap.Pages {
 		s.Pages++
+		if pg.Rendered {
+			s.Rendered++
+		}
 		s.Bytes += int64(len(pg.Body))
 	}
 }

@@ -229,7 +229,7 @@ func BenchmarkPipeline(b *testing.B) {
 		// The label follows every goroutine the pipeline starts, so a
 		// -cpuprofile splits with -tagfocus phase=pipeline or phase=baseline.
 		pprof.Do(context.Background(), pprof.Labels("phase", "pipeline"), func(ctx context.Context) {
-			sum, err = crawlRun(ctx, env, db, cr, cat, targets, runConfigJSON(ccfg, cf.workers, cat.Version()), cf.workers, false)
+			sum, err = crawlRun(ctx, env, db, cr, cat, targets, runConfigJSON(cr, cf.workers, cat.Version()), cf.workers, false)
 		})
 		cpu, took := processCPU(b)-cpu0, time.Since(start)
 		b.StopTimer()
@@ -289,7 +289,7 @@ func unmeasuredCrawl(cfg crawler.Config, env *Env, db *store.DB, cat *analyzer.C
 		return err
 	}
 	defer cr.Close()
-	_, err = crawlRun(context.Background(), env, db, cr, cat, targets, runConfigJSON(cfg, workers, cat.Version()), workers, false)
+	_, err = crawlRun(context.Background(), env, db, cr, cat, targets, runConfigJSON(cr, workers, cat.Version()), workers, false)
 	return err
 }
 

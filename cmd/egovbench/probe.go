@@ -39,6 +39,7 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ccfg.Render = crawler.RenderNever // a probe reads no page content
 	cr, err := crawler.New(ccfg)
 	if err != nil {
 		return fmt.Errorf("crawler: %w", err)

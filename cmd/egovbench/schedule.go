@@ -65,7 +65,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		// probe.timeout bounds each request, of probes and crawls alike.
 		requestTimeout: time.Duration(cfg.Probe.Timeout), delay: time.Duration(cfg.Politeness.Delay),
 		perHost: cfg.Politeness.PerHostConcurrency, userAgent: cfg.Politeness.UserAgent,
-		allowPrivate: cfg.AllowPrivate, resolve: resolve, caFile: caFile,
+		allowPrivate: cfg.AllowPrivate, resolve: resolve, caFile: caFile, render: cfg.Crawl.Render,
 	}
 	if cf.userAgent == "" {
 		cf.userAgent = crawler.DefaultUserAgent
@@ -118,7 +118,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			// crash finishes yesterday's crawl before starting today's.
 			_, uerr := db.UnfinishedRun(ctx, egovbench.RunCrawl)
 			resume := uerr == nil
-			sum, err := crawlRun(ctx, c.Env, db, cr, cat, nil, runConfigJSON(ccfg, cf.workers, cat.Version()), cf.workers, resume)
+			sum, err := crawlRun(ctx, c.Env, db, cr, cat, nil, runConfigJSON(cr, cf.workers, cat.Version()), cf.workers, resume)
 			metrics.AddPages(sum.Pages)
 			if err != nil {
 				return err

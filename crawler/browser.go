@@ -1,0 +1,196 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/chromedp/chromedp"
+)
+
+// RenderMode says which pages the crawler opens in a browser.
+type RenderMode string
+
+// Render modes.
+const (
+	// RenderNever reads the static HTML only.
+	RenderNever RenderMode = "never"
+	// RenderAuto renders a page when its static HTML looks like a script
+	// shell (an empty app root, a placeholder menu, a <noscript> warning,
+	// little text or few links beside its scripts).
+	RenderAuto RenderMode = "auto"
+	// RenderAlways renders every HTML page.
+	RenderAlways RenderMode = "always"
+)
+
+// ParseRenderMode reads a --render value.
+func ParseRenderMode(s string) (RenderMode, error) {
+	switch m := RenderMode(s); m {
+	case RenderNever, RenderAuto, RenderAlways:
+		return m, nil
+	case "":
+		return RenderAuto, nil
+	}
+	return "", fmt.Errorf("render mode %q: want never, auto or always", s)
+}
+
+// DefaultBrowserPath is where Debian's chromium package (and
+// scripts/install-chromium.sh) installs the browser.
+const DefaultBrowserPath = "/usr/bin/chromium"
+
+// ErrNoBrowser means rendering was asked for and no browser is installed.
+var ErrNoBrowser = errors.New("no browser for --render: install Chromium with scripts/install-chromium.sh (or set the browser path)")
+
+// findBrowser returns the browser's path, or ErrNoBrowser.
+func findBrowser(path string) (string, error) {
+	if path == "" {
+		path = DefaultBrowserPath
+	}
+	p, err := exec.LookPath(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, ErrNoBrowser)
+	}
+	return p, nil
+}
+
+// browser is the one Chromium process a Crawler shares among its crawls,
+// started on first use, restarted if it dies, with a bounded number of tabs.
+//
+// Chromium never reaches the network itself: every request of every tab is
+// paused by the Fetch domain and answered by the crawler (see render.go). As
+// a second wall, the browser is told to use a proxy that is a loopback
+// listener in this process which hangs up at once, and to resolve no name;
+// whatever might slip past interception (a preconnect, a WebSocket, a
+// service worker's fetch) dies there.
+type browser struct {
+	path string
+	tabs chan struct{}
+
+	mu       sync.Mutex
+	ctx      context.Context // browser context; tabs are children
+	stop     func()
+	userData string
+	wall     net.Listener
+	// leaks counts connections the browser opened to the wall: requests
+	// that escaped interception (and were refused there).
+	leaks atomic.Int64
+}
+
+func newBrowser(path string, tabs int) *browser {
+	return &browser{path: path, tabs: make(chan struct{}, max(tabs, 1))}
+}
+
+// acquire waits for a free tab slot.
+func (b *browser) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case b.tabs <- struct{}{}:
+		return func() { <-b.tabs }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// context returns the running browser's context, starting the browser
+// when it is not running (first use, or it died).
+func (b *browser) context() (context.Context, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ctx != nil && b.ctx.Err() == nil {
+		return b.ctx, nil
+	}
+	b.closeLocked()
+	if b.wall == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("browser wall listener: %w", err)
+		}
+		b.wall = ln
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				b.leaks.Add(1)
+				c.Close()
+			}
+		}()
+	}
+	userData, err := os.MkdirTemp("", "egovbench-browser-")
+	if err != nil {
+		return nil, fmt.Errorf("browser profile: %w", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(b.path),
+		chromedp.UserDataDir(userData),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("blink-settings", "imagesEnabled=false"),
+		// The second wall: no name resolves, and everything not answered
+		// by interception goes to a proxy that hangs up, loopback included.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+		chromedp.Flag("proxy-server", "http://"+b.wall.Addr().String()),
+		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
+		chromedp.Flag("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"),
+		// A page that builds a gigantic DOM runs out of heap and its
+		// renderer dies, instead of the machine running out of memory.
+		chromedp.Flag("js-flags", "--max-old-space-size=256"),
+		chromedp.Flag("renderer-process-limit", strconv.Itoa(cap(b.tabs)+1)),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	// The first Run starts the browser; it must not carry a timeout (that
+	// would stop the browser when it expires).
+	if err := chromedp.Do(bctx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		os.RemoveAll(userData)
+		return nil, fmt.Errorf("start browser %s: %w", b.path, err)
+	}
+	b.ctx, b.userData = bctx, userData
+	b.stop = func() {
+		cancelBrowser()
+		cancelAlloc()
+	}
+	return bctx, nil
+}
+
+func (b *browser) closeLocked() {
+	if b.stop != nil {
+		b.stop()
+		b.stop = nil
+	}
+	if b.userData != "" {
+		os.RemoveAll(b.userData)
+		b.userData = ""
+	}
+	b.ctx = nil
+}
+
+// close stops the browser; a later render starts a new one.
+func (b *browser) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closeLocked()
+	if b.wall != nil {
+		b.wall.Close()
+		b.wall = nil
+	}
+}
