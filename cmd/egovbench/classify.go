@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -35,18 +33,20 @@ func (c *ClassifyCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet(c.Env, "classify", "[--json] [--catalogue FILE] PATH...")
 	asJSON := fs.Bool("json", false, "print full assessments as JSON")
 	catPath := fs.String("catalogue", "", "indicator catalogue file replacing or extending the embedded one")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("classify needs at least one PATH (an HTML file or a folder of HTML files)")
+		return usagef("classify needs at least one PATH (an HTML file or a folder of HTML files)")
 	}
 	cat, err := loadCatalogue(*catPath)
 	if err != nil {
 		return err
 	}
-	var out []egovbench.Assessment
+	var (
+		out      []egovbench.Assessment
+		homeURLs []string
+	)
 	now := time.Now().UTC()
 	for _, path := range fs.Args() {
 		snap, err := snapshotFromPath(path)
@@ -57,13 +57,64 @@ func (c *ClassifyCommand) Run(ctx context.Context, args []string) error {
 		// crawl judges it against the time of crawling.
 		snap.StartedAt, snap.FinishedAt = now, now
 		out = append(out, analyzer.Analyze(snap, cat))
+		homeURLs = append(homeURLs, snap.Pages[0].URL)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		rows := make([]classifyRow, len(out))
+		for i, a := range out {
+			rows[i] = newClassifyRow(a, homeURLs[i])
+		}
+		return writeExportJSON(c.Stdout, rows)
 	}
 	return printAssessments(c.Stdout, out)
+}
+
+// classifyRow is one object of classify --json: first the keys of the
+// export contract, in its order and with its meanings (so a script reads
+// both outputs alike), then the evidence only classify prints. Every key is
+// always present; empty lists are [] rather than missing.
+type classifyRow struct {
+	exportRow
+	Confidence      float64                     `json:"confidence"`
+	Frameworks      map[string]string           `json:"frameworks"`
+	CriterionScores map[string]float64          `json:"criterion_scores"`
+	Indicators      []egovbench.IndicatorResult `json:"indicators"`
+	NextSteps       []string                    `json:"next_steps"`
+	DeadServices    []egovbench.DeadService     `json:"dead_services"`
+	PagesAnalyzed   int                         `json:"pages_analyzed"`
+}
+
+// newClassifyRow fills the row of an assessment of saved pages: target_id
+// is the path given, url the homepage's file URL, crawled_at the time of
+// classification (freshness was judged against it) and run_id 0 (no run
+// is stored).
+func newClassifyRow(a egovbench.Assessment, homeURL string) classifyRow {
+	r := classifyRow{
+		exportRow: exportRow{TargetID: a.TargetID, URL: homeURL, CrawledAt: a.AssessedAt.UTC().Format(time.RFC3339),
+			Reachable: a.Reachable, Stage: a.Stage.String(), Score: round1(a.Score), IndicatorsMet: a.Met(),
+			RunID: a.RunID, CatalogueVersion: a.CatalogueVersion},
+		Confidence: a.Confidence, Frameworks: a.Frameworks, CriterionScores: a.CriterionScores,
+		Indicators: a.Indicators, NextSteps: a.NextSteps, DeadServices: a.DeadServices, PagesAnalyzed: a.PagesAnalyzed,
+	}
+	if r.IndicatorsMet == nil {
+		r.IndicatorsMet = []string{}
+	}
+	if r.Frameworks == nil {
+		r.Frameworks = map[string]string{}
+	}
+	if r.CriterionScores == nil {
+		r.CriterionScores = map[string]float64{}
+	}
+	if r.Indicators == nil {
+		r.Indicators = []egovbench.IndicatorResult{}
+	}
+	if r.NextSteps == nil {
+		r.NextSteps = []string{}
+	}
+	if r.DeadServices == nil {
+		r.DeadServices = []egovbench.DeadService{}
+	}
+	return r
 }
 
 // snapshotFromPath builds the snapshot a crawl would have made of saved pages.

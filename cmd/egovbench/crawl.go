@@ -47,15 +47,29 @@ func (f *crawlFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.requestTimeout, "request-timeout", crawler.DefaultRequestTimeout, "time allowed for one request")
 	fs.DurationVar(&f.delay, "delay", crawler.DefaultDelay, "pause between two requests to the same host")
 	fs.IntVar(&f.perHost, "per-host", 1, "requests in flight per host at most")
-	fs.StringVar(&f.userAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent sent; must carry a contact URL")
-	fs.BoolVar(&f.allowPrivate, "allow-private", false, "allow private, loopback and link-local addresses (tests and the demo fleet)")
-	fs.Var(&f.resolve, "resolve", "HOST:PORT=IP:PORT, repeatable: connect to IP:PORT for HOST:PORT, like curl --resolve")
-	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (added to the system roots)")
+	f.registerNet(fs)
 	fs.StringVar(&f.catalogue, "catalogue", "", "indicator catalogue file replacing or extending the embedded one")
 	fs.StringVar(&f.render, "render", string(crawler.RenderAuto), "open pages in headless Chromium: never, auto (pages whose static HTML is a script shell) or always")
 	fs.IntVar(&f.renderTabs, "render-tabs", crawler.DefaultRenderTabs, "pages rendered at once at most (one shared browser)")
 	fs.DurationVar(&f.renderTimeout, "render-timeout", crawler.DefaultRenderTimeout, "wall time allowed to render one page")
 	fs.StringVar(&f.browser, "browser", crawler.DefaultBrowserPath, "Chromium binary for --render (scripts/install-chromium.sh installs it)")
+}
+
+// registerProbe registers only what an uptime probe uses: one request per
+// target, so no page budgets, delays or catalogue.
+func (f *crawlFlags) registerProbe(fs *flag.FlagSet) {
+	fs.IntVar(&f.workers, "workers", 16, "targets probed at once")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", crawler.DefaultRequestTimeout, "time allowed for one probe")
+	fs.Int64Var(&f.maxPageBytes, "max-page-bytes", crawler.DefaultMaxBytesPerPage, "bytes read of the homepage at most")
+	f.registerNet(fs)
+}
+
+// registerNet registers how requests identify themselves and where they may go.
+func (f *crawlFlags) registerNet(fs *flag.FlagSet) {
+	fs.StringVar(&f.userAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent sent; must carry a contact URL")
+	fs.BoolVar(&f.allowPrivate, "allow-private", false, "allow private, loopback and link-local addresses (tests and the demo fleet)")
+	fs.Var(&f.resolve, "resolve", "HOST:PORT=IP:PORT, repeatable: connect to IP:PORT for HOST:PORT, like curl --resolve")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (added to the system roots)")
 }
 
 // crawlerConfig turns the flags into a crawler configuration.
@@ -179,12 +193,11 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&resume, "resume", false, "finish the interrupted run instead of starting a new one")
 	cf.register(fs)
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if dbPath == "" || (targetsPath == "" && !resume) {
-		fs.Usage()
-		return errors.New("crawl needs --db and --targets (or --resume)")
+		return usagef("crawl needs --db and --targets (or --resume)")
 	}
 	if err := lf.setup(c.Env); err != nil {
 		return err

@@ -39,7 +39,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	)
 	rf.register(fs)
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if err := lf.setup(c.Env); err != nil {

@@ -175,14 +175,14 @@ func checkClassifyMatchesCrawl(t *testing.T, ctx context.Context, dbPath string,
 				t.Fatal(err)
 			}
 		}
-		var got []egovbench.Assessment
+		var got []classifyRow
 		if err := json.Unmarshal([]byte(mustRun(t, ctx, "classify", "--json", dir)), &got); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 {
 			t.Fatalf("classify printed %d assessments for one folder", len(got))
 		}
-		if got[0].Stage.String() != row.Stage {
+		if got[0].Stage != row.Stage {
 			t.Errorf("%s: classify says %s, the crawl said %s", s.Target.ID, got[0].Stage, row.Stage)
 		}
 		want := map[string]bool{}
@@ -191,7 +191,7 @@ func checkClassifyMatchesCrawl(t *testing.T, ctx context.Context, dbPath string,
 				want[id] = true
 			}
 		}
-		for _, id := range got[0].Met() {
+		for _, id := range got[0].IndicatorsMet {
 			if technical[id] {
 				continue
 			}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -48,19 +46,18 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	dbPath := fs.String("db", "", "SQLite database")
 	format := fs.String("format", "csv", "output format: csv or json")
 	table := fs.String("table", "latest", "what to export: "+strings.Join(exportTableNames(), ", "))
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *dbPath == "" {
-		fs.Usage()
-		return errors.New("export needs --db")
+		return usagef("export needs --db")
 	}
 	if *format != "csv" && *format != "json" {
-		return fmt.Errorf("--format %q: want csv or json", *format)
+		return usagef("export: --format %q: want csv or json", *format)
 	}
 	export, ok := exportTables[*table]
 	if !ok && *table != "latest" {
-		return fmt.Errorf("--table %q: want one of %s", *table, strings.Join(exportTableNames(), ", "))
+		return usagef("export: --table %q: want one of %s", *table, strings.Join(exportTableNames(), ", "))
 	}
 	db, err := store.Open(ctx, *dbPath, store.ReadOnly())
 	if err != nil {

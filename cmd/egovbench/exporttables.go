@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"encoding/csv"
 	"io"
 	"sort"
@@ -32,22 +35,50 @@ func exportTableNames() []string {
 }
 
 // table is a header and rows of cells; JSON gets one object per row with
-// the header as keys and numbers kept as numbers.
+// the header as keys, in the header's order (as CSV columns and the latest
+// table's keys are), and numbers kept as numbers.
 type table struct {
 	header []string
 	rows   [][]any
 }
 
-func (t table) records() []map[string]any {
-	out := make([]map[string]any, len(t.rows))
+func (t table) records() []record {
+	out := make([]record, len(t.rows))
 	for i, r := range t.rows {
-		m := make(map[string]any, len(t.header))
-		for j, h := range t.header {
-			m[h] = r[j]
-		}
-		out[i] = m
+		out[i] = record{keys: t.header, vals: r}
 	}
 	return out
+}
+
+// record is one row as a JSON object whose keys keep the column order; a
+// map would sort them.
+type record struct {
+	keys []string
+	vals []any
+}
+
+// MarshalJSON implements json.Marshaler.
+func (r record) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range r.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := json.Marshal(r.vals[i])
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", k, err)
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 func (t table) writeCSV(w io.Writer) error {

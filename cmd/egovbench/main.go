@@ -21,7 +21,8 @@ import (
 // defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set.
 const defaultMemoryLimit = 200 << 20
 
-// Version is set at build time with -ldflags "-X main.Version=...".
+// Version, when set at build time with -ldflags "-X main.Version=...",
+// replaces the module version the Go toolchain records (see versionLine).
 var Version = "dev"
 
 func main() {
@@ -34,16 +35,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr}
-	if err := m.Run(ctx, os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
+	err := m.Run(ctx, os.Args[1:])
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "egovbench:", err)
-		if errors.Is(err, context.Canceled) {
-			os.Exit(130)
-		}
-		os.Exit(1)
 	}
+	stop()
+	os.Exit(exitCode(err))
 }
 
 // Main dispatches to the subcommands. Its writers are fields so that tests
@@ -73,24 +70,49 @@ func (m *Main) commands() map[string]command {
 	}
 }
 
-// Run runs the subcommand named by args[0]. With no arguments it runs the
-// demo, the main job on the embedded default.
+// Run runs the subcommand named by args[0]. Bare egovbench prints the usage
+// and fails as a usage error: it must not start writing files on its own.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		args = []string{"demo"}
+		fmt.Fprint(m.Stderr, usage)
+		return usagef("no command given")
 	}
 	name := args[0]
 	switch name {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
+	case "help":
+		// "egovbench help crawl" is "egovbench crawl -h".
+		if len(args) == 1 {
+			fmt.Fprint(m.Stdout, usage)
+			return nil
+		}
+		if len(args) > 2 {
+			return usagef("help: want one command, got %q", args[1:])
+		}
+		cmd, ok := m.commands()[args[1]]
+		if !ok {
+			return usagef("help: unknown command %q (egovbench -h lists the commands)", args[1])
+		}
+		return helpIsNoError(cmd.Run(ctx, []string{"-h"}))
+	case "-version", "--version":
+		name = "version"
 	}
 	cmd, ok := m.commands()[name]
 	if !ok {
-		fmt.Fprint(m.Stderr, usage)
-		return fmt.Errorf("unknown command %q", name)
+		return usagef("unknown command %q (egovbench -h lists the commands)", name)
 	}
-	return cmd.Run(ctx, args[1:])
+	return helpIsNoError(cmd.Run(ctx, args[1:]))
+}
+
+// helpIsNoError turns the flag package's ErrHelp into success: the usage
+// asked for has been printed.
+func helpIsNoError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
 }
 
 const usage = `egovbench measures how far regional governments have come with e-government.
@@ -104,9 +126,9 @@ Usage:
   egovbench classify  [--json] PATH...                 assess saved pages offline
   egovbench reanalyze --db FILE [--run N]              re-score stored pages with the current catalogue
   egovbench schedule  --config FILE                    run crawls and probes on a schedule
-  egovbench version
+  egovbench version                                    module version and VCS revision of this binary
 
-Run "egovbench COMMAND -h" for a command's flags.
+Run "egovbench COMMAND -h" (or "egovbench help COMMAND") for a command's flags.
 `
 
 // Env carries what every command shares: where output goes and how logs look.
@@ -131,7 +153,7 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 func (l *logFlags) setup(env *Env) error {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(l.level)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+		return usagef("--log-level: %v", err)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(l.format) {
@@ -140,28 +162,25 @@ func (l *logFlags) setup(env *Env) error {
 	case "json":
 		env.Logger = slog.New(slog.NewJSONHandler(env.Stderr, opts))
 	default:
-		return fmt.Errorf("--log-format: %q is not text or json", l.format)
+		return usagef("--log-format: %q is not text or json", l.format)
 	}
 	return nil
 }
 
 // newFlagSet makes a FlagSet that reports errors instead of exiting, so
-// commands can be tested in-process.
+// commands can be tested in-process. Its usage goes to stdout: it is printed
+// when asked for with -h (parseFlags keeps it out of error messages).
 func newFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(env.Stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: egovbench %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: egovbench %s %s\n", name, synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(fs.Output(), "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
-}
-
-// VersionCommand prints the version.
-type VersionCommand struct{ *Env }
-
-// Run implements command.
-func (c *VersionCommand) Run(ctx context.Context, args []string) error {
-	fmt.Fprintln(c.Stdout, "egovbench", Version)
-	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -20,13 +19,12 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 	dbPath := fs.String("db", "", "SQLite database")
 	targetsPath := fs.String("targets", "", "targets file to store first (default: the stored targets)")
 	var cf crawlFlags
-	cf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	cf.registerProbe(fs)
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *dbPath == "" {
-		fs.Usage()
-		return errors.New("probe needs --db")
+		return usagef("probe needs --db")
 	}
 	var fresh []egovbench.Target
 	if *targetsPath != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/egovbench/egovbench"
@@ -21,12 +20,11 @@ func (c *ReanalyzeCommand) Run(ctx context.Context, args []string) error {
 	dbPath := fs.String("db", "", "SQLite database")
 	runID := fs.Int64("run", 0, "crawl run to re-score (default: the latest finished crawl)")
 	catPath := fs.String("catalogue", "", "indicator catalogue file replacing or extending the embedded one")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *dbPath == "" {
-		fs.Usage()
-		return errors.New("reanalyze needs --db")
+		return usagef("reanalyze needs --db")
 	}
 	cat, err := loadCatalogue(*catPath)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -35,12 +34,11 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	catPath := fs.String("catalogue", "", "indicator catalogue file (for the methodology page)")
 	var rf reportFlags
 	rf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *dbPath == "" || *out == "" {
-		fs.Usage()
-		return errors.New("report needs --db and --out")
+		return usagef("report needs --db and --out")
 	}
 	cat, err := loadCatalogue(*catPath)
 	if err != nil {

@@ -37,12 +37,11 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 	fs.Var(&resolve, "resolve", "HOST:PORT=IP:PORT, repeatable, like curl --resolve (tests and the simulated fleet)")
 	fs.StringVar(&caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *configPath == "" {
-		fs.Usage()
-		return errors.New("schedule needs --config")
+		return usagef("schedule needs --config")
 	}
 	if err := lf.setup(c.Env); err != nil {
 		return err
