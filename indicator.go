@@ -29,21 +29,27 @@ type Indicator struct {
 	// Stage is the stage this indicator evidences; StageNone for indicators
 	// (mostly technology) that count in the score but not in the stage.
 	Stage Stage `json:"stage"`
-	// Description says in plain words what counts, for the methodology page.
-	Description string `json:"description"`
+	// Description says in plain words what counts, for the methodology page,
+	// in English; DescriptionID says the same in Indonesian.
+	Description   string `json:"description"`
+	DescriptionID string `json:"description_id"`
 }
 
 // Framework is a maturity model the same evidence is also reported under
 // (the primary four-stage scale, UN/ASPA's five stages, SPBE's levels).
 type Framework struct {
 	ID     string           `json:"id"`
-	Name   string           `json:"name"`
-	Levels []FrameworkLevel `json:"levels"` // lowest first
+	Name   string           `json:"name"`    // English
+	Levels []FrameworkLevel `json:"levels"`  // lowest first
+	NameID string           `json:"name_id"` // Indonesian
 }
 
 // FrameworkLevel is one level of a Framework with its rule in plain words.
 type FrameworkLevel struct {
 	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string `json:"name"`        // English
+	Description string `json:"description"` // English
+	// NameID and DescriptionID are the Indonesian name and rule.
+	NameID        string `json:"name_id"`
+	DescriptionID string `json:"description_id"`
 }

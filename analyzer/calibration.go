@@ -16,6 +16,7 @@ import (
 type Calibration struct {
 	CatalogueVersion string `json:"catalogue_version"`
 	Source           string `json:"source"`
+	SourceID         string `json:"source_id"` // Source in Indonesian
 	Pages            int    `json:"pages"`
 	// Exact counts pages whose stage equals the reference; Adjacent those
 	// within one stage (Exact included).

@@ -272,6 +272,7 @@ func TestCalibration(t *testing.T) {
 	}
 	cal.CatalogueVersion = c.Version()
 	cal.Source = fmt.Sprintf("calibration corpus: %d real government pages from many countries and languages, labelled by two independent readers", cal.Pages)
+	cal.SourceID = fmt.Sprintf("korpus kalibrasi: %d halaman pemerintahan nyata dari banyak negara dan bahasa, diberi label oleh dua pembaca secara independen", cal.Pages)
 	cal.MinFeatureF1 = math.Round(minF1*100) / 100
 	checkCalibrationFile(t, cal)
 }

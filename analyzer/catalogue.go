@@ -84,16 +84,19 @@ type catalogueFile struct {
 }
 
 type indicatorSpec struct {
-	ID          string     `yaml:"id"`
-	Feature     string     `yaml:"feature"`
-	NameID      string     `yaml:"name_id"`
-	NameEN      string     `yaml:"name_en"`
-	Criterion   string     `yaml:"criterion"`
-	Stage       string     `yaml:"stage"`
-	Description string     `yaml:"description"`
-	Basic       bool       `yaml:"basic"`
-	Weak        bool       `yaml:"weak"`
-	Detect      detectSpec `yaml:"detect"`
+	ID          string `yaml:"id"`
+	Feature     string `yaml:"feature"`
+	NameID      string `yaml:"name_id"`
+	NameEN      string `yaml:"name_en"`
+	Criterion   string `yaml:"criterion"`
+	Stage       string `yaml:"stage"`
+	Description string `yaml:"description"`
+	// DescriptionID is the Indonesian description; reports fall back to
+	// Description when a user catalogue leaves it out.
+	DescriptionID string     `yaml:"description_id"`
+	Basic         bool       `yaml:"basic"`
+	Weak          bool       `yaml:"weak"`
+	Detect        detectSpec `yaml:"detect"`
 }
 
 type detectSpec struct {
@@ -115,6 +118,7 @@ type detectSpec struct {
 type frameworkSpec struct {
 	ID     string      `yaml:"id"`
 	Name   string      `yaml:"name"`
+	NameID string      `yaml:"name_id"`
 	Levels []levelSpec `yaml:"levels"`
 }
 
@@ -122,10 +126,12 @@ type frameworkSpec struct {
 // conditions given must hold; a framework assigns its highest level whose
 // rule holds.
 type levelSpec struct {
-	ID          string `yaml:"id"`
-	Name        string `yaml:"name"`
-	Description string `yaml:"description"`
-	When        rule   `yaml:"when"`
+	ID            string `yaml:"id"`
+	Name          string `yaml:"name"`
+	Description   string `yaml:"description"`
+	NameID        string `yaml:"name_id"`
+	DescriptionID string `yaml:"description_id"`
+	When          rule   `yaml:"when"`
 }
 
 type rule struct {
@@ -428,6 +434,7 @@ func (c *Catalogue) compileIndicator(i int, s indicatorSpec) (indicator, error) 
 		Indicator: egovbench.Indicator{
 			ID: s.ID, NameID: s.NameID, NameEN: s.NameEN,
 			Criterion: egovbench.Criterion(s.Criterion), Stage: st, Description: s.Description,
+			DescriptionID: s.DescriptionID,
 		},
 		feature: s.Feature, basic: s.Basic, weak: s.Weak,
 		externalOnly: d.ExternalOnly, realLink: d.RealLink, notDocuments: d.NotDocuments, minHits: d.MinHits, detector: d.Detector,
@@ -509,7 +516,7 @@ func (c *Catalogue) compileFramework(fs frameworkSpec) (framework, error) {
 	if fs.ID == "" || len(fs.Levels) == 0 {
 		return framework{}, bad("id and levels are required")
 	}
-	fw := framework{Framework: egovbench.Framework{ID: fs.ID, Name: fs.Name}}
+	fw := framework{Framework: egovbench.Framework{ID: fs.ID, Name: fs.Name, NameID: fs.NameID}}
 	for _, l := range fs.Levels {
 		if l.ID == "" {
 			return framework{}, bad("level without id")
@@ -527,7 +534,8 @@ func (c *Catalogue) compileFramework(fs frameworkSpec) (framework, error) {
 				return framework{}, bad("level %q: unknown indicator %q", l.ID, id)
 			}
 		}
-		fw.Levels = append(fw.Levels, egovbench.FrameworkLevel{ID: l.ID, Name: l.Name, Description: l.Description})
+		fw.Levels = append(fw.Levels, egovbench.FrameworkLevel{ID: l.ID, Name: l.Name, Description: l.Description,
+			NameID: l.NameID, DescriptionID: l.DescriptionID})
 		fw.rules = append(fw.rules, l.When)
 	}
 	return fw, nil

@@ -26,32 +26,32 @@ const (
 )
 
 var testCatalogue = []egovbench.Indicator{
-	{ID: "inst_contact", NameID: "Kontak resmi", NameEN: "Official contact", Criterion: egovbench.CriterionInstitutional, Stage: egovbench.StagePresence, Description: "Address, phone or e-mail of the office."},
-	{ID: "inst_structure", NameID: "Struktur organisasi", NameEN: "Organisation structure", Criterion: egovbench.CriterionInstitutional, Stage: egovbench.StagePresence, Description: "The office's organisation chart."},
-	{ID: "content_news", NameID: "Berita terkini", NameEN: "Current news", Criterion: egovbench.CriterionContent, Stage: egovbench.StagePresence, Description: "News updated within 90 days."},
-	{ID: "content_docs", NameID: "Dokumen publik", NameEN: "Public documents", Criterion: egovbench.CriterionContent, Stage: egovbench.StageInteraction, Description: "Downloadable regulations and forms."},
-	{ID: "svc_search", NameID: "Pencarian", NameEN: "Site search", Criterion: egovbench.CriterionServices, Stage: egovbench.StageInteraction, Description: "A working search form."},
-	{ID: "svc_complaint", NameID: "Formulir pengaduan", NameEN: "Complaint form", Criterion: egovbench.CriterionServices, Stage: egovbench.StageInteraction, Description: "An online complaint form."},
-	{ID: "svc_lapor", NameID: "Tautan LAPOR!", NameEN: "Link to LAPOR!", Criterion: egovbench.CriterionServices, Stage: egovbench.StageIntegration, Description: "A link to the national complaint system."},
-	{ID: "svc_sso", NameID: "Masuk tunggal", NameEN: "Single sign-on", Criterion: egovbench.CriterionServices, Stage: egovbench.StageIntegration, Description: "Login shared with national systems."},
-	{ID: "svc_apply", NameID: "Permohonan daring", NameEN: "Online application", Criterion: egovbench.CriterionServices, Stage: egovbench.StageTransaction, Description: "Apply for a permit online with an account."},
-	{ID: "svc_payment", NameID: "Pembayaran daring", NameEN: "Online payment", Criterion: egovbench.CriterionServices, Stage: egovbench.StageTransaction, Description: "Pay a fee or tax online."},
-	{ID: "part_social", NameID: "Media sosial", NameEN: "Social media", Criterion: egovbench.CriterionParticipation, Stage: egovbench.StageInteraction, Description: "Links to official social media accounts."},
-	{ID: "part_survey", NameID: "Survei kepuasan", NameEN: "Satisfaction survey", Criterion: egovbench.CriterionParticipation, Stage: egovbench.StageNone, Description: "A citizen satisfaction survey."},
-	{ID: "tech_https", NameID: "HTTPS", NameEN: "HTTPS", Criterion: egovbench.CriterionTechnology, Stage: egovbench.StageNone, Description: "Served over valid HTTPS."},
-	{ID: "tech_mobile", NameID: "Ramah seluler", NameEN: "Mobile friendly", Criterion: egovbench.CriterionTechnology, Stage: egovbench.StageNone, Description: "A viewport for small screens."},
+	{ID: "inst_contact", NameID: "Kontak resmi", NameEN: "Official contact", Criterion: egovbench.CriterionInstitutional, Stage: egovbench.StagePresence, Description: "Address, phone or e-mail of the office.", DescriptionID: "Alamat, telepon atau e-mail kantor."},
+	{ID: "inst_structure", NameID: "Struktur organisasi", NameEN: "Organisation structure", Criterion: egovbench.CriterionInstitutional, Stage: egovbench.StagePresence, Description: "The office's organisation chart.", DescriptionID: "Bagan organisasi kantor."},
+	{ID: "content_news", NameID: "Berita terkini", NameEN: "Current news", Criterion: egovbench.CriterionContent, Stage: egovbench.StagePresence, Description: "News updated within 90 days.", DescriptionID: "Berita diperbarui dalam 90 hari."},
+	{ID: "content_docs", NameID: "Dokumen publik", NameEN: "Public documents", Criterion: egovbench.CriterionContent, Stage: egovbench.StageInteraction, Description: "Downloadable regulations and forms.", DescriptionID: "Peraturan dan formulir yang dapat diunduh."},
+	{ID: "svc_search", NameID: "Pencarian", NameEN: "Site search", Criterion: egovbench.CriterionServices, Stage: egovbench.StageInteraction, Description: "A working search form.", DescriptionID: "Formulir pencarian yang berfungsi."},
+	{ID: "svc_complaint", NameID: "Formulir pengaduan", NameEN: "Complaint form", Criterion: egovbench.CriterionServices, Stage: egovbench.StageInteraction, Description: "An online complaint form.", DescriptionID: "Formulir pengaduan daring."},
+	{ID: "svc_lapor", NameID: "Tautan LAPOR!", NameEN: "Link to LAPOR!", Criterion: egovbench.CriterionServices, Stage: egovbench.StageIntegration, Description: "A link to the national complaint system.", DescriptionID: "Tautan ke sistem pengaduan nasional."},
+	{ID: "svc_sso", NameID: "Masuk tunggal", NameEN: "Single sign-on", Criterion: egovbench.CriterionServices, Stage: egovbench.StageIntegration, Description: "Login shared with national systems.", DescriptionID: "Log masuk bersama dengan sistem nasional."},
+	{ID: "svc_apply", NameID: "Permohonan daring", NameEN: "Online application", Criterion: egovbench.CriterionServices, Stage: egovbench.StageTransaction, Description: "Apply for a permit online with an account.", DescriptionID: "Mengajukan izin secara daring dengan akun."},
+	{ID: "svc_payment", NameID: "Pembayaran daring", NameEN: "Online payment", Criterion: egovbench.CriterionServices, Stage: egovbench.StageTransaction, Description: "Pay a fee or tax online.", DescriptionID: "Membayar retribusi atau pajak secara daring."},
+	{ID: "part_social", NameID: "Media sosial", NameEN: "Social media", Criterion: egovbench.CriterionParticipation, Stage: egovbench.StageInteraction, Description: "Links to official social media accounts.", DescriptionID: "Tautan ke akun media sosial resmi."},
+	{ID: "part_survey", NameID: "Survei kepuasan", NameEN: "Satisfaction survey", Criterion: egovbench.CriterionParticipation, Stage: egovbench.StageNone, Description: "A citizen satisfaction survey.", DescriptionID: "Survei kepuasan masyarakat."},
+	{ID: "tech_https", NameID: "HTTPS", NameEN: "HTTPS", Criterion: egovbench.CriterionTechnology, Stage: egovbench.StageNone, Description: "Served over valid HTTPS.", DescriptionID: "Disajikan melalui HTTPS yang valid."},
+	{ID: "tech_mobile", NameID: "Ramah seluler", NameEN: "Mobile friendly", Criterion: egovbench.CriterionTechnology, Stage: egovbench.StageNone, Description: "A viewport for small screens.", DescriptionID: "Viewport untuk layar kecil."},
 }
 
 var testFrameworks = []egovbench.Framework{
-	{ID: "egovbench", Name: "egovbench", Levels: []egovbench.FrameworkLevel{
-		{ID: "presence", Name: "Presence", Description: "Information only."},
-		{ID: "interaction", Name: "Interaction", Description: "Two-way contact."},
-		{ID: "integration", Name: "Integration", Description: "Linked to national systems."},
-		{ID: "transaction", Name: "Transaction", Description: "Full online services."},
+	{ID: "egovbench", Name: "egovbench", NameID: "egovbench", Levels: []egovbench.FrameworkLevel{
+		{ID: "presence", Name: "Presence", Description: "Information only.", NameID: "Kehadiran", DescriptionID: "Hanya informasi."},
+		{ID: "interaction", Name: "Interaction", Description: "Two-way contact.", NameID: "Interaksi", DescriptionID: "Kontak dua arah."},
+		{ID: "integration", Name: "Integration", Description: "Linked to national systems.", NameID: "Integrasi", DescriptionID: "Terhubung ke sistem nasional."},
+		{ID: "transaction", Name: "Transaction", Description: "Full online services.", NameID: "Transaksi", DescriptionID: "Layanan daring penuh."},
 	}},
-	{ID: "spbe", Name: "SPBE", Levels: []egovbench.FrameworkLevel{
-		{ID: "1", Name: "Rintisan", Description: "Level 1."}, {ID: "2", Name: "Terkelola", Description: "Level 2."},
-		{ID: "3", Name: "Terdefinisi", Description: "Level 3."}, {ID: "4", Name: "Terpadu", Description: "Level 4."},
+	{ID: "spbe", Name: "SPBE", NameID: "SPBE", Levels: []egovbench.FrameworkLevel{
+		{ID: "1", Name: "Rintisan", NameID: "Rintisan", Description: "Level 1.", DescriptionID: "Tingkat 1."}, {ID: "2", Name: "Terkelola", NameID: "Terkelola", Description: "Level 2.", DescriptionID: "Tingkat 2."},
+		{ID: "3", Name: "Terdefinisi", NameID: "Terdefinisi", Description: "Level 3.", DescriptionID: "Tingkat 3."}, {ID: "4", Name: "Terpadu", NameID: "Terpadu", Description: "Level 4.", DescriptionID: "Tingkat 4."},
 	}},
 }
 
@@ -69,7 +69,7 @@ func synthInput(n, runs int, runEvery time.Duration, hourlyDays int, hostile boo
 		GeneratedAt: now, Lang: "en", Location: loc,
 		Latest: map[string]egovbench.Assessment{}, Previous: map[string]egovbench.Assessment{},
 		Indicators: testCatalogue, Frameworks: testFrameworks, CatalogueVersion: "2026.11-test",
-		Agreement: &Agreement{Source: "Two analysts labelled the sites by hand", Labelled: 10, Exact: 7, Adjacent: 9, Kappa: 0.61,
+		Agreement: &Agreement{Source: "Two analysts labelled the sites by hand", SourceID: "Dua analis memberi label situs secara manual", Labelled: 10, Exact: 7, Adjacent: 9, Kappa: 0.61,
 			Matrix: [5][5]int{{1, 0, 0, 0, 0}, {0, 2, 1, 0, 0}, {0, 0, 2, 0, 0}, {0, 0, 1, 1, 0}, {0, 0, 0, 1, 1}}},
 	}
 	start := now.Add(-time.Duration(runs-1) * runEvery)

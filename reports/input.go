@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -39,8 +40,9 @@ type Input struct {
 // Agreement is how far the assessed stages agree with stages a person
 // assigned to the same sites (reference labels).
 type Agreement struct {
-	// Source says where the reference labels come from, in plain words.
-	Source string
+	// Source says where the reference labels come from, in plain words, in
+	// English; SourceID in Indonesian (Source is shown when it is empty).
+	Source, SourceID string
 	// Labelled counts the sites with a reference label that were assessed.
 	Labelled int
 	// Exact counts sites whose assessed stage equals the reference stage;
@@ -51,6 +53,24 @@ type Agreement struct {
 	// Matrix counts sites by reference stage (row) and assessed stage
 	// (column), indexed by egovbench.Stage.
 	Matrix [5][5]int
+}
+
+// DefaultLang is the report language for a fleet when none is asked for:
+// Indonesian ("id") when at least half of the targets are Indonesian (country
+// ID or language id) or there are none, English ("en") otherwise. The people
+// who read a report on Indonesian regions read Indonesian.
+func DefaultLang(targets []egovbench.Target) string {
+	n := 0
+	for _, t := range targets {
+		if strings.EqualFold(strings.TrimSpace(t.Country), "id") || strings.EqualFold(strings.TrimSpace(t.Lang), "id") ||
+			strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Lang)), "id-") {
+			n++
+		}
+	}
+	if 2*n >= len(targets) {
+		return "id"
+	}
+	return "en"
 }
 
 // location returns the zone to show times in.

@@ -132,6 +132,57 @@ func (l *labels) Indicator(ind egovbench.Indicator) string {
 	return name
 }
 
+// pick returns the Indonesian text in an Indonesian report when there is
+// one, else the English: a user catalogue may lack translations, and English
+// then beats an empty cell.
+func (l *labels) pick(en, id string) string {
+	if l.lang == "id" && strings.TrimSpace(id) != "" {
+		return id
+	}
+	return en
+}
+
+// IndicatorDescription returns what counts for the indicator, in the
+// report's language.
+func (l *labels) IndicatorDescription(ind egovbench.Indicator) string {
+	return l.pick(ind.Description, ind.DescriptionID)
+}
+
+// Framework names a maturity framework in the report's language.
+func (l *labels) Framework(fw egovbench.Framework) string { return l.pick(fw.Name, fw.NameID) }
+
+// Level names a framework level in the report's language.
+func (l *labels) Level(fl egovbench.FrameworkLevel) string { return l.pick(fl.Name, fl.NameID) }
+
+// LevelDescription states a framework level's rule in the report's language.
+func (l *labels) LevelDescription(fl egovbench.FrameworkLevel) string {
+	return l.pick(fl.Description, fl.DescriptionID)
+}
+
+// Outcome names a probe outcome class (an outage's cause).
+func (l *labels) Outcome(o egovbench.Outcome) string {
+	if s, ok := l.d["oc_"+string(o)]; ok {
+		return s
+	}
+	return string(o)
+}
+
+// DeadReason translates the analyzer's reason why a service link is dead
+// ("http 404", "maintenance page", an outcome class); an unknown reason is
+// shown as recorded.
+func (l *labels) DeadReason(r string) string {
+	if code, ok := strings.CutPrefix(r, "http "); ok {
+		return "HTTP " + code
+	}
+	switch r {
+	case "maintenance page":
+		return l.T("dead_maintenance")
+	case "maintenance or coming-soon page":
+		return l.T("dead_coming_soon")
+	}
+	return l.Outcome(egovbench.Outcome(r))
+}
+
 var dictEN = dict{
 	"title":                         "E-government maturity and availability report",
 	"title_changes":                 "Changes since the previous run",
@@ -297,6 +348,21 @@ var dictEN = dict{
 	"truncated":                     "(shortened)",
 	"yes":                           "yes",
 	"no":                            "no",
+	"oc_ok":                         "up",
+	"oc_http_error":                 "HTTP error",
+	"oc_maintenance":                "maintenance",
+	"oc_blocked":                    "blocked",
+	"oc_timeout":                    "timeout",
+	"oc_dns_error":                  "DNS error",
+	"oc_connection_refused":         "connection refused",
+	"oc_tls_error":                  "TLS certificate error",
+	"oc_redirect_loop":              "redirect loop",
+	"oc_too_large":                  "page too large",
+	"oc_invalid_content":            "not a web page",
+	"oc_private_address":            "private address refused",
+	"oc_error":                      "other error",
+	"dead_maintenance":              "maintenance page",
+	"dead_coming_soon":              "maintenance or coming-soon page",
 }
 
 var dictID = dict{
@@ -464,4 +530,19 @@ var dictID = dict{
 	"truncated":                     "(dipersingkat)",
 	"yes":                           "ya",
 	"no":                            "tidak",
+	"oc_ok":                         "aktif",
+	"oc_http_error":                 "galat HTTP",
+	"oc_maintenance":                "pemeliharaan",
+	"oc_blocked":                    "diblokir",
+	"oc_timeout":                    "waktu habis",
+	"oc_dns_error":                  "galat DNS",
+	"oc_connection_refused":         "koneksi ditolak",
+	"oc_tls_error":                  "galat sertifikat TLS",
+	"oc_redirect_loop":              "pengalihan berulang",
+	"oc_too_large":                  "halaman terlalu besar",
+	"oc_invalid_content":            "bukan halaman web",
+	"oc_private_address":            "alamat privat ditolak",
+	"oc_error":                      "galat lain",
+	"dead_maintenance":              "halaman pemeliharaan",
+	"dead_coming_soon":              "halaman pemeliharaan atau segera hadir",
 }

@@ -463,6 +463,7 @@ func TestReport(t *testing.T) {
 	}
 	t.Run("golden", func(t *testing.T) { checkHTMLGolden(t, dirs) })
 	t.Run("inert", func(t *testing.T) { checkHostileOutput(t, parent, dirs) })
+	t.Run("indonesian", func(t *testing.T) { checkNoEnglish(t, dirs["id"], in) })
 	t.Run("png", func(t *testing.T) {
 		n := checkPNGs(t, dirs["en"], 20)
 		// 11 report charts and one history figure per site.

@@ -410,10 +410,10 @@ func (r *report) siteView(i int) *siteBody {
 		name := lvl
 		for _, fl := range fw.Levels {
 			if fl.ID == lvl {
-				name = fl.Name
+				name = l.Level(fl)
 			}
 		}
-		v.Frameworks = append(v.Frameworks, keyValue{Key: fw.Name, Value: name})
+		v.Frameworks = append(v.Frameworks, keyValue{Key: l.Framework(fw), Value: name})
 	}
 	for _, c := range egovbench.Criteria {
 		sc, ok := a.CriterionScores[string(c)]
@@ -455,7 +455,7 @@ func (r *report) siteView(i int) *siteBody {
 		if k == 100 {
 			break
 		}
-		v.Dead = append(v.Dead, deadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: d.Reason})
+		v.Dead = append(v.Dead, deadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: l.DeadReason(d.Reason)})
 	}
 	if a.Stage >= egovbench.StageNone && a.Stage < egovbench.StageTransaction {
 		v.NextStage = l.Stage(a.Stage + 1)
@@ -480,7 +480,7 @@ func (r *report) up30Safe(i int) uptimeWindow {
 
 func (r *report) outageView(o egovbench.Outage, s *site) outageBody {
 	l := r.l
-	ov := outageBody{Site: siteLabel(s.t), Href: "sites/" + r.slug[s.t.ID] + ".html", Start: l.DateTime(o.Start.In(r.m.loc)), End: l.T("ongoing"), Cause: string(o.Cause)}
+	ov := outageBody{Site: siteLabel(s.t), Href: "sites/" + r.slug[s.t.ID] + ".html", Start: l.DateTime(o.Start.In(r.m.loc)), End: l.T("ongoing"), Cause: l.Outcome(o.Cause)}
 	if !o.End.IsZero() {
 		ov.End = l.DateTime(o.End.In(r.m.loc))
 	}
@@ -616,8 +616,15 @@ type methodologyBody struct {
 		Label string
 		Rows  []catalogueRow
 	}
-	Frameworks []egovbench.Framework
+	Frameworks []frameworkView
 	Agreement  *agreementBody
+}
+
+// frameworkView is a maturity framework with its levels, in the report's
+// language.
+type frameworkView struct {
+	Name   string
+	Levels []keyValue // Key: level name, Value: its rule
 }
 
 // agreementBody is the measured agreement, formatted.
@@ -655,7 +662,7 @@ func (r *report) methodologyView() methodologyBody {
 			if ind.Stage != egovbench.StageNone {
 				st = l.Stage(ind.Stage)
 			}
-			rows = append(rows, catalogueRow{ID: ind.ID, Name: l.Indicator(ind), Stage: st, Description: ind.Description})
+			rows = append(rows, catalogueRow{ID: ind.ID, Name: l.Indicator(ind), Stage: st, Description: l.IndicatorDescription(ind)})
 		}
 		if len(rows) > 0 {
 			v.Groups = append(v.Groups, struct {
@@ -664,9 +671,15 @@ func (r *report) methodologyView() methodologyBody {
 			}{l.Criterion(c), rows})
 		}
 	}
-	v.Frameworks = r.in.Frameworks
+	for _, fw := range r.in.Frameworks {
+		fv := frameworkView{Name: l.Framework(fw)}
+		for _, fl := range fw.Levels {
+			fv.Levels = append(fv.Levels, keyValue{Key: l.Level(fl), Value: l.LevelDescription(fl)})
+		}
+		v.Frameworks = append(v.Frameworks, fv)
+	}
 	if ag := r.in.Agreement; ag != nil {
-		av := &agreementBody{Source: ag.Source, Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
+		av := &agreementBody{Source: l.pick(ag.Source, ag.SourceID), Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
 		share := func(n int) string {
 			if ag.Labelled <= 0 {
 				return "–"

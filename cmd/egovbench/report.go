@@ -22,7 +22,7 @@ type reportFlags struct {
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.lang, "lang", "id", "report language: id (Bahasa Indonesia) or en")
+	fs.StringVar(&f.lang, "lang", "", "report language: id (Bahasa Indonesia) or en (default: id when most targets are Indonesian, else en)")
 	fs.StringVar(&f.tz, "tz", "Asia/Makassar", "IANA time zone for dates and hour-of-day profiles")
 }
 
@@ -75,11 +75,14 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		CatalogueVersion: cat.Version(),
 	}
 	if cal, ok := analyzer.MeasuredCalibration(cat); ok {
-		in.Agreement = &reports.Agreement{Source: cal.Source, Labelled: cal.Pages, Exact: cal.Exact,
+		in.Agreement = &reports.Agreement{Source: cal.Source, SourceID: cal.SourceID, Labelled: cal.Pages, Exact: cal.Exact,
 			Adjacent: cal.Adjacent, Kappa: cal.Kappa, Matrix: cal.Matrix}
 	}
 	if in.Targets, err = db.Targets(ctx); err != nil {
 		return in, err
+	}
+	if in.Lang == "" {
+		in.Lang = reports.DefaultLang(in.Targets)
 	}
 	if in.Latest, err = db.LatestAssessments(ctx); err != nil {
 		return in, err
