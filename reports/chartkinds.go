@@ -422,12 +422,17 @@ func drawHeat(l *labels, hp hourProfileData, cells *[7][24]*float64, title strin
 	return f.save(path, nil)
 }
 
-func drawTransitions(l *labels, tr transitionsData, path string) error {
-	title := l.T("ch_transitions")
+// drawTransitions draws the stage transition grid; baseline names the
+// baseline the reader chose ("" for the run before the latest).
+func drawTransitions(l *labels, tr transitionsData, baseline, path string) error {
+	title, yLabel := l.T("ch_transitions"), l.T("ax_prev_stage")
+	if baseline != "" {
+		title, yLabel = fmt.Sprintf(l.T("ch_transitions_since"), baseline), l.T("ax_base_stage")
+	}
 	if tr.Compared == 0 {
 		return saveNoData(l, title, path, chartW, chartH)
 	}
-	f := l.newFigure(title+" (n = "+strconv.Itoa(tr.Compared)+")", l.T("ax_last_stage"), l.T("ax_prev_stage"), chartW, chartH)
+	f := l.newFigure(title+" (n = "+strconv.Itoa(tr.Compared)+")", l.T("ax_last_stage"), yLabel, chartW, chartH)
 	n := len(tr.Stages)
 	// Cells are squares drawn as polygons: diagonal (no move) grey, above it
 	// (moved up) green, below (moved down) red, shade by count.

@@ -69,6 +69,8 @@ func synthInput(n, runs int, runEvery time.Duration, hourlyDays int, hostile boo
 		GeneratedAt: now, Lang: "en", Location: loc,
 		Latest: map[string]egovbench.Assessment{}, Previous: map[string]egovbench.Assessment{},
 		Indicators: testCatalogue, Frameworks: testFrameworks, CatalogueVersion: "2026.11-test",
+		LastCrawl: &egovbench.Run{ID: int64(runs), Kind: egovbench.RunCrawl, StartedAt: now,
+			Config: `{"max_pages":20,"max_depth":3,"delay":"1s","per_host":1,"request_timeout":"15s","site_timeout":"2m0s","user_agent":"egovbench-test (+https://example.org/contact)","workers":8}`},
 		Agreement: &Agreement{Source: "Two analysts labelled the sites by hand", SourceID: "Dua analis memberi label situs secara manual", Labelled: 10, Exact: 7, Adjacent: 9, Kappa: 0.61,
 			Matrix: [5][5]int{{1, 0, 0, 0, 0}, {0, 2, 1, 0, 0}, {0, 0, 2, 0, 0}, {0, 0, 1, 1, 0}, {0, 0, 0, 1, 1}}},
 	}

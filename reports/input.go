@@ -20,8 +20,17 @@ type Input struct {
 	Location *time.Location
 	Targets  []egovbench.Target
 	// Latest and Previous hold, by target id, the last and the one-before-last
-	// assessment. Previous may lack entries.
+	// assessment, or in Previous the state at the baseline the reader chose
+	// (Since, SinceRun). Previous may lack entries.
 	Latest, Previous map[string]egovbench.Assessment
+	// Since and SinceRun name the baseline Previous holds when the reader
+	// chose one (report --since DATE, --compare RUN); both zero means the
+	// run before the latest.
+	Since    time.Time
+	SinceRun int64
+	// LastCrawl is the newest crawl run; its recorded configuration is shown
+	// on every page. Nil when there has been none.
+	LastCrawl *egovbench.Run
 	// History holds every assessment reduced to a StagePoint, in any order.
 	History []egovbench.StagePoint
 	// Daily holds daily uptime rollups (UTC days) of every target.

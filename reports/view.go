@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -28,7 +29,11 @@ type report struct {
 	siteViews      []*siteBody
 	up30           []uptimeWindow // per site
 	stages         [][]stageAt    // per site, from History
-	outages        [][]egovbench.Outage
+	asOf, settings string
+	// baseline names the baseline of the changes the reader chose, "" for
+	// the run before the latest; changesTitle heads every list of changes.
+	baseline, changesTitle string
+	outages                [][]egovbench.Outage
 }
 
 // uptimeWindow is availability over the 30 days before GeneratedAt.
@@ -58,7 +63,7 @@ func build(in *Input) *report {
 	r.stages = make([][]stageAt, len(m.sites))
 	for _, p := range in.History {
 		if si, ok := m.byID[p.TargetID]; ok {
-			r.stages[si] = append(r.stages[si], stageAt{p.At, p.Stage})
+			r.stages[si] = append(r.stages[si], stageAt{p.At, p.Stage, p.Score})
 		}
 	}
 	r.outages = make([][]egovbench.Outage, len(m.sites))
@@ -70,6 +75,12 @@ func build(in *Input) *report {
 	r.siteViews = make([]*siteBody, len(m.sites))
 	for i := range m.sites {
 		r.siteViews[i] = r.siteView(i)
+	}
+	r.asOf, r.settings = r.asOfText(), r.settingsText()
+	r.baseline = r.baselineText()
+	r.changesTitle = r.l.T("title_changes")
+	if r.baseline != "" {
+		r.changesTitle = fmt.Sprintf(r.l.T("title_changes_since"), r.baseline)
 	}
 	return r
 }
@@ -110,21 +121,28 @@ type pageData struct {
 	Generated string
 	Zone      string
 	Catalogue string
-	Body      any
+	// AsOf is when the newest assessment's pages were crawled, with its run;
+	// Settings is the newest crawl's configuration, in words.
+	AsOf     string
+	Settings string
+	// Changes heads the lists of changes (since the previous run, or since
+	// the baseline the reader chose).
+	Changes string
+	Body    any
 }
 
 func (r *report) frame(title, root, nav string, body any) *pageData {
 	return &pageData{
 		Lang: r.l.lang, L: r.l, Title: title, Root: root, Nav: nav,
 		Generated: r.l.DateTime(r.in.GeneratedAt.In(r.m.loc)), Zone: r.m.loc.String(),
-		Catalogue: r.in.CatalogueVersion, Body: body,
+		Catalogue: r.in.CatalogueVersion, AsOf: r.asOf, Settings: r.settings, Changes: r.changesTitle, Body: body,
 	}
 }
 
 func (r *report) pages() []pageFile {
 	out := []pageFile{
 		{"index.html", "index", r.frame(r.l.T("title"), "", "index", r.indexView())},
-		{"changes.html", "changes", r.frame(r.l.T("title_changes"), "", "changes", r.changesView())},
+		{"changes.html", "changes", r.frame(r.changesTitle, "", "changes", r.changesView())},
 		{"methodology.html", "methodology", r.frame(r.l.T("title_methodology"), "", "methodology", r.methodologyView())},
 	}
 	for _, sv := range r.siteViews {
@@ -176,6 +194,7 @@ type indexBody struct {
 	Uptime                     string
 	StageHeads                 []stageBadge
 	StageCounts                []int
+	Summary                    []summaryLine
 	Charts                     []chartRef
 	Ranking                    []rankView
 	Regions                    []regionView
@@ -183,7 +202,7 @@ type indexBody struct {
 
 func (r *report) indexView() indexBody {
 	l, m := r.l, r.m
-	v := indexBody{Sites: len(m.sites)}
+	v := indexBody{Sites: len(m.sites), Summary: r.summaryView(r.summary())}
 	var scores []float64
 	var all dayAgg
 	from := r.in.GeneratedAt.Add(-30 * 24 * time.Hour).Truncate(24 * time.Hour)
@@ -222,7 +241,11 @@ func (r *report) indexView() indexBody {
 		{"hour-availability.png", "ch_hour_avail", "ch_hour_avail_alt"},
 		{"hour-latency.png", "ch_hour_latency", "ch_hour_latency_alt"},
 	} {
-		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: l.T(c[1]), Alt: l.T(c[2])})
+		title := l.T(c[1])
+		if c[0] == "transitions.png" && r.baseline != "" {
+			title = fmt.Sprintf(l.T("ch_transitions_since"), r.baseline)
+		}
+		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: title, Alt: l.T(c[2])})
 	}
 	ranked := map[string]bool{}
 	for _, row := range r.rank {
@@ -492,8 +515,9 @@ func (r *report) outageView(o egovbench.Outage, s *site) outageBody {
 
 // stageAt is one point of a site's stage history.
 type stageAt struct {
-	at time.Time
-	st egovbench.Stage
+	at    time.Time
+	st    egovbench.Stage
+	score float64
 }
 
 // lastChange describes the most recent stage change in a site's history.
@@ -567,6 +591,7 @@ type siteChange struct {
 
 // changesBody is the body of changes.html.
 type changesBody struct {
+	ChartTitle string
 	Compared   int
 	Up, Down   []siteChange
 	Indicators []siteChange
@@ -575,7 +600,10 @@ type changesBody struct {
 }
 
 func (r *report) changesView() changesBody {
-	var v changesBody
+	v := changesBody{ChartTitle: r.l.T("ch_transitions")}
+	if r.baseline != "" {
+		v.ChartTitle = fmt.Sprintf(r.l.T("ch_transitions_since"), r.baseline)
+	}
 	v.Compared = r.transitions.Compared
 	for i := range r.m.sites {
 		sv := r.siteViews[i]

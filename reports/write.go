@@ -149,7 +149,7 @@ func (r *report) chartJobs() []chartJob {
 		{"charts/hour-latency.png", func(p string) error {
 			return drawHeat(l, r.hours, &r.hours.LatencyMS, l.T("ch_hour_latency"), true, func(v float64) string { return l.Num(v, 0) }, p)
 		}},
-		{"charts/transitions.png", func(p string) error { return drawTransitions(l, r.transitions, p) }},
+		{"charts/transitions.png", func(p string) error { return drawTransitions(l, r.transitions, r.baseline, p) }},
 	}
 	for i := range m.sites {
 		if sv := r.siteViews[i]; sv.HistoryChart != "" {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/egovbench/egovbench"
 )
@@ -139,6 +140,14 @@ const (
 	previousIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id
 		AND a.assessed_at < (SELECT max(x.assessed_at) FROM assessments x WHERE x.target_id = t.id)
 		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
+	// asOfIDs takes the moment in Unix milliseconds.
+	asOfIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id AND a.assessed_at < ?
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
+	// runIDs takes the run id: the crawl time the run assessed, then the
+	// newest analysis of that crawl.
+	runIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id
+		AND a.assessed_at = (SELECT x.assessed_at FROM assessments x WHERE x.run_id = ?1 AND x.target_id = t.id)
+		ORDER BY a.id DESC LIMIT 1) AS id FROM targets t`
 )
 
 // LatestAssessments returns each target's latest assessment (newest crawl
@@ -164,16 +173,43 @@ func (db *DB) PreviousAssessments(ctx context.Context) (map[string]egovbench.Ass
 	return m, nil
 }
 
+// AssessmentsAsOf returns each target's state at a past moment: its newest
+// assessment of a crawl made before at (the newest analysis of that crawl),
+// keyed by target ID. Targets not crawled before at are absent. Reports
+// compare the latest state with it (report --since).
+func (db *DB) AssessmentsAsOf(ctx context.Context, at time.Time) (map[string]egovbench.Assessment, error) {
+	m, err := db.assessments(ctx, asOfIDs, ms(at))
+	if err != nil {
+		return nil, fmt.Errorf("assessments as of %s: %w", at.UTC().Format(time.RFC3339), err)
+	}
+	return m, nil
+}
+
+// RunAssessments returns each target's state as of a run: the newest
+// analysis of the crawl the run made (or, for an analyze run, re-analysed),
+// keyed by target ID; targets the run did not assess are absent. A run that
+// does not exist is an error wrapping ErrNotFound (report --compare).
+func (db *DB) RunAssessments(ctx context.Context, runID int64) (map[string]egovbench.Assessment, error) {
+	if _, err := db.Run(ctx, runID); err != nil {
+		return nil, err
+	}
+	m, err := db.assessments(ctx, runIDs, runID)
+	if err != nil {
+		return nil, fmt.Errorf("assessments of run %d: %w", runID, err)
+	}
+	return m, nil
+}
+
 // assessments loads the full assessments whose ids the selection returns,
 // in one read transaction so that the four queries agree.
-func (db *DB) assessments(ctx context.Context, selection string) (map[string]egovbench.Assessment, error) {
+func (db *DB) assessments(ctx context.Context, selection string, args ...any) (map[string]egovbench.Assessment, error) {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	// The selection runs once; the four loads get its ids as a JSON array.
-	idRows, err := tx.QueryContext(ctx, selection)
+	idRows, err := tx.QueryContext(ctx, selection, args...)
 	if err != nil {
 		return nil, err
 	}

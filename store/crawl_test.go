@@ -502,3 +502,82 @@ func TestSaveCrawlRenderedPage(t *testing.T) {
 		t.Errorf("static HTML on a page not rendered: %v", err)
 	}
 }
+
+// TestAssessmentsAsOfAndRun reads past states for report --since and
+// --compare: as of a moment (crawls strictly before it) and as of a run
+// (the newest analysis of the crawl it made).
+func TestAssessmentsAsOfAndRun(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	mustUpsert(t, db, testTargets(2))
+	var crawls []int64
+	stages := []egovbench.Stage{egovbench.StagePresence, egovbench.StageInteraction, egovbench.StageIntegration}
+	for day, st := range stages {
+		ids := []string{"site-000", "site-001"}
+		if day == 0 {
+			ids = ids[:1] // site-001 is first crawled on day 1
+		}
+		run, err := db.CreateRun(ctx, egovbench.RunCrawl, `{"max_pages":5}`, ids, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crawls = append(crawls, run.ID)
+		at := t0.Add(time.Duration(day) * 24 * time.Hour)
+		for _, s := range ids {
+			if err := db.SaveCrawl(ctx, testSnapshot(s, run.ID, at, fmt.Sprint(day)), testAssessment(s, run.ID, at, st, float64(10*day))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Re-analyse day 1's crawl of site-000: as of run 2, the re-analysis stands.
+	an, err := db.CreateRun(ctx, egovbench.RunAnalyze, "", []string{"site-000"}, crawls[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveAssessment(ctx, testAssessment("site-000", an.ID, t0.Add(24*time.Hour), egovbench.StageTransaction, 77)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		get  func() (map[string]egovbench.Assessment, error)
+		want map[string]egovbench.Stage // absent targets are absent
+	}{
+		{"before everything", func() (map[string]egovbench.Assessment, error) { return db.AssessmentsAsOf(ctx, t0) }, map[string]egovbench.Stage{}},
+		{"day 1 excluded", func() (map[string]egovbench.Assessment, error) { return db.AssessmentsAsOf(ctx, t0.Add(24*time.Hour)) },
+			map[string]egovbench.Stage{"site-000": egovbench.StagePresence}},
+		{"day 1 included, re-analysed", func() (map[string]egovbench.Assessment, error) {
+			return db.AssessmentsAsOf(ctx, t0.Add(25*time.Hour))
+		}, map[string]egovbench.Stage{"site-000": egovbench.StageTransaction, "site-001": egovbench.StageInteraction}},
+		{"run 1", func() (map[string]egovbench.Assessment, error) { return db.RunAssessments(ctx, crawls[0]) },
+			map[string]egovbench.Stage{"site-000": egovbench.StagePresence}},
+		{"run 2, re-analysed", func() (map[string]egovbench.Assessment, error) { return db.RunAssessments(ctx, crawls[1]) },
+			map[string]egovbench.Stage{"site-000": egovbench.StageTransaction, "site-001": egovbench.StageInteraction}},
+		{"analyze run", func() (map[string]egovbench.Assessment, error) { return db.RunAssessments(ctx, an.ID) },
+			map[string]egovbench.Stage{"site-000": egovbench.StageTransaction}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(c.want) {
+				t.Errorf("got %d targets, want %d: %+v", len(got), len(c.want), got)
+			}
+			for id, st := range c.want {
+				if a, ok := got[id]; !ok || a.Stage != st || len(a.Indicators) == 0 {
+					t.Errorf("%s: %+v, want stage %v with indicators", id, a, st)
+				}
+			}
+		})
+	}
+	if _, err := db.RunAssessments(ctx, 999); !errors.Is(err, egovbench.ErrNotFound) {
+		t.Errorf("unknown run: %v, want ErrNotFound", err)
+	}
+	r, err := db.LatestRun(ctx, egovbench.RunCrawl)
+	if err != nil || r.ID != crawls[2] || r.Config != `{"max_pages":5}` {
+		t.Errorf("latest crawl run %+v %v, want run %d with its config", r, err, crawls[2])
+	}
+	if _, err := db.LatestRun(ctx, egovbench.RunProbe); !errors.Is(err, egovbench.ErrNotFound) {
+		t.Errorf("no probe run: %v, want ErrNotFound", err)
+	}
+}

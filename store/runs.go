@@ -156,6 +156,20 @@ func (db *DB) FinishRun(ctx context.Context, runID int64, status egovbench.RunSt
 	return nil
 }
 
+// LatestRun returns the newest run of a kind (by start), or an error
+// wrapping ErrNotFound when there is none.
+func (db *DB) LatestRun(ctx context.Context, kind egovbench.RunKind) (egovbench.Run, error) {
+	r, err := scanRun(db.read.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE kind = ?
+		ORDER BY started_at DESC, id DESC LIMIT 1`, string(kind)))
+	if err == sql.ErrNoRows {
+		return r, fmt.Errorf("latest %s run: %w", kind, egovbench.ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("latest %s run: %w", kind, err)
+	}
+	return r, nil
+}
+
 // Runs returns every run, oldest first.
 func (db *DB) Runs(ctx context.Context) ([]egovbench.Run, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id`)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
 	"time"
 
+	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/reports"
 	"github.com/egovbench/egovbench/store"
@@ -19,6 +21,11 @@ type ReportCommand struct{ *Env }
 type reportFlags struct {
 	lang string
 	tz   string
+	// since and compare choose the baseline of the changes (report only):
+	// a date (YYYY-MM-DD in tz, or RFC 3339) or a run id; empty and 0 mean
+	// the run before the latest.
+	since   string
+	compare int64
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
@@ -34,11 +41,19 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	catPath := fs.String("catalogue", "", "indicator catalogue file (for the methodology page)")
 	var rf reportFlags
 	rf.register(fs)
+	fs.StringVar(&rf.since, "since", "", "compare the latest state with the state before this date (YYYY-MM-DD in --tz, or RFC 3339) instead of the previous run")
+	fs.Int64Var(&rf.compare, "compare", 0, "compare the latest state with the state as of this run id instead of the previous run")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *dbPath == "" || *out == "" {
 		return usagef("report needs --db and --out")
+	}
+	if rf.since != "" && rf.compare != 0 {
+		return usagef("report: give --since or --compare, not both")
+	}
+	if rf.compare < 0 {
+		return usagef("report: --compare %d: a run id is positive", rf.compare)
 	}
 	cat, err := loadCatalogue(*catPath)
 	if err != nil {
@@ -87,7 +102,33 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 	if in.Latest, err = db.LatestAssessments(ctx); err != nil {
 		return in, err
 	}
-	if in.Previous, err = db.PreviousAssessments(ctx); err != nil {
+	switch {
+	case rf.since != "":
+		at, err := parseSince(rf.since, loc)
+		if err != nil {
+			return in, err
+		}
+		in.Since = at
+		if in.Previous, err = db.AssessmentsAsOf(ctx, at); err != nil {
+			return in, err
+		}
+	case rf.compare != 0:
+		in.SinceRun = rf.compare
+		if in.Previous, err = db.RunAssessments(ctx, rf.compare); err != nil {
+			if errors.Is(err, egovbench.ErrNotFound) {
+				return in, fmt.Errorf("--compare: no run %d in the database", rf.compare)
+			}
+			return in, err
+		}
+	default:
+		if in.Previous, err = db.PreviousAssessments(ctx); err != nil {
+			return in, err
+		}
+	}
+	switch run, err := db.LatestRun(ctx, egovbench.RunCrawl); {
+	case err == nil:
+		in.LastCrawl = &run
+	case !errors.Is(err, egovbench.ErrNotFound):
 		return in, err
 	}
 	if in.History, err = db.StageHistory(ctx); err != nil {
@@ -106,6 +147,18 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		return in, err
 	}
 	return in, nil
+}
+
+// parseSince reads --since: a day in the report's zone (the state before
+// that day began) or an RFC 3339 instant.
+func parseSince(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want a date YYYY-MM-DD or an RFC 3339 time", s)
 }
 
 func indexPath(dir string) string { return filepath.Join(dir, "index.html") }

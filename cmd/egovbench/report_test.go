@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/store"
+)
+
+// historyDB stores three monthly crawls of two sites: "naik" climbs
+// presence → interaction → transaction, "turun" drops integration →
+// integration → presence. It returns the database path and the run ids.
+func historyDB(t *testing.T) (string, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ids := []string{"naik", "turun"}
+	var ts []egovbench.Target
+	for _, id := range ids {
+		ts = append(ts, egovbench.Target{ID: id, Name: "Kabupaten " + id, URL: "https://" + id + ".example.go.id/", Region: "R", Country: "ID"})
+	}
+	if err := db.UpsertTargets(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	stages := map[string][]egovbench.Stage{
+		"naik":  {egovbench.StagePresence, egovbench.StageInteraction, egovbench.StageTransaction},
+		"turun": {egovbench.StageIntegration, egovbench.StageIntegration, egovbench.StagePresence},
+	}
+	met := map[egovbench.Stage][]string{
+		egovbench.StagePresence: {"contact"}, egovbench.StageInteraction: {"contact", "complaint"},
+		egovbench.StageIntegration: {"contact", "complaint", "lapor"}, egovbench.StageTransaction: {"contact", "complaint", "payment"},
+	}
+	var runs []int64
+	for k := range 3 {
+		run, err := db.CreateRun(ctx, egovbench.RunCrawl, `{"max_pages":7,"delay":"1s"}`, ids, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, run.ID)
+		at := time.Date(2026, time.Month(1+k), 1, 2, 0, 0, 0, time.UTC)
+		for _, id := range ids {
+			st := stages[id][k]
+			snap := egovbench.Snapshot{TargetID: id, RunID: run.ID, StartedAt: at, FinishedAt: at.Add(time.Minute),
+				Probe: egovbench.Probe{At: at, URL: ts[0].URL, Outcome: egovbench.OutcomeOK, HTTPStatus: 200, Total: 100 * time.Millisecond},
+				Pages: []egovbench.Page{{URL: "https://" + id + ".example.go.id/", Status: 200, ContentType: "text/html", FetchedAt: at,
+					Outcome: egovbench.OutcomeOK, Body: []byte("<html><title>" + id + "</title></html>")}}}
+			a := egovbench.Assessment{TargetID: id, RunID: run.ID, AssessedAt: at, CatalogueVersion: "t", Reachable: true,
+				Stage: st, Score: float64(st) * 20}
+			for _, ind := range met[st] {
+				a.Indicators = append(a.Indicators, egovbench.IndicatorResult{ID: ind, Met: true})
+			}
+			if err := db.SaveCrawl(ctx, snap, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return path, runs
+}
+
+// TestReportCompare: report --since and --compare choose the baseline of the
+// changes; the default is the run before the latest.
+func TestReportCompare(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dbPath, runs := historyDB(t)
+	read := func(dir, file string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string // in changes.html
+		not  []string
+	}{
+		{"previous run", nil,
+			[]string{"Changes since the previous run", "Kabupaten naik", "Kabupaten turun", "Online payment"}, []string{"Changes since 1 Feb"}},
+		{"since a date", []string{"--since", "2026-02-01"},
+			// The state before 1 Feb is January's: naik presence → transaction.
+			[]string{"Changes since 1 Feb 2026", "Presence", "Transaction", "Kabupaten turun"}, []string{"the previous run"}},
+		{"compare a run", []string{"--compare", itoa64(runs[1])},
+			[]string{"Changes since run " + itoa64(runs[1]) + " (1 Feb 2026)", "Interaction"}, nil},
+		{"compare the latest run", []string{"--compare", itoa64(runs[2])},
+			[]string{"No site changed stage."}, []string{"moved up"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r")
+			mustRun(t, ctx, append([]string{"report", "--db", dbPath, "--out", out, "--lang", "en", "--tz", "UTC"}, c.args...)...)
+			page := read(out, "changes.html")
+			for _, w := range c.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("changes.html lacks %q", w)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(page, w) {
+					t.Errorf("changes.html has %q", w)
+				}
+			}
+			idx := read(out, "index.html")
+			if !strings.Contains(idx, "Crawl settings of run "+itoa64(runs[2])+": pages per site at most 7") {
+				t.Error("index.html lacks the latest crawl's settings")
+			}
+			if !strings.Contains(idx, "Data as of 1 Mar 2026 02:00 UTC (run "+itoa64(runs[2])+")") {
+				t.Error("index.html lacks the as-of date")
+			}
+		})
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"both", []string{"--since", "2026-02-01", "--compare", "1"}, "not both"},
+		{"bad date", []string{"--since", "1 Feb"}, "--since"},
+		{"unknown run", []string{"--compare", "999"}, "no run 999"},
+		{"negative run", []string{"--compare", "-1"}, "positive"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := run(t, ctx, append([]string{"report", "--db", dbPath, "--out", t.TempDir()}, c.args...)...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want one mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
