@@ -23,6 +23,8 @@ func TestLayout(t *testing.T) {
 		"reports":              {"."},
 		"schedule":             {"."},
 		"fleet":                {"."},
+		"dist":                 {"."},
+		"internal/natstest":    nil,
 		"internal/browsertest": nil,
 	}
 	for dir, may := range allowed {

@@ -3,7 +3,6 @@ package dist
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -185,6 +184,8 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		{Name: cfg.failuresStream(), Subjects: []string{cfg.advisorySubject()}, Retention: jetstream.WorkQueuePolicy,
 			Storage: jetstream.FileStorage},
 	}
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout+time.Duration(cfg.Shards)*time.Second)
+	defer cancel()
 	for _, sc := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("stream %s: %w", sc.Name, err)
@@ -206,9 +207,12 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 	}
 	for _, cc := range []struct{ stream, name string }{{cfg.resultsStream(), "hub"}, {cfg.failuresStream(), "hub"}} {
 		_, err := js.CreateOrUpdateConsumer(ctx, cc.stream, jetstream.ConsumerConfig{
-			Durable:       cc.name,
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       time.Minute,
+			Durable:   cc.name,
+			AckPolicy: jetstream.AckExplicitPolicy,
+			// A result handed to a pull request that a server restart
+			// cut off is sent again after this; a result acked late is
+			// merely delivered twice and dropped by the hub.
+			AckWait:       resultsAckWait,
 			MaxAckPending: 4 * cfg.Batch,
 			DeliverPolicy: jetstream.DeliverAllPolicy,
 		})
@@ -219,5 +223,14 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 	return nil
 }
 
-// errNoJob is a fetch that found nothing to do.
-var errNoJob = errors.New("no job")
+// apiTimeout bounds one request to the server: a request sent just as
+// the connection dropped is never answered, and the caller must not wait
+// for it longer than this.
+const apiTimeout = 10 * time.Second
+
+// resultsAckWait is the hub's lease on a batch of results.
+const resultsAckWait = 15 * time.Second
+
+func api(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, apiTimeout)
+}

@@ -277,4 +277,3 @@ func TestWireRejectsGarbage(t *testing.T) {
 		}
 	}
 }
-

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ type HubStats struct {
 
 func (h *Hub) log(msg string, args ...any) {
 	if h.Log != nil {
-		h.Log(msg, args...)
+		h.Log(slog.LevelWarn, msg, args...)
 	}
 }
 
@@ -67,13 +68,20 @@ func (h *Hub) Run(ctx context.Context, run int64, pending []egovbench.Target) (H
 	}); err != nil {
 		return st, err
 	}
-	results, err := h.JS.Consumer(ctx, h.Config.resultsStream(), "hub")
-	if err != nil {
-		return st, fmt.Errorf("results consumer: %w", err)
-	}
-	failures, err := h.JS.Consumer(ctx, h.Config.failuresStream(), "hub")
-	if err != nil {
-		return st, fmt.Errorf("failures consumer: %w", err)
+	var results, failures jetstream.Consumer
+	if err := retry(ctx, func() error {
+		actx, cancel := api(ctx)
+		defer cancel()
+		var err error
+		if results, err = h.JS.Consumer(actx, h.Config.resultsStream(), "hub"); err != nil {
+			return fmt.Errorf("results consumer: %w", err)
+		}
+		if failures, err = h.JS.Consumer(actx, h.Config.failuresStream(), "hub"); err != nil {
+			return fmt.Errorf("failures consumer: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return st, err
 	}
 	for len(remaining) > 0 {
 		if err := ctx.Err(); err != nil {
@@ -135,6 +143,8 @@ func (h *Hub) drainFailures(ctx context.Context, failures jetstream.Consumer, ru
 	if err != nil {
 		return nil
 	}
+	ctx, cancel := api(ctx)
+	defer cancel()
 	jobs, err := h.JS.Stream(ctx, h.Config.jobsStream())
 	if err != nil {
 		return nil
@@ -177,11 +187,13 @@ func (h *Hub) drainFailures(ctx context.Context, failures jetstream.Consumer, ru
 // enqueue publishes a job for every pending target not already queued;
 // jobs of other runs (an interrupted run's leftovers) are purged first.
 func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target) (int, error) {
-	s, err := h.JS.Stream(ctx, h.Config.jobsStream())
+	actx, cancel := api(ctx)
+	defer cancel()
+	s, err := h.JS.Stream(actx, h.Config.jobsStream())
 	if err != nil {
 		return 0, fmt.Errorf("jobs stream: %w", err)
 	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(h.Config.Prefix+".crawl.>"))
+	info, err := s.Info(actx, jetstream.WithSubjectFilter(h.Config.Prefix+".crawl.>"))
 	if err != nil {
 		return 0, fmt.Errorf("jobs stream: %w", err)
 	}
@@ -198,7 +210,7 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 		}
 	}
 	for r := range otherRuns {
-		if err := s.Purge(ctx, jetstream.WithPurgeSubject(fmt.Sprintf("%s.crawl.*.%d.*", h.Config.Prefix, r))); err != nil {
+		if err := s.Purge(actx, jetstream.WithPurgeSubject(fmt.Sprintf("%s.crawl.*.%d.*", h.Config.Prefix, r))); err != nil {
 			return 0, fmt.Errorf("purge jobs of run %d: %w", r, err)
 		}
 	}
@@ -214,7 +226,9 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 		subj := h.Config.jobSubject(h.Config.shardOf(h.Key.Key(t.URL)), run, t.ID)
 		// The id makes a second publish of this job (a hub restarted after
 		// the job was done but before its result was stored) a no-op.
-		ack, err := h.JS.Publish(ctx, subj, data, jetstream.WithMsgID(msgID(run, t.ID)))
+		pctx, cancel := api(ctx)
+		ack, err := h.JS.Publish(pctx, subj, data, jetstream.WithMsgID(msgID(run, t.ID)))
+		cancel()
 		if err != nil {
 			return n, fmt.Errorf("enqueue %s: %w", t.ID, err)
 		}

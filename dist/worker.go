@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ type CrawlFunc func(ctx context.Context, run int64, t egovbench.Target) (egovben
 
 // LogFunc receives what a hub or worker has to say; nil is silent. The
 // package does not log by itself: cmd does.
-type LogFunc func(msg string, args ...any)
+type LogFunc func(level slog.Level, msg string, args ...any)
 
 // Worker takes jobs from any shard, crawls them with Crawl and publishes
 // the results.
@@ -50,9 +51,11 @@ type Worker struct {
 	held      sync.WaitGroup
 }
 
-func (w *Worker) log(msg string, args ...any) {
+func (w *Worker) log(msg string, args ...any) { w.logAt(slog.LevelWarn, msg, args...) }
+
+func (w *Worker) logAt(level slog.Level, msg string, args ...any) {
 	if w.Log != nil {
-		w.Log(msg, args...)
+		w.Log(level, msg, args...)
 	}
 }
 
@@ -129,6 +132,8 @@ func (w *Worker) candidates(ctx context.Context) []int {
 	}
 	w.candsAt = time.Now()
 	w.cands = nil
+	ctx, cancel := api(ctx)
+	defer cancel()
 	s, err := w.JS.Stream(ctx, w.Config.jobsStream())
 	if err != nil {
 		return nil // not created yet, or the server is away: try again later
@@ -143,7 +148,7 @@ func (w *Worker) candidates(ctx context.Context) []int {
 		if len(parts) < 3 {
 			continue
 		}
-		if i, err := strconv.Atoi(parts[2]); err == nil && i < w.Config.Shards && !seen[i] {
+		if i, err := strconv.Atoi(parts[2]); err == nil && !seen[i] {
 			seen[i] = true
 			w.cands = append(w.cands, i)
 		}
@@ -158,7 +163,9 @@ func (w *Worker) consumer(ctx context.Context, shard int) (jetstream.Consumer, e
 	if ok {
 		return c, nil
 	}
-	c, err := w.JS.Consumer(ctx, w.Config.jobsStream(), w.Config.shardName(shard))
+	actx, cancel := api(ctx)
+	defer cancel()
+	c, err := w.JS.Consumer(actx, w.Config.jobsStream(), w.Config.shardName(shard))
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +199,7 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	attempts := int(meta.NumDelivered)
+	w.logAt(slog.LevelDebug, "job taken", "site", job.Target.ID, "run", job.Run, "attempt", attempts)
 	maxDeliver := w.Config.MaxDeliver
 	if c, err := w.consumer(ctx, 0); err == nil && c.CachedInfo() != nil && c.CachedInfo().Config.MaxDeliver > 0 {
 		maxDeliver = c.CachedInfo().Config.MaxDeliver
@@ -283,7 +291,9 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 			// The result is stored; a redelivered job is crawled again
 			// and its second result is dropped by the hub.
 			w.log("ack not confirmed", "site", job.Target.ID, "err", err)
+			return
 		}
+		w.logAt(slog.LevelDebug, "job done", "site", job.Target.ID, "run", job.Run, "attempt", attempts, "failed", res.Failed != "")
 	}()
 }
 

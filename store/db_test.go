@@ -242,6 +242,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		ALTER TABLE pages DROP COLUMN rendered;
 		ALTER TABLE pages DROP COLUMN static_hash;
 		ALTER TABLE pages DROP COLUMN render_error;
+		DROP TABLE crawl_failures;
 		DELETE FROM schema_migrations WHERE version > 1`); err != nil {
 		t.Fatal(err)
 	}

@@ -193,6 +193,9 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&resume, "resume", false, "finish the interrupted run instead of starting a new one")
 	cf.register(fs)
 	lf.register(fs)
+	var nf natsFlags // distributed mode (dist.go)
+	nf.register(fs)
+	nf.registerHub(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -228,6 +231,12 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if nf.url != "" {
+		cr.Close() // the hub crawls nothing: its workers do, with their own flags
+		sum, err := hubRun(ctx, c.Env, db, targets, resume, nf)
+		fmt.Fprintln(c.Stdout, sum)
+		return err
+	}
 	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(cr, cf.workers, cat.Version()), cf.workers, resume)
 	fmt.Fprintln(c.Stdout, sum)
 	return err
@@ -238,21 +247,7 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 func crawlRun(ctx context.Context, env *Env, db *store.DB, cr *crawler.Crawler, cat *analyzer.Catalogue,
 	targets []egovbench.Target, config string, workers int, resume bool) (summary, error) {
 	defer cr.Close() // the browser, if one was started, is not kept between runs
-	if len(targets) > 0 {
-		if err := db.UpsertTargets(ctx, targets); err != nil {
-			return summary{}, fmt.Errorf("store targets: %w", err)
-		}
-	}
-	// A resumed run may name targets today's file no longer lists: look
-	// them up among all stored targets.
-	stored, err := db.Targets(ctx)
-	if err != nil {
-		return summary{}, err
-	}
-	if len(targets) == 0 {
-		targets = stored
-	}
-	r, err := prepareRun(ctx, db, targets, config, resume, env.Stderr)
+	r, stored, err := startRun(ctx, env, db, targets, config, resume)
 	if err != nil {
 		return summary{}, err
 	}
@@ -266,4 +261,29 @@ func crawlRun(ctx context.Context, env *Env, db *store.DB, cr *crawler.Crawler, 
 		return sum, fmt.Errorf("run %d interrupted; `egovbench crawl --resume --db ...` finishes it: %w", r.ID, err)
 	}
 	return sum, err
+}
+
+// startRun stores the targets and prepares (or resumes) a run over them, or
+// over every stored target when none are given; it returns the run and
+// every stored target. The local pipeline and the hub both start here.
+func startRun(ctx context.Context, env *Env, db *store.DB, targets []egovbench.Target, config string, resume bool) (egovbench.Run, []egovbench.Target, error) {
+	if len(targets) > 0 {
+		if err := db.UpsertTargets(ctx, targets); err != nil {
+			return egovbench.Run{}, nil, fmt.Errorf("store targets: %w", err)
+		}
+	}
+	// A resumed run may name targets today's file no longer lists: look
+	// them up among all stored targets.
+	stored, err := db.Targets(ctx)
+	if err != nil {
+		return egovbench.Run{}, nil, err
+	}
+	if len(targets) == 0 {
+		targets = stored
+	}
+	r, err := prepareRun(ctx, db, targets, config, resume, env.Stderr)
+	if err != nil {
+		return egovbench.Run{}, nil, err
+	}
+	return r, stored, nil
 }

@@ -66,6 +66,7 @@ func (m *Main) commands() map[string]command {
 		"classify":  &ClassifyCommand{Env: env},
 		"reanalyze": &ReanalyzeCommand{Env: env},
 		"schedule":  &ScheduleCommand{Env: env},
+		"worker":    &WorkerCommand{Env: env},
 		"version":   &VersionCommand{Env: env},
 	}
 }
@@ -126,6 +127,7 @@ Usage:
   egovbench classify  [--json] PATH...                 assess saved pages offline
   egovbench reanalyze --db FILE [--run N]              re-score stored pages with the current catalogue
   egovbench schedule  --config FILE                    run crawls and probes on a schedule
+  egovbench worker    --nats URL                       crawl jobs of a "crawl --nats" hub, on any machine
   egovbench version                                    module version and VCS revision of this binary
 
 Run "egovbench COMMAND -h" (or "egovbench help COMMAND") for a command's flags.

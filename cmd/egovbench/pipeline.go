@@ -95,19 +95,10 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				// Each page is scanned from the crawler's own pass as it
-				// arrives, so the parsed page is dropped at once instead of
-				// being held, or parsed again, until the site is done.
-				var scans []*analyzer.PageScan
-				snap := p.crawler.CrawlEach(runCtx, t, func(s *egovbench.Snapshot, i int, f *htmlfacts.Facts) {
-					scans = append(scans[:i], p.catalogue.ScanPage(s.Pages[i], f, s.StartedAt))
-				})
-				if runCtx.Err() != nil {
+				snap, a, err := crawlSite(runCtx, p.crawler, p.catalogue, r.ID, t)
+				if err != nil {
 					return // an interrupted crawl is incomplete: leave the site pending
 				}
-				snap.RunID = r.ID
-				a := analyzer.AnalyzeScanned(snap, scans, p.catalogue)
-				a.RunID = r.ID
 				if err := p.db.SaveCrawl(runCtx, snap, a); err != nil {
 					if runCtx.Err() != nil {
 						return
@@ -140,6 +131,27 @@ func (p *pipeline) run(ctx context.Context, r egovbench.Run, targets []egovbench
 		return sum, fmt.Errorf("finish run: %w", err)
 	}
 	return sum, nil
+}
+
+// crawlSite crawls and analyses one target for run r: the one crawl and
+// analysis path, shared by the local pipeline and `egovbench worker`. It
+// returns ctx's error when interrupted: an interrupted crawl is incomplete
+// and must not be stored.
+func crawlSite(ctx context.Context, cr *crawler.Crawler, cat *analyzer.Catalogue, runID int64, t egovbench.Target) (egovbench.Snapshot, egovbench.Assessment, error) {
+	// Each page is scanned from the crawler's own pass as it arrives, so
+	// the parsed page is dropped at once instead of being held, or parsed
+	// again, until the site is done.
+	var scans []*analyzer.PageScan
+	snap := cr.CrawlEach(ctx, t, func(s *egovbench.Snapshot, i int, f *htmlfacts.Facts) {
+		scans = append(scans[:i], cat.ScanPage(s.Pages[i], f, s.StartedAt))
+	})
+	if err := ctx.Err(); err != nil {
+		return snap, egovbench.Assessment{}, err
+	}
+	snap.RunID = runID
+	a := analyzer.AnalyzeScanned(snap, scans, cat)
+	a.RunID = runID
+	return snap, a, nil
 }
 
 func (s *summary) add(snap egovbench.Snapshot, a egovbench.Assessment) {

@@ -1,0 +1,399 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/internal/natstest"
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// natsServer is a real NATS server with JetStream in the test process; it
+// can be stopped and started again on the same port and store, as a
+// restarted server would be.
+type natsServer struct {
+	t    testing.TB
+	dir  string
+	port int
+	mu   sync.Mutex
+	s    *server.Server
+}
+
+func startNATS(t testing.TB) *natsServer {
+	t.Helper()
+	n := &natsServer{t: t, dir: t.TempDir()}
+	s, err := natstest.Start(n.dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.s, n.port = s, s.Addr().(*net.TCPAddr).Port
+	t.Cleanup(n.stop)
+	return n
+}
+
+func (n *natsServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.port) }
+
+func (n *natsServer) stop() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.s != nil {
+		n.s.Shutdown()
+		n.s.WaitForShutdown()
+		n.s = nil
+	}
+}
+
+func (n *natsServer) restart() {
+	n.stop()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s, err := natstest.Start(n.dir, n.port)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.s = s
+}
+
+// syncBuffer collects a child's stderr while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// child is an egovbench process (the test binary running main).
+type child struct {
+	name   string
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	done   chan error
+}
+
+func startChild(t *testing.T, ctx context.Context, name string, args ...string) *child {
+	t.Helper()
+	c := &child{name: name, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c.cmd = exec.CommandContext(ctx, os.Args[0], args...)
+	c.cmd.Env = append(os.Environ(), "EGOVBENCH_TEST_CHILD=1")
+	c.cmd.Stderr = c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	t.Cleanup(func() {
+		c.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.done:
+		case <-time.After(20 * time.Second):
+			c.cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("%s stderr (tail):\n%s", c.name, tail(c.stderr.String(), 3000))
+			if dir := os.Getenv("EGOVBENCH_TEST_LOGS"); dir != "" {
+				os.WriteFile(filepath.Join(dir, t.Name()+"-"+c.name+".log"), []byte(c.stderr.String()), 0o644)
+			}
+		}
+	})
+	return c
+}
+
+func (c *child) kill9(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c.done
+	c.done <- errors.New("killed") // for the cleanup
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// jobEvents reads a worker's JSON log: per site, the attempts it took and
+// the attempts it finished.
+func jobEvents(log string) (taken, done map[string][]int) {
+	taken, done = map[string][]int{}, map[string][]int{}
+	sc := bufio.NewScanner(strings.NewReader(log))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e struct {
+			Msg     string `json:"msg"`
+			Site    string `json:"site"`
+			Attempt int    `json:"attempt"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		switch e.Msg {
+		case "worker: job taken":
+			taken[e.Site] = append(taken[e.Site], e.Attempt)
+		case "worker: job done":
+			done[e.Site] = append(done[e.Site], e.Attempt)
+		}
+	}
+	return taken, done
+}
+
+// distFleet is the default fleet with a hub's and a worker's arguments.
+type distFleet struct {
+	ff       fleetFiles
+	nats     *natsServer
+	dbPath   string
+	hubArgs  []string
+	workArgs []string
+	total    int
+}
+
+func newDistFleet(t *testing.T, ctx context.Context) *distFleet {
+	t.Helper()
+	d := &distFleet{ff: startFleetFiles(t, ctx), nats: startNATS(t)}
+	d.dbPath = filepath.Join(d.ff.dir, "hub.db")
+	d.total = len(d.ff.fleet.Sites())
+	d.hubArgs = []string{"crawl", "--targets", d.ff.targets, "--db", d.dbPath, "--nats", d.nats.url(),
+		"--lease", "3s", "--shards", "16", "--log-format", "json", "--log-level", "warn"}
+	d.workArgs = append([]string{"worker", "--nats", d.nats.url(), "--allow-private", "--workers", "3",
+		"--delay", "50ms", "--max-pages", "15", "--request-timeout", "3s", "--log-format", "json", "--log-level", "debug"},
+		d.ff.netArgs...)
+	return d
+}
+
+// hubInProcess runs the hub in a goroutine and returns its outcome.
+func (d *distFleet) hubInProcess(t *testing.T, ctx context.Context, args ...string) <-chan error {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() {
+		out, errs, err := run(t, ctx, args...)
+		if err != nil {
+			err = fmt.Errorf("%w\nstdout:\n%s\nstderr:\n%s", err, out, tail(errs, 3000))
+		}
+		ch <- err
+	}()
+	return ch
+}
+
+func waitDone(t *testing.T, path string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for countDone(t, path) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d sites done after %v", countDone(t, path), timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkStoredOnce checks what every fault test must leave: one crawl run,
+// done, every site stored exactly once, nothing failed, an intact file.
+func checkStoredOnce(t *testing.T, path string, total int) {
+	t.Helper()
+	db := openSQL(t, path)
+	if n := queryInt(t, db, "SELECT count(*) FROM runs WHERE kind = 'crawl'"); n != 1 {
+		t.Errorf("%d crawl runs, want 1", n)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM runs WHERE status = 'done'"); n != 1 {
+		t.Errorf("run not marked done")
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM crawls WHERE status = 'done'"); n != total {
+		t.Errorf("%d of %d sites done", n, total)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM assessments"); n != total {
+		t.Errorf("%d assessments for %d sites: something was lost or stored twice", n, total)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM probes"); n != total {
+		t.Errorf("%d probes for %d sites", n, total)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM crawl_failures"); n != 0 {
+		t.Errorf("%d sites recorded as failed", n)
+	}
+	var integrity string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+		t.Errorf("integrity_check = %q, %v", integrity, err)
+	}
+}
+
+func storedVerdicts(t *testing.T, path string) map[string]string {
+	t.Helper()
+	rows, err := openSQL(t, path).Query(`SELECT t.slug, a.stage, a.score FROM assessments a JOIN targets t ON t.id = a.target_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var id, stage string
+		var score float64
+		if err := rows.Scan(&id, &stage, &score); err != nil {
+			t.Fatal(err)
+		}
+		m[id] = fmt.Sprintf("%s %.1f", stage, score)
+	}
+	return m
+}
+
+// TestDistributedCrawlSameAsLocal: a hub and two worker processes over a
+// real NATS server store every site of the fleet once, with the stage and
+// score the local crawl of the same fleet finds.
+func TestDistributedCrawlSameAsLocal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := newDistFleet(t, ctx)
+	for i := range 2 {
+		startChild(t, ctx, fmt.Sprintf("worker%d", i), d.workArgs...)
+	}
+	if err := <-d.hubInProcess(t, ctx, d.hubArgs...); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredOnce(t, d.dbPath, d.total)
+
+	local := filepath.Join(d.ff.dir, "local.db")
+	mustRun(t, ctx, append([]string{"crawl", "--targets", d.ff.targets, "--db", local, "--allow-private", "--workers", "6",
+		"--delay", "50ms", "--max-pages", "15", "--request-timeout", "3s", "--log-level", "warn"}, d.ff.netArgs...)...)
+	want, got := storedVerdicts(t, local), storedVerdicts(t, d.dbPath)
+	if len(want) != d.total {
+		t.Fatalf("local crawl assessed %d of %d sites", len(want), d.total)
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: distributed %q, local %q", id, got[id], w)
+		}
+	}
+}
+
+// TestDistributedWorkerKilled: a worker killed with -9 in the middle of a
+// site loses nothing: the site is taken again by the other worker once the
+// lease runs out and stored exactly once.
+func TestDistributedWorkerKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := newDistFleet(t, ctx)
+	victim := startChild(t, ctx, "victim", d.workArgs...)
+	hub := d.hubInProcess(t, ctx, d.hubArgs...)
+	waitDone(t, d.dbPath, 2, time.Minute)
+	// A second hub on the same database is refused while this one runs.
+	if _, _, err := run(t, ctx, d.hubArgs...); !errors.Is(err, egovbench.ErrLocked) {
+		t.Errorf("a second hub on the database: err = %v, want ErrLocked", err)
+	}
+	var inFlight []string
+	deadline := time.Now().Add(time.Minute)
+	for len(inFlight) == 0 && time.Now().Before(deadline) {
+		taken, done := jobEvents(victim.stderr.String())
+		for site := range taken {
+			if len(done[site]) == 0 {
+				inFlight = append(inFlight, site)
+			}
+		}
+		if len(inFlight) == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if len(inFlight) == 0 {
+		t.Fatal("the worker never had a site in hand")
+	}
+	victim.kill9(t)
+	survivor := startChild(t, ctx, "survivor", d.workArgs...)
+	if err := <-hub; err != nil {
+		t.Fatal(err)
+	}
+	checkStoredOnce(t, d.dbPath, d.total)
+	taken, _ := jobEvents(survivor.stderr.String())
+	for _, site := range inFlight {
+		if a := taken[site]; len(a) == 0 || a[len(a)-1] < 2 {
+			t.Errorf("%s, in hand when its worker died, was taken by the survivor as attempts %v; want a redelivery", site, a)
+		}
+	}
+}
+
+// TestDistributedHubKilled: the hub killed with -9 mid-run and started again
+// with --resume drains what the workers published meanwhile; nothing is
+// lost or stored twice, and the run finishes.
+func TestDistributedHubKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := newDistFleet(t, ctx)
+	for i := range 2 {
+		startChild(t, ctx, fmt.Sprintf("worker%d", i), d.workArgs...)
+	}
+	hub := startChild(t, ctx, "hub", d.hubArgs...)
+	waitDone(t, d.dbPath, 3, time.Minute)
+	hub.kill9(t)
+	doneAtKill := countDone(t, d.dbPath)
+	if doneAtKill >= d.total {
+		t.Fatalf("hub killed with all %d sites done; the test needs a run cut in the middle", doneAtKill)
+	}
+	time.Sleep(2 * time.Second) // the workers go on publishing
+	// The killed hub's lock is still fresh: a new hub must wait it out or
+	// be told; the lock names its holder.
+	resume := append([]string{"crawl", "--resume"}, d.hubArgs[3:]...)
+	_, _, err := run(t, ctx, resume...)
+	if !errors.Is(err, egovbench.ErrLocked) {
+		t.Fatalf("resume while the dead hub's lock is fresh: err = %v, want ErrLocked", err)
+	}
+	expireLock(t, d.dbPath)
+	if err := <-d.hubInProcess(t, ctx, resume...); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredOnce(t, d.dbPath, d.total)
+}
+
+// expireLock ages the dead hub's lock as its TTL would.
+func expireLock(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.ToSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE locks SET expires_at = 0`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDistributedNATSRestart: the NATS server stops mid-run and comes back
+// on the same port and store; hub and workers reconnect and the run
+// completes with every site stored once.
+func TestDistributedNATSRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := newDistFleet(t, ctx)
+	for i := range 2 {
+		startChild(t, ctx, fmt.Sprintf("worker%d", i), d.workArgs...)
+	}
+	hub := d.hubInProcess(t, ctx, d.hubArgs...)
+	waitDone(t, d.dbPath, 3, time.Minute)
+	d.nats.stop()
+	time.Sleep(time.Second)
+	d.nats.restart()
+	if err := <-hub; err != nil {
+		t.Fatal(err)
+	}
+	checkStoredOnce(t, d.dbPath, d.total)
+}
