@@ -580,3 +580,18 @@ func (c *Catalogue) Feature(id string) string {
 	}
 	return ""
 }
+
+// Features lists the rubric features the catalogue's indicators map to,
+// sorted and without duplicates.
+func (c *Catalogue) Features() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ind := range c.inds {
+		if ind.feature != "" && !seen[ind.feature] {
+			seen[ind.feature] = true
+			out = append(out, ind.feature)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

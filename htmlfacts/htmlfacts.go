@@ -31,6 +31,19 @@ type Link struct {
 	// that links listed together (a directory) can be told from links
 	// scattered over a page; 0 outside any.
 	Group int
+	// Via says how the page points there: "" for <a>/<area> href, "script"
+	// for a URL in an onclick handler or a data-href/data-url attribute of
+	// a button or card (a service behind a button is still a service).
+	Via string
+	// Heading is the text of the nearest heading before the element: what
+	// an embedded form or a button is about when its own words say little.
+	Heading string
+	// TextPos is the byte offset in Facts.Text where the link's text
+	// begins, so that the words beside a link (a date) can be read.
+	TextPos int
+	// News marks a link inside an <article> or a block whose class or id
+	// names news, posts or announcements: a headline, not a menu.
+	News bool
 }
 
 // Form is one form of a page with what tells a search box from a form that
@@ -47,6 +60,7 @@ type Form struct {
 	SiteSearch  bool   // an input that names itself a site-wide search
 	RoleSearch  bool   // role=search on the form
 	Text        string // labels, placeholders and button texts
+	Heading     string // the nearest heading before the form
 }
 
 // Labelled is a heading, label, button or described control: an element
@@ -127,7 +141,21 @@ type walker struct {
 	// The elements we are inside whose text we keep; nil when not inside one.
 	link, heading, label, form, title textBuf
 	// pending link and label data, completed at their end tags
-	linkHref   string
+	linkHref string
+	linkVia  string
+	linkPos  int
+	// A link opened by a script-bound element ends at that element's end
+	// tag, counted through nested elements of the same name.
+	linkEnd      atom.Atom
+	linkEndDepth int
+	linkHeading  string
+	linkNews     bool
+	lastHeading  string
+	// open counts the open elements of the block kinds that can carry a
+	// news class; newsStack holds the news blocks we are inside, each with
+	// the count of its kind at its start.
+	open       map[atom.Atom]int
+	newsStack  []groupTag
 	headingTag string
 	labelTag   string
 	inForm     bool
@@ -251,6 +279,14 @@ func usedAttr(k []byte) (string, bool) {
 		return "id", true
 	case "class":
 		return "class", true
+	case "onclick":
+		return "onclick", true
+	case "data-href":
+		return "data-href", true
+	case "data-url":
+		return "data-url", true
+	case "data-link":
+		return "data-link", true
 	}
 	return "", false
 }
@@ -349,7 +385,16 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 	if w.svgDepth > 0 {
 		return
 	}
+	if w.link.open && a == w.linkEnd && a != atom.A && !selfClosing {
+		w.linkEndDepth++
+	}
 	switch a {
+	case atom.Div, atom.Section, atom.Article, atom.Li, atom.Main, atom.Span:
+		attrs := w.readAttrs(z)
+		if !selfClosing {
+			w.openBlock(a, attrs)
+		}
+		w.scriptLink(a, attrs, selfClosing, "")
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noframes, atom.Xmp:
 		switch a {
 		case atom.Script:
@@ -410,6 +455,7 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 		if w.link.open && strings.TrimSpace(alt) != "" {
 			w.appendText([]byte(alt))
 		}
+		w.scriptLink(a, attrs, true, alt)
 	case atom.Title:
 		if f.Title == "" && !w.title.open && !selfClosing {
 			w.title.start()
@@ -417,12 +463,25 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 	case atom.A, atom.Area:
 		attrs := w.readAttrs(z)
 		href, ok := attrOf(attrs, "href")
-		if !ok {
-			return
+		if !ok || isPlaceholderHref(href) {
+			// <a onclick="location.href='...'"> without a real href
+			if su := scriptURL(attrs); su != "" {
+				w.finishLink()
+				w.openLink(su, "script", atom.A)
+				if v, ok := attrOf(attrs, "title"); ok && v != "" {
+					w.link.add([]byte(v))
+				}
+				if selfClosing {
+					w.finishLink()
+				}
+				return
+			}
+			if !ok {
+				return
+			}
 		}
 		w.finishLink() // an unclosed <a> ends where the next begins
-		w.link.start()
-		w.linkHref = href
+		w.openLink(href, "", atom.A)
 		keys := [...]string{"title", "aria-label", ""}
 		if a == atom.Area {
 			keys[2] = "alt"
@@ -446,12 +505,20 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 			w.headingTag = a.String()
 		}
 	case atom.Label, atom.Button, atom.Legend:
+		if a == atom.Button {
+			w.scriptLink(a, w.readAttrs(z), selfClosing, "")
+		}
 		if !w.label.open && !selfClosing {
 			w.label.start()
 			w.labelTag = a.String()
 		}
 	case atom.Input, atom.Select:
-		w.control(a, w.readAttrs(z))
+		attrs := w.readAttrs(z)
+		w.control(a, attrs)
+		if a == atom.Input {
+			v, _ := attrOf(attrs, "value")
+			w.scriptLink(a, attrs, true, v)
+		}
 	case atom.Form:
 		if w.inForm {
 			return // nested forms are ignored, as browsers do
@@ -464,6 +531,7 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 		if v, _ := attrOf(attrs, "role"); strings.EqualFold(v, "search") {
 			fm.RoleSearch = true
 		}
+		fm.Heading = w.lastHeading
 		f.Forms = append(f.Forms, fm)
 		w.inForm = true
 		w.form.start()
@@ -568,13 +636,22 @@ func (w *walker) end(a atom.Atom) {
 	if w.svgDepth > 0 {
 		return
 	}
+	if w.link.open && a == w.linkEnd && a != atom.A {
+		if w.linkEndDepth--; w.linkEndDepth <= 0 {
+			w.finishLink()
+		}
+	}
 	switch a {
+	case atom.Div, atom.Section, atom.Article, atom.Li, atom.Main, atom.Span:
+		w.closeBlock(a)
 	case atom.Title:
 		if w.title.open {
 			w.f.Title = w.title.take()
 		}
 	case atom.A, atom.Area:
-		w.finishLink()
+		if w.linkEnd == atom.A {
+			w.finishLink()
+		}
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		w.finishHeading()
 	case atom.Label, atom.Button, atom.Legend:
@@ -596,14 +673,170 @@ func (w *walker) finishLink() {
 		return
 	}
 	text := w.link.take()
-	w.f.Links = append(w.f.Links, w.newLink(w.linkHref, text))
+	l := w.newLink(w.linkHref, text)
+	l.Via, l.TextPos, l.Heading, l.News = w.linkVia, w.linkPos, w.linkHeading, w.linkNews
+	w.f.Links = append(w.f.Links, l)
+}
+
+// openLink starts collecting the text of a link to href that ends at the
+// end tag of end.
+func (w *walker) openLink(href, via string, end atom.Atom) {
+	w.link.start()
+	w.linkHref, w.linkVia, w.linkPos = href, via, w.text.Len()
+	w.linkHeading, w.linkNews = w.lastHeading, len(w.newsStack) > 0
+	w.linkEnd, w.linkEndDepth = end, 1
+}
+
+// scriptLink records the URL a button, card or image opens from script
+// (onclick, data-href, data-url, data-link) as a link of the page. A void
+// element's link takes its words from its attributes (text); another's
+// collects its content until its end tag.
+func (w *walker) scriptLink(a atom.Atom, attrs []html.Attribute, void bool, text string) {
+	su := scriptURL(attrs)
+	if su == "" || w.link.open {
+		return
+	}
+	for _, k := range []string{"aria-label", "title"} {
+		if v, ok := attrOf(attrs, k); ok && v != "" {
+			text = strings.TrimSpace(text + " " + v)
+		}
+	}
+	if void {
+		l := w.newLink(su, text)
+		l.Via, l.TextPos = "script", w.text.Len()
+		w.f.Links = append(w.f.Links, l)
+		return
+	}
+	w.openLink(su, "script", a)
+	if text != "" {
+		w.link.add([]byte(text))
+	}
+}
+
+// scriptURL returns the address an element opens by script, or "".
+func scriptURL(attrs []html.Attribute) string {
+	for _, k := range []string{"data-href", "data-url", "data-link"} {
+		if v, ok := attrOf(attrs, k); ok && !isPlaceholderHref(v) {
+			return strings.TrimSpace(v)
+		}
+	}
+	if v, ok := attrOf(attrs, "onclick"); ok {
+		return ScriptURL(v)
+	}
+	return ""
+}
+
+// isPlaceholderHref reports an href that goes nowhere: empty, "#", or a
+// javascript: URL.
+func isPlaceholderHref(h string) bool {
+	h = strings.TrimSpace(h)
+	return h == "" || h == "#" || (len(h) >= 11 && strings.EqualFold(h[:11], "javascript:"))
+}
+
+// ScriptURL returns the literal address a piece of JavaScript navigates to
+// (location.href = '...', location.assign('...'), window.open('...')), or
+// "" when it has none or builds it from variables.
+func ScriptURL(js string) string {
+	low := strings.ToLower(js)
+	for _, key := range []string{"location.href", "location.assign", "location.replace", "window.open", "location"} {
+		from := 0
+		for from < len(low) {
+			i := strings.Index(low[from:], key)
+			if i < 0 {
+				break
+			}
+			i += from
+			from = i + len(key)
+			rest := strings.TrimLeft(js[from:], " \t=(")
+			if rest == "" {
+				continue
+			}
+			q := rest[0]
+			if q != '\'' && q != '"' && q != '`' {
+				continue
+			}
+			end := strings.IndexByte(rest[1:], q)
+			if end < 0 {
+				continue
+			}
+			u := strings.TrimSpace(rest[1 : 1+end])
+			if isPlaceholderHref(u) || strings.HasPrefix(u, "#") || strings.ContainsAny(u, "${}") {
+				continue
+			}
+			return u
+		}
+	}
+	return ""
+}
+
+// newsWords name a block of news, posts or announcements in class or id.
+var newsWords = map[string]bool{
+	"news": true, "berita": true, "post": true, "posts": true, "article": true, "articles": true, "artikel": true,
+	"blog": true, "entry": true, "entries": true, "pengumuman": true, "kabar": true, "warta": true,
+	"headline": true, "headlines": true, "press": true,
+}
+
+// openBlock counts an open block element and notes when it is a news block.
+func (w *walker) openBlock(a atom.Atom, attrs []html.Attribute) {
+	if w.open == nil {
+		w.open = map[atom.Atom]int{}
+	}
+	w.open[a]++
+	news := a == atom.Article
+	if !news {
+		for _, k := range []string{"class", "id"} {
+			if v, ok := attrOf(attrs, k); ok && hasNewsWord(v) {
+				news = true
+				break
+			}
+		}
+	}
+	if news && len(w.newsStack) < 512 {
+		w.newsStack = append(w.newsStack, groupTag{tag: a, id: w.open[a]})
+	}
+}
+
+// closeBlock ends the innermost open block of kind a, and the news block it was.
+func (w *walker) closeBlock(a atom.Atom) {
+	if w.open[a] == 0 {
+		return // a stray end tag
+	}
+	for len(w.newsStack) > 0 {
+		top := w.newsStack[len(w.newsStack)-1]
+		if top.tag != a || top.id < w.open[a] {
+			break
+		}
+		w.newsStack = w.newsStack[:len(w.newsStack)-1]
+	}
+	w.open[a]--
+}
+
+// hasNewsWord reports a class or id list with a news word among its parts
+// ("news-item", "blog_post"; "latestNews" is one word and does not count).
+func hasNewsWord(v string) bool {
+	start := -1
+	for i := 0; i <= len(v); i++ {
+		letter := i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z')
+		if letter && start < 0 {
+			start = i
+		}
+		if !letter && start >= 0 {
+			if newsWords[strings.ToLower(v[start:i])] {
+				return true
+			}
+			start = -1
+		}
+	}
+	return false
 }
 
 func (w *walker) finishHeading() {
 	if !w.heading.open {
 		return
 	}
-	w.f.Headings = append(w.f.Headings, Labelled{Tag: w.headingTag, Text: w.heading.take()})
+	t := w.heading.take()
+	w.lastHeading = t
+	w.f.Headings = append(w.f.Headings, Labelled{Tag: w.headingTag, Text: t})
 }
 
 func (w *walker) finishLabel() {
@@ -736,7 +969,7 @@ func searchAttrs(attrs []html.Attribute, typ, name string) (searchish, site bool
 }
 
 func (w *walker) newLink(href, text string) Link {
-	l := Link{Raw: strings.TrimSpace(href), Text: Clip(text), Group: w.group()}
+	l := Link{Raw: strings.TrimSpace(href), Text: Clip(text), Group: w.group(), Heading: w.lastHeading, News: len(w.newsStack) > 0}
 	h := l.Raw
 	if h == "" {
 		return l
