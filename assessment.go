@@ -54,6 +54,16 @@ type Assessment struct {
 	// NextSteps lists indicator ids that, if met, would lift the site to the next stage.
 	NextSteps    []string      `json:"next_steps,omitempty"`
 	DeadServices []DeadService `json:"dead_services,omitempty"`
+	// UnverifiedServices are service links the crawl could not check
+	// (DNS failure, refused, timeout, TLS failure, 403/429 or a firewall):
+	// they count by their words and address, and are listed as unchecked.
+	UnverifiedServices []DeadService `json:"unverified_services,omitempty"`
+	// Language is the language most analysed pages are written in ("" when
+	// unknown); LanguageCovered says whether the catalogue's terms cover the
+	// rubric in it. Evidence in an uncovered language is found by structure
+	// and addresses only, so the confidence is lower.
+	Language        string `json:"language,omitempty"`
+	LanguageCovered bool   `json:"language_covered"`
 	// PagesAnalyzed counts the pages that contributed evidence candidates.
 	PagesAnalyzed int `json:"pages_analyzed"`
 }

@@ -20,6 +20,10 @@ type candidate struct {
 	ind    int
 	ev     egovbench.Evidence
 	target string
+	// needsForm marks a bare service noun on a link: it counts only when
+	// the page behind the link has a form to fill in (a login form for an
+	// account), since the words alone may be a headline or a menu title.
+	needsForm bool
 }
 
 // Analyze assesses one snapshot against the catalogue. It is pure: it reads
@@ -37,9 +41,13 @@ func Analyze(snap egovbench.Snapshot, c *Catalogue) egovbench.Assessment {
 type PageScan struct {
 	usable    bool // a page the assessment reads: answered, HTML, not a service check
 	deadWords bool
-	cands     []candidate
-	date      time.Time // newest date in the text, zero when none
-	dateEv    egovbench.Evidence
+	// What a link to this page is worth: a page for staff serves no citizen,
+	// a page with a form (a login form) is a service behind a bare noun.
+	staff, serviceForm, loginForm bool
+	lang                          string // the page's language, "" when unknown
+	cands                         []candidate
+	date                          time.Time // newest date in the text, zero when none
+	dateEv                        egovbench.Evidence
 }
 
 // ScanPage reads one page of a crawl that started at asOf. f is the HTML
@@ -50,7 +58,7 @@ func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Tim
 	ps := &PageScan{}
 	// An error page is dead by its status, and no usable page has one: its
 	// words would change nothing.
-	if len(p.Body) == 0 || statusDeadReason(p) != "" {
+	if len(p.Body) == 0 || statusDeadReason(p) != "" || unverifiedReason(p) != "" {
 		return ps
 	}
 	u := p.FinalURL
@@ -66,13 +74,15 @@ func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Tim
 	// Every page with a body is told dead or alive: any of them may turn
 	// out to be the target of a service link on another page.
 	ps.deadWords = c.saysDead(pf)
+	ps.staff, ps.serviceForm, ps.loginForm = c.staffPage(pf), serviceForm(pf), loginForm(pf)
 	if p.Check || !usablePage(p) {
 		return ps
 	}
 	ps.usable = true
+	ps.lang = c.pageLanguage(pf)
 	// A maintenance or coming-soon page shows no working content, whatever its menus say.
 	if !ps.deadWords {
-		ps.cands = c.scanPage(pf, nil)
+		ps.cands = c.scanPage(pf, nil, pageContext{staff: ps.staff, news: c.isNewsURL(pf.URL), form: ps.serviceForm})
 	}
 	if c.hasFreshness {
 		if d, snip, ok := newestDateToks(ftOf(pf), tokOf(pf), asOf); ok {
@@ -139,10 +149,19 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 	type evKey struct{ element, text string }
 	seen := make([]map[evKey]bool, len(c.inds))
 	deadSeen := map[string]bool{}
+	unverifiedSeen := map[string]bool{}
+	homeURLs := map[string]bool{}
+	for _, p := range snap.Pages {
+		if !p.Check && p.Depth == 0 {
+			homeURLs[normURL(p.URL)], homeURLs[normURL(p.FinalURL)] = true, true
+		}
+	}
+	isHome := func(p egovbench.Page) bool { return homeURLs[normURL(p.URL)] || homeURLs[normURL(p.FinalURL)] }
 	for _, cd := range cands {
 		ind := &c.inds[cd.ind]
 		if cd.target != "" {
-			if j, ok := byURL[normURL(cd.target)]; ok {
+			j, fetched := byURL[normURL(cd.target)]
+			if fetched {
 				if reason := deadReason(snap.Pages[j], all[j].deadWords); reason != "" {
 					if ind.Stage != egovbench.StageNone && !deadSeen[cd.target] {
 						deadSeen[cd.target] = true
@@ -152,6 +171,32 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 					}
 					continue
 				}
+				// Our own failure to reach a service (DNS, refused, timeout,
+				// TLS, a firewall's 403/429) says nothing about the service:
+				// the link counts by its words and address, and is listed
+				// as not checked.
+				if reason := unverifiedReason(snap.Pages[j]); reason != "" {
+					if ind.Stage != egovbench.StageNone && !unverifiedSeen[cd.target] {
+						unverifiedSeen[cd.target] = true
+						a.UnverifiedServices = append(a.UnverifiedServices, egovbench.DeadService{
+							PageURL: cd.ev.PageURL, URL: cd.target, Text: cd.ev.Text, Reason: reason,
+						})
+					}
+					if cd.needsForm {
+						continue // the form a bare noun needs behind it could not be seen
+					}
+				} else {
+					if ind.service && all[j].staff {
+						continue // a staff login or back office serves no citizen
+					}
+					// A bare noun needs a form behind it: on a page of its own,
+					// not the homepage or the page the link is on.
+					if cd.needsForm && (!all[j].serviceForm || isHome(snap.Pages[j]) || normURL(cd.target) == normURL(cd.ev.PageURL)) {
+						continue
+					}
+				}
+			} else if cd.needsForm {
+				continue // not fetched: a bare noun alone is no service
 			}
 		}
 		if seen[cd.ind] == nil {
@@ -181,13 +226,26 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 	}
 	a.Indicators = results
 
+	// The stage rests on rubric features only: an indicator without one
+	// (a "service portal" link) supports a stage but cannot decide it. A
+	// reachable site that names its institution and has content of its own
+	// is at least presence.
 	if a.Reachable {
+		floor := false
 		for i, r := range results {
-			if r.Met && c.inds[i].Stage > a.Stage {
+			if !r.Met {
+				continue
+			}
+			if c.inds[i].feature != "" && c.inds[i].Stage > a.Stage {
 				a.Stage = c.inds[i].Stage
 			}
+			floor = floor || c.inds[i].floor
+		}
+		if floor && a.Stage < egovbench.StagePresence {
+			a.Stage = egovbench.StagePresence
 		}
 	}
+	a.Language, a.LanguageCovered = c.siteLanguage(scanned)
 	c.score(&a)
 	a.Confidence = c.confidence(&a)
 	a.NextSteps = c.nextSteps(&a)
@@ -226,17 +284,50 @@ func deadReason(p egovbench.Page, deadWords bool) string {
 }
 
 // statusDeadReason is deadReason from the fetch's status and outcome alone,
-// before the page's words are read.
+// before the page's words are read. Only the service's own answer makes it
+// dead: not found (404, 410), a server error (5xx) or a maintenance page.
 func statusDeadReason(p egovbench.Page) string {
 	switch {
-	case p.Status >= 400:
+	case p.Status == 404 || p.Status == 410 || p.Status >= 500:
 		return "http " + itoa(p.Status)
 	case p.Outcome == egovbench.OutcomeMaintenance:
 		return "maintenance page"
+	}
+	return ""
+}
+
+// unverifiedReason says why a fetch could not tell whether a service works:
+// the crawler's own network failed (DNS, refused or reset, timeout, TLS), or
+// something stood between (403, 429, a firewall challenge, another 4xx).
+// Such a link is not dead; it is unchecked.
+func unverifiedReason(p egovbench.Page) string {
+	if statusDeadReason(p) != "" {
+		return ""
+	}
+	switch {
+	case p.Status >= 400:
+		return "http " + itoa(p.Status)
 	case p.Outcome != egovbench.OutcomeOK && p.Outcome != egovbench.OutcomeTooLarge && p.Outcome != "":
 		return string(p.Outcome)
 	}
 	return ""
+}
+
+// siteLanguage is the language most of the analysed pages are in, and
+// whether the catalogue's terms cover it.
+func (c *Catalogue) siteLanguage(pages []*PageScan) (string, bool) {
+	n := map[string]int{}
+	best := ""
+	for _, ps := range pages {
+		if ps.lang == "" {
+			continue
+		}
+		n[ps.lang]++
+		if n[ps.lang] > n[best] || (n[ps.lang] == n[best] && ps.lang < best) {
+			best = ps.lang
+		}
+	}
+	return best, best != "" && c.covered[best]
 }
 
 // saysDead reports a maintenance, coming-soon or under-construction page:
@@ -286,9 +377,26 @@ func siteOf(host string) string {
 	return host
 }
 
+// pageContext is what a page says about all the evidence on it.
+type pageContext struct {
+	staff bool // a page for staff: no citizen service on it
+	news  bool // an article page: evidence of news, never of a service
+	form  bool // the page has a form to fill in
+}
+
+// linkFlags is what a link's place and target say about its words.
+type linkFlags struct {
+	external, real bool
+	address        bool // mailto:, tel:, WhatsApp
+	fragment       bool // a part of the same page
+	qualified      bool // "online", "daring", "e-..." in its words
+	formHost       bool // a form platform (Google Forms...)
+	news           func() bool
+}
+
 // scanPage matches one page's elements against the catalogue and appends
 // the candidates found.
-func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
+func (c *Catalogue) scanPage(pf *pageFacts, out []candidate, pc pageContext) []candidate {
 	ownHost := ""
 	if pf.Page != nil {
 		ownHost = strings.ToLower(pf.Page.Hostname())
@@ -302,39 +410,79 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 	var hits []hit
 	pos := map[int]string{} // indicator -> matched keyword, per element
 	neg := map[int]bool{}
-	byDomain := map[int]bool{} // hits that came from the link's host only
+	byDomain := map[int]bool{}   // hits that came from the link's host only
+	bareOnly := map[int]bool{}   // hits that came from bare nouns only
+	structural := map[int]bool{} // a link to another government's site
 
 	// Enough candidates per indicator and page to survive dead links and
 	// fill the evidence; more would only cost memory on long pages.
 	const perPage = 16
 	count := make([]uint8, len(c.inds))
-	flush := func(ev egovbench.Evidence, target string, external, real bool) {
+	reset := func() {
+		clear(pos)
+		clear(neg)
+		clear(byDomain)
+		clear(bareOnly)
+		clear(structural)
+	}
+	// flush turns the element's hits into candidates; lf is nil for an
+	// element that is not a link.
+	flush := func(ev egovbench.Evidence, target string, lf *linkFlags) {
+		newsChecked, isNews := false, false
 		for ind, kw := range pos {
+			in := &c.inds[ind]
 			if neg[ind] || count[ind] >= perPage {
 				continue
 			}
-			// A national portal linking to itself is not a link into a
-			// national system; its own words naming one still are.
-			if c.inds[ind].externalOnly && !external && byDomain[ind] {
+			if in.service && (pc.staff || pc.news) {
 				continue
 			}
-			if c.inds[ind].realLink && !real {
-				continue
+			needsForm := false
+			if lf != nil {
+				// A national portal linking to itself is not a link into a
+				// national system; its own words naming one still are.
+				if in.externalOnly && !lf.external && byDomain[ind] {
+					continue
+				}
+				if in.realLink && !lf.real {
+					continue
+				}
+				if lf.fragment && in.Stage >= egovbench.StageIntegration {
+					continue // a part of this page is no link to another system or service
+				}
+				// An online form is not a form to download and print.
+				if lf.formHost && in.feature == "forms_download" {
+					continue
+				}
+				if in.service || structural[ind] {
+					if in.service && (lf.address || isDocument(target)) {
+						continue
+					}
+					if !newsChecked {
+						newsChecked, isNews = true, lf.news()
+					}
+					if isNews {
+						continue // a headline is news, not a service
+					}
+				}
+				if in.service && bareOnly[ind] && !lf.qualified && !lf.formHost && !byDomain[ind] {
+					needsForm = true
+				}
+			} else if in.service && !pc.form {
+				continue // a heading or label about a service, with no form to use it
 			}
 			// A form offered as a PDF is filled in on paper, not online.
-			if c.inds[ind].notDocuments && isDocument(target) {
+			if in.notDocuments && isDocument(target) {
 				continue
 			}
 			e := ev
 			if e.Text == "" {
 				e.Text = kw
 			}
-			out = append(out, candidate{ind: ind, ev: e, target: target})
+			out = append(out, candidate{ind: ind, ev: e, target: target, needsForm: needsForm})
 			count[ind]++
 		}
-		clear(pos)
-		clear(neg)
-		clear(byDomain)
+		reset()
 	}
 	// wanted reports whether the element matched an indicator that still
 	// takes candidates, before any evidence string is built.
@@ -346,39 +494,51 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 		}
 		return false
 	}
-	collect := func(k kind, s string) {
+	collectIn := func(x *phraseIndex, s string) {
 		if s == "" {
 			return
 		}
 		fs := fold(s)
 		toks = tokenize(fs, toks[:0])
-		hits = c.kinds[k].find(fs, toks, hits[:0])
+		hits = x.find(fs, toks, hits[:0])
 		for _, h := range hits {
-			p := &c.kinds[k].list[h.phrase]
+			p := &x.list[h.phrase]
 			if p.neg {
 				neg[p.ind] = true
-			} else if _, ok := pos[p.ind]; !ok {
+				continue
+			}
+			if _, ok := pos[p.ind]; !ok {
 				pos[p.ind] = p.text
+				bareOnly[p.ind] = p.bare
+			} else if !p.bare && bareOnly[p.ind] {
+				pos[p.ind] = p.text
+				bareOnly[p.ind] = false
 			}
 		}
 	}
+	collect := func(k kind, s string) { collectIn(c.kinds[k], s) }
 
 	for _, l := range pf.Links {
+		if isPlaceholder(l) {
+			continue // "#" and javascript: count for nothing, whatever their words
+		}
+		lf := linkFlags{address: isAddressLink(l), fragment: isFragment(l)}
 		collect(kindLink, l.Text)
 		href := l.Abs
 		if href == "" {
 			href = l.Raw
 		}
-		external := false
 		if l.Host != "" && l.Host != ownHost {
 			s, ok := siteCache[l.Host]
 			if !ok {
 				s = siteOf(l.Host)
 				siteCache[l.Host] = s
 			}
-			external = s != ownSite
-			collect(kindHref, href)
-		} else {
+			lf.external = s != ownSite
+			if !lf.address {
+				collect(kindHref, href)
+			}
+		} else if !lf.address {
 			collect(kindHref, hrefPath(href))
 		}
 		if l.Host != "" {
@@ -392,7 +552,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 			for {
 				for _, ind := range c.domains[h] {
 					if _, ok := pos[ind]; !ok {
-						pos[ind] = h
+						pos[ind] = l.Host
 						byDomain[ind] = true
 					}
 				}
@@ -402,31 +562,81 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 				}
 				h = h[dot+1:]
 			}
+			// A link to another government's site (another registrable
+			// domain under go.id, .gov, .gouv.fr, bund.de...) joins the
+			// site to the wider government, whether or not it is listed.
+			if lf.external && c.crossGov >= 0 && !lf.address && c.govHost(l.Host) {
+				if _, ok := pos[c.crossGov]; !ok {
+					pos[c.crossGov] = l.Host
+					structural[c.crossGov] = true
+				}
+			}
+		}
+		if lf.formHost = c.formHost(l.Host); lf.formHost {
+			collectIn(c.purposes, l.Text+" . "+l.Heading)
 		}
 		if wanted() {
-			real := l.Host != "" && !strings.ContainsAny(l.Host, "% ")
-			flush(egovbench.Evidence{PageURL: pf.URL, Element: "a[href=" + clip(href) + "]", Text: l.Text}, l.Abs, external, real)
+			lf.real = l.Host != "" && !strings.ContainsAny(l.Host, "% ")
+			fs := fold(l.Text)
+			lf.qualified = c.qualified(fs, tokenize(fs, toks[:0]))
+			lf.news = func() bool {
+				if lf.formHost {
+					return l.News // a form platform is a service unless it sits in a news item
+				}
+				return c.newsLink(pf, l)
+			}
+			el := "a[href="
+			if l.Via == "script" {
+				el = "[onclick="
+			}
+			flush(egovbench.Evidence{PageURL: pf.URL, Element: el + clip(href) + "]", Text: l.Text}, l.Abs, &lf)
 		} else {
-			clear(pos)
-			clear(neg)
-			clear(byDomain)
+			reset()
+		}
+	}
+	// An embedded form tells what it is for by the heading above it.
+	for _, fr := range pf.Frames {
+		if fr.Host == "" || !c.formHost(fr.Host) {
+			continue
+		}
+		collectIn(c.purposes, fr.Text+" . "+fr.Heading)
+		if wanted() {
+			lf := linkFlags{external: true, real: true, formHost: true, news: func() bool { return fr.News }}
+			flush(egovbench.Evidence{PageURL: pf.URL, Element: "iframe[src=" + clip(fr.Abs) + "]", Text: clip(fr.Heading + " " + fr.Text)}, fr.Abs, &lf)
+		} else {
+			reset()
+		}
+	}
+	// A form's address and the heading above it say what it is for.
+	for _, f := range pf.Forms {
+		if searchy(f) || f.TextInputs+f.Textareas+f.Selects+f.Files < 2 {
+			continue
+		}
+		if f.Action != "" {
+			collect(kindHref, hrefPath(f.Action))
+		}
+		collectIn(c.purposes, f.Heading)
+		if wanted() {
+			flush(egovbench.Evidence{PageURL: pf.URL, Element: "form[action=" + clip(f.Action) + "]", Text: clip(f.Heading)}, "", nil)
+		} else {
+			reset()
 		}
 	}
 	if pf.Title != "" {
 		collect(kindHeading, pf.Title)
-		flush(egovbench.Evidence{PageURL: pf.URL, Element: "title", Text: pf.Title}, "", false, false)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: "title", Text: pf.Title}, "", nil)
 	}
 	for _, h := range pf.Headings {
 		collect(kindHeading, h.Text)
-		flush(egovbench.Evidence{PageURL: pf.URL, Element: h.Tag, Text: h.Text}, "", false, false)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: h.Tag, Text: h.Text}, "", nil)
 	}
 	for _, l := range pf.Labels {
 		collect(kindLabel, l.Text)
-		flush(egovbench.Evidence{PageURL: pf.URL, Element: l.Tag, Text: l.Text}, "", false, false)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: l.Tag, Text: l.Text}, "", nil)
 	}
 	for _, f := range pf.Forms {
 		collect(kindLabel, f.Text)
-		flush(egovbench.Evidence{PageURL: pf.URL, Element: "form", Text: f.Text}, "", false, false)
+		flush(egovbench.Evidence{PageURL: pf.URL, Element: "form", Text: f.Text}, "", nil)
 	}
 	ft, textToks := pf.textTokens()
 	if c.hasText {
@@ -434,7 +644,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 		done := map[int]bool{}
 		for _, h := range hits {
 			p := &c.kinds[kindText].list[h.phrase]
-			if p.neg || done[p.ind] {
+			if p.neg || done[p.ind] || (c.inds[p.ind].service && (pc.staff || pc.news)) {
 				continue
 			}
 			done[p.ind] = true
@@ -444,6 +654,9 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate) []candidate {
 	var doc *goquery.Document
 	for i := range c.inds {
 		ind := &c.inds[i]
+		if ind.service && (pc.staff || pc.news) {
+			continue
+		}
 		if ind.detector != "" && !siteDetector(ind.detector) {
 			for _, ev := range c.pageDetect(ind.detector, pf, ft, textToks) {
 				out = append(out, candidate{ind: i, ev: ev})

@@ -138,9 +138,17 @@ func vocabulary(tb testing.TB, dir string) []string {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// The vocabulary is the list under "## Feature vocabulary", up to the next section.
+	text := string(b)
+	if i := strings.Index(text, "## Feature vocabulary"); i >= 0 {
+		text = text[i:]
+		if j := strings.Index(text[2:], "\n## "); j >= 0 {
+			text = text[:j+2]
+		}
+	}
 	re := regexp.MustCompile("(?m)^- `([a-z_]+)` ")
 	var ids []string
-	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+	for _, m := range re.FindAllStringSubmatch(text, -1) {
 		ids = append(ids, m[1])
 	}
 	if len(ids) < 20 {
@@ -202,11 +210,7 @@ func TestCalibration(t *testing.T) {
 			}
 		}
 		var diffs []string
-		for _, ind := range c.inds {
-			f := ind.feature
-			if f == "" {
-				continue
-			}
+		for _, f := range c.Features() {
 			cn := byFeature[f]
 			r, isMet := met[f]
 			switch {

@@ -32,7 +32,26 @@ type Catalogue struct {
 	govLabels   map[string]bool
 	govHosts    map[string]bool
 	deadPhrases *phraseIndex
-	hasText     bool
+	// staffWords mark a page for staff (admin, webmail, operator...): its
+	// logins and forms are not citizens' services.
+	staffWords *phraseIndex
+	// institutionWords name a government body (dinas, kecamatan, council...).
+	institutionWords *phraseIndex
+	// qualifiers turn a bare service noun into a service ("online", "daring").
+	qualifiers map[string]bool
+	// newsPaths are path words of article pages (berita, news, artikel...).
+	newsPaths map[string]bool
+	// formHosts serve embedded forms (Google Forms, Microsoft Forms...).
+	formHosts map[string]bool
+	// purposes tell what an embedded form is for from the words around it.
+	purposes *phraseIndex
+	// crossGov is the indicator credited for a link to another government's site.
+	crossGov int
+	// languages are the languages whose terms cover the rubric; markers
+	// recognise a page's language from its words.
+	covered map[string]bool
+	markers map[string]map[string]bool
+	hasText bool
 	// hasSelectors makes extraction build a DOM for the CSS selectors.
 	hasSelectors bool
 	// hasFreshness makes page scans read the dates in the text.
@@ -51,6 +70,12 @@ type indicator struct {
 	externalOnly bool
 	realLink     bool
 	notDocuments bool
+	// service marks a transaction indicator: its evidence must be a working
+	// citizen service, never news, an address, a document or a staff page.
+	service bool
+	// floor lets the indicator lift a reachable site from none to presence
+	// although it maps to no rubric feature (the site names its institution).
+	floor        bool
 	minHits      int
 	detector     string
 	selectors    []cascadia.Selector
@@ -78,9 +103,19 @@ type catalogueFile struct {
 	GovLabels   []string            `yaml:"gov_labels"`
 	GovHosts    []string            `yaml:"gov_hosts"`
 	DeadPhrases map[string][]string `yaml:"dead_phrases"`
-	Frameworks  []frameworkSpec     `yaml:"frameworks"`
-	Indicators  []indicatorSpec     `yaml:"indicators"`
-	Remove      []string            `yaml:"remove"`
+	// StaffWords, InstitutionWords, ServiceQualifiers, NewsPaths, FormHosts,
+	// CrossGovernment, CoveredLanguages and LanguageMarkers: see catalogue.yaml.
+	StaffWords        map[string][]string `yaml:"staff_words"`
+	InstitutionWords  map[string][]string `yaml:"institution_words"`
+	ServiceQualifiers []string            `yaml:"service_qualifiers"`
+	NewsPaths         []string            `yaml:"news_paths"`
+	FormHosts         []string            `yaml:"form_hosts"`
+	CrossGovernment   string              `yaml:"cross_government"`
+	CoveredLanguages  []string            `yaml:"covered_languages"`
+	LanguageMarkers   map[string][]string `yaml:"language_markers"`
+	Frameworks        []frameworkSpec     `yaml:"frameworks"`
+	Indicators        []indicatorSpec     `yaml:"indicators"`
+	Remove            []string            `yaml:"remove"`
 }
 
 type indicatorSpec struct {
@@ -96,6 +131,7 @@ type indicatorSpec struct {
 	DescriptionID string     `yaml:"description_id"`
 	Basic         bool       `yaml:"basic"`
 	Weak          bool       `yaml:"weak"`
+	Floor         bool       `yaml:"floor"`
 	Detect        detectSpec `yaml:"detect"`
 }
 
@@ -106,6 +142,8 @@ type detectSpec struct {
 	Label        map[string][]string `yaml:"label"`
 	Text         map[string][]string `yaml:"text"`
 	Exclude      map[string][]string `yaml:"exclude"`
+	Bare         map[string][]string `yaml:"bare"`
+	FormPurpose  map[string][]string `yaml:"form_purpose"`
 	Domains      []string            `yaml:"domains"`
 	Selectors    []string            `yaml:"selectors"`
 	ExternalOnly bool                `yaml:"external_only"`
@@ -262,6 +300,16 @@ func merge(base, over catalogueFile) catalogueFile {
 			out.DeadPhrases[k] = append(append([]string(nil), out.DeadPhrases[k]...), v...)
 		}
 	}
+	out.StaffWords = mergeLists(base.StaffWords, over.StaffWords)
+	out.InstitutionWords = mergeLists(base.InstitutionWords, over.InstitutionWords)
+	out.LanguageMarkers = mergeLists(base.LanguageMarkers, over.LanguageMarkers)
+	out.ServiceQualifiers = append(append([]string(nil), base.ServiceQualifiers...), over.ServiceQualifiers...)
+	out.NewsPaths = append(append([]string(nil), base.NewsPaths...), over.NewsPaths...)
+	out.FormHosts = append(append([]string(nil), base.FormHosts...), over.FormHosts...)
+	out.CoveredLanguages = append(append([]string(nil), base.CoveredLanguages...), over.CoveredLanguages...)
+	if over.CrossGovernment != "" {
+		out.CrossGovernment = over.CrossGovernment
+	}
 	remove := map[string]bool{}
 	for _, id := range over.Remove {
 		remove[id] = true
@@ -304,6 +352,18 @@ func merge(base, over catalogueFile) catalogueFile {
 		if _, ok := frepl[s.ID]; ok {
 			out.Frameworks = append(out.Frameworks, s)
 		}
+	}
+	return out
+}
+
+// mergeLists adds the user's keywords to the default ones, language by language.
+func mergeLists(base, over map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(base)+len(over))
+	for k, v := range base {
+		out[k] = append([]string(nil), v...)
+	}
+	for k, v := range over {
+		out[k] = append(out[k], v...)
 	}
 	return out
 }
@@ -367,6 +427,24 @@ func compile(f *catalogueFile) (*Catalogue, error) {
 	for _, kws := range sortedLists(f.DeadPhrases) {
 		c.deadPhrases.add(fold(kws), -1, false)
 	}
+	c.staffWords = newPhraseIndex()
+	for _, kw := range sortedLists(f.StaffWords) {
+		c.staffWords.add(fold(kw), -1, false)
+	}
+	c.institutionWords = newPhraseIndex()
+	for _, kw := range sortedLists(f.InstitutionWords) {
+		c.institutionWords.add(fold(kw), -1, false)
+	}
+	c.qualifiers = wordSet(f.ServiceQualifiers)
+	c.newsPaths = wordSet(f.NewsPaths)
+	c.formHosts = wordSet(f.FormHosts)
+	c.covered = wordSet(f.CoveredLanguages)
+	c.markers = map[string]map[string]bool{}
+	for lang, ws := range f.LanguageMarkers {
+		c.markers[strings.ToLower(lang)] = wordSet(ws)
+	}
+	c.purposes = newPhraseIndex()
+	c.crossGov = -1
 	for i, s := range f.Indicators {
 		ind, err := c.compileIndicator(i, s)
 		if err != nil {
@@ -375,15 +453,26 @@ func compile(f *catalogueFile) (*Catalogue, error) {
 		c.byID[s.ID] = i
 		c.inds = append(c.inds, ind)
 	}
-	feat := map[string]string{}
+	// One concept, one stage: an indicator's feature is a rubric feature of
+	// the indicator's own stage.
 	for _, ind := range c.inds {
 		if ind.feature == "" {
 			continue
 		}
-		if other, ok := feat[ind.feature]; ok {
-			return nil, fmt.Errorf("indicator %q: feature %q already mapped by %q: %w", ind.ID, ind.feature, other, egovbench.ErrInvalid)
+		st, ok := egovbench.FeatureStage(ind.feature)
+		if !ok {
+			return nil, fmt.Errorf("indicator %q: feature %q is not in the rubric: %w", ind.ID, ind.feature, egovbench.ErrInvalid)
 		}
-		feat[ind.feature] = ind.ID
+		if st != ind.Stage {
+			return nil, fmt.Errorf("indicator %q: stage %s but feature %q is evidence of %s: %w", ind.ID, ind.Stage, ind.feature, st, egovbench.ErrInvalid)
+		}
+	}
+	if f.CrossGovernment != "" {
+		i, ok := c.byID[f.CrossGovernment]
+		if !ok {
+			return nil, fmt.Errorf("cross_government: unknown indicator %q: %w", f.CrossGovernment, egovbench.ErrInvalid)
+		}
+		c.crossGov = i
 	}
 	for _, fs := range f.Frameworks {
 		fw, err := c.compileFramework(fs)
@@ -436,7 +525,7 @@ func (c *Catalogue) compileIndicator(i int, s indicatorSpec) (indicator, error) 
 			Criterion: egovbench.Criterion(s.Criterion), Stage: st, Description: s.Description,
 			DescriptionID: s.DescriptionID,
 		},
-		feature: s.Feature, basic: s.Basic, weak: s.Weak,
+		feature: s.Feature, basic: s.Basic, weak: s.Weak, floor: s.Floor, service: st == egovbench.StageTransaction,
 		externalOnly: d.ExternalOnly, realLink: d.RealLink, notDocuments: d.NotDocuments, minHits: d.MinHits, detector: d.Detector,
 	}
 	if ind.minHits < 1 {
@@ -466,6 +555,22 @@ func (c *Catalogue) compileIndicator(i int, s indicatorSpec) (indicator, error) 
 		if err := add(l.k, l.kws, false); err != nil {
 			return indicator{}, err
 		}
+	}
+	// Bare nouns ("pendaftaran", "booking") count on a link only with a
+	// service cue beside them or behind them.
+	for _, kw := range sortedLists(d.Bare) {
+		for _, k := range []kind{kindLink, kindHref} {
+			if !c.kinds[k].addBare(fold(kw), i) {
+				return indicator{}, bad("keyword %q has no words", kw)
+			}
+		}
+		n++
+	}
+	for _, kw := range sortedLists(d.FormPurpose) {
+		if !c.purposes.add(fold(kw), i, false) {
+			return indicator{}, bad("keyword %q has no words", kw)
+		}
+		n++
 	}
 	if len(d.Text) > 0 {
 		c.hasText = true
@@ -539,6 +644,16 @@ func (c *Catalogue) compileFramework(fs frameworkSpec) (framework, error) {
 		fw.rules = append(fw.rules, l.When)
 	}
 	return fw, nil
+}
+
+func wordSet(ws []string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
+			m[w] = true
+		}
+	}
+	return m
 }
 
 // Version names the catalogue; it is recorded with every assessment.

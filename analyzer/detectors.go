@@ -30,6 +30,7 @@ const (
 	detRobots         = "robots"
 	detFreshness      = "freshness"
 	detFeedLink       = "feed_link"
+	detOfficial       = "official_site"
 	freshnessMaxAge   = 365 * 24 * time.Hour
 	agencyDirMinHosts = 5
 	imgAltMinShare    = 0.9
@@ -39,7 +40,7 @@ const (
 func DetectorNames() []string {
 	return []string{detContact, detSiteSearch, detPostTextarea, detMailto, detAgencyDir,
 		detDataDownloads, detFileUpload, detViewport, detLang, detImgAlt, detMultilingual,
-		detHTTPS, detHTTPToHTTPS, detHSTS, detTLSValid, detSitemap, detRobots, detFreshness, detFeedLink}
+		detHTTPS, detHTTPToHTTPS, detHSTS, detTLSValid, detSitemap, detRobots, detFreshness, detFeedLink, detOfficial}
 }
 
 func knownDetector(name string) bool {
@@ -89,7 +90,8 @@ func (c *Catalogue) pageDetect(name string, pf *pageFacts, ft string, toks []tok
 			return []egovbench.Evidence{{PageURL: pf.URL, Element: "meta[name=viewport]", Text: clip(pf.Viewport)}}
 		}
 	case detLang:
-		if pf.Lang != "" {
+		// "zxx" (no linguistic content) and "und" declare no language.
+		if primaryLang(pf.Lang) != "" {
 			return []egovbench.Evidence{{PageURL: pf.URL, Element: "html[lang]", Text: clip(pf.Lang)}}
 		}
 	case detImgAlt:
@@ -98,6 +100,10 @@ func (c *Catalogue) pageDetect(name string, pf *pageFacts, ft string, toks []tok
 		}
 	case detMultilingual:
 		return detectMultilingual(pf)
+	case detOfficial:
+		if ok, named := c.officialPage(pf); ok {
+			return []egovbench.Evidence{{PageURL: pf.URL, Element: "title/h1/host", Text: clip(named)}}
+		}
 	case detFeedLink:
 		if pf.Feeds > 0 {
 			return []egovbench.Evidence{{PageURL: pf.URL, Element: "link[type=rss/atom]", Text: itoa(pf.Feeds) + " feeds announced"}}

@@ -147,7 +147,17 @@ type phrase struct {
 	prefix []bool
 	ind    int  // indicator index in the catalogue
 	neg    bool // an exclusion: vetoes the indicator on the same element
+	bare   bool // a bare noun: counts only with a service cue
 	text   string
+}
+
+// addBare compiles a bare service noun for indicator ind.
+func (x *phraseIndex) addBare(kw string, ind int) bool {
+	if !x.add(kw, ind, false) {
+		return false
+	}
+	x.list[len(x.list)-1].bare = true
+	return true
 }
 
 // phraseIndex finds every catalogue phrase in a token sequence with one map

@@ -58,21 +58,7 @@ const (
 // FeatureStage returns the stage a corpus feature id evidences (StageNone
 // for technology features) and whether the id is in the vocabulary of
 // shared/corpus/README.md.
-func FeatureStage(id string) (egovbench.Stage, bool) {
-	switch id {
-	case "contact", "leadership", "organisation", "news", "regulations", "budget", "public_info", "service_info", "procurement":
-		return egovbench.StagePresence, true
-	case "search", "complaint", "feedback_form", "forms_download", "email_officials", "chat", "social", "survey", "subscribe":
-		return egovbench.StageInteraction, true
-	case "national_link", "agency_portal", "sso", "open_data":
-		return egovbench.StageIntegration, true
-	case "account", "apply_online", "tracking", "payment", "booking", "esignature":
-		return egovbench.StageTransaction, true
-	case "viewport", "lang", "privacy", "accessibility":
-		return egovbench.StageNone, true
-	}
-	return egovbench.StageNone, false
-}
+func FeatureStage(id string) (egovbench.Stage, bool) { return egovbench.FeatureStage(id) }
 
 // siteSpec is one row of the ground truth: who the site is, how it behaves
 // and what it truly offers.

@@ -41,7 +41,7 @@ type Link struct {
 	// TextPos is the byte offset in Facts.Text where the link's text
 	// begins, so that the words beside a link (a date) can be read.
 	TextPos int
-	// News marks a link inside an <article> or a block whose class or id
+	// News marks a link that is, or is inside, a block whose class or id
 	// names news, posts or announcements: a headline, not a menu.
 	News bool
 }
@@ -482,6 +482,9 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 		}
 		w.finishLink() // an unclosed <a> ends where the next begins
 		w.openLink(href, "", atom.A)
+		if v, ok := attrOf(attrs, "class"); ok && hasNewsWord(v) {
+			w.linkNews = true // a news card is a link of its own
+		}
 		keys := [...]string{"title", "aria-label", ""}
 		if a == atom.Area {
 			keys[2] = "alt"
@@ -782,13 +785,12 @@ func (w *walker) openBlock(a atom.Atom, attrs []html.Attribute) {
 		w.open = map[atom.Atom]int{}
 	}
 	w.open[a]++
-	news := a == atom.Article
-	if !news {
-		for _, k := range []string{"class", "id"} {
-			if v, ok := attrOf(attrs, k); ok && hasNewsWord(v) {
-				news = true
-				break
-			}
+	// <article> alone says nothing: cards of every kind use it.
+	news := false
+	for _, k := range []string{"class", "id"} {
+		if v, ok := attrOf(attrs, k); ok && hasNewsWord(v) {
+			news = true
+			break
 		}
 	}
 	if news && len(w.newsStack) < 512 {

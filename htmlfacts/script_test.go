@@ -39,7 +39,7 @@ const buttons = `<html><body>
 <h3>Formulir Permohonan Informasi</h3>
 <iframe src="https://docs.google.com/forms/d/e/1/viewform?embedded=true"></iframe>
 <div class="berita-list"><ul><li><a href="/berita/1">Pembayaran PBB diperpanjang</a> <span>12 Januari 2025</span></li></ul></div>
-<article><a href="/baca/2">Pendaftaran dibuka</a></article>
+<article class="ppid-card"><a href="/ppid">PPID</a></article><a class="news-card" href="/baca/2">Pendaftaran dibuka</a>
 <div class="postal-code"><a href="/kontak">Kontak</a></div>
 <a href="/layanan">Layanan</a>
 </body></html>`
@@ -57,6 +57,7 @@ func TestExtractScriptLinksAndContext(t *testing.T) {
 		{"https://dinas.example.go.id/bayar", "Bayar Retribusi", "script", "Lacak Berkas", false},
 		{"https://wa.me/62811", "WhatsApp", "script", "Lacak Berkas", false},
 		{"https://dinas.example.go.id/berita/1", "Pembayaran PBB diperpanjang", "", "Formulir Permohonan Informasi", true},
+		{"https://dinas.example.go.id/ppid", "PPID", "", "Formulir Permohonan Informasi", false},
 		{"https://dinas.example.go.id/baca/2", "Pendaftaran dibuka", "", "Formulir Permohonan Informasi", true},
 		{"https://dinas.example.go.id/kontak", "Kontak", "", "Formulir Permohonan Informasi", false},
 		{"https://dinas.example.go.id/layanan", "Layanan", "", "Formulir Permohonan Informasi", false},
