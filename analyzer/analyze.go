@@ -45,9 +45,12 @@ type PageScan struct {
 	// a page with a form (a login form) is a service behind a bare noun.
 	staff, serviceForm, loginForm bool
 	lang                          string // the page's language, "" when unknown
-	cands                         []candidate
-	date                          time.Time // newest date in the text, zero when none
-	dateEv                        egovbench.Evidence
+	// links are the page's links within its own host, normalised, so that
+	// a page reached only through staff pages is known as staff too.
+	links  []string
+	cands  []candidate
+	date   time.Time // newest date in the text, zero when none
+	dateEv egovbench.Evidence
 }
 
 // ScanPage reads one page of a crawl that started at asOf. f is the HTML
@@ -80,6 +83,15 @@ func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Tim
 	}
 	ps.usable = true
 	ps.lang = c.pageLanguage(pf)
+	seen := map[string]bool{}
+	for _, l := range pf.Links {
+		if l.Host != "" && l.Host == pf.Host && l.Abs != "" {
+			if n := normURL(l.Abs); !seen[n] {
+				seen[n] = true
+				ps.links = append(ps.links, n)
+			}
+		}
+	}
 	// A maintenance or coming-soon page shows no working content, whatever its menus say.
 	if !ps.deadWords {
 		ps.cands = c.scanPage(pf, nil, pageContext{staff: ps.staff, news: c.isNewsURL(pf.URL), form: ps.serviceForm})
@@ -157,8 +169,14 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 		}
 	}
 	isHome := func(p egovbench.Page) bool { return homeURLs[normURL(p.URL)] || homeURLs[normURL(p.FinalURL)] }
+	staff := staffPages(snap, all, byURL, isHome)
 	for _, cd := range cands {
 		ind := &c.inds[cd.ind]
+		if ind.service {
+			if j, ok := byURL[normURL(cd.ev.PageURL)]; ok && staff[j] {
+				continue // a registration form behind an admin login is staff's
+			}
+		}
 		if cd.target != "" {
 			j, fetched := byURL[normURL(cd.target)]
 			if fetched {
@@ -186,7 +204,7 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 						continue // the form a bare noun needs behind it could not be seen
 					}
 				} else {
-					if ind.service && all[j].staff {
+					if ind.service && staff[j] {
 						continue // a staff login or back office serves no citizen
 					}
 					// A bare noun needs a form behind it: on a page of its own,
@@ -251,6 +269,37 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 	a.NextSteps = c.nextSteps(&a)
 	a.Frameworks = c.evalFrameworks(&a)
 	return a
+}
+
+// staffPages marks the pages for staff: those that say so (address, title,
+// headings, login form), and those reached only through them, such as a
+// registration form linked from an admin login alone. The homepage and
+// pages no crawled page links to (found in the sitemap) are judged by
+// their own words only.
+func staffPages(snap egovbench.Snapshot, all []*PageScan, byURL map[string]int, isHome func(egovbench.Page) bool) []bool {
+	staff := make([]bool, len(all))
+	fromStaff := make([]int, len(all))
+	fromOther := make([]int, len(all))
+	for i, ps := range all {
+		staff[i] = ps.staff
+		for _, u := range ps.links {
+			j, ok := byURL[u]
+			if !ok || j == i {
+				continue
+			}
+			if ps.staff {
+				fromStaff[j]++
+			} else {
+				fromOther[j]++
+			}
+		}
+	}
+	for j := range all {
+		if fromStaff[j] > 0 && fromOther[j] == 0 && !isHome(snap.Pages[j]) {
+			staff[j] = true
+		}
+	}
+	return staff
 }
 
 // maxEvidence caps the evidence kept per indicator: enough to verify the
@@ -562,10 +611,10 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate, pc pageContext) []c
 				}
 				h = h[dot+1:]
 			}
-			// A link to another government's site (another registrable
-			// domain under go.id, .gov, .gouv.fr, bund.de...) joins the
-			// site to the wider government, whether or not it is listed.
-			if lf.external && c.crossGov >= 0 && !lf.address && c.govHost(l.Host) {
+			// A link to a government of another level (a ministry from a
+			// regency, the province from a village) joins the site to the
+			// wider government, whether or not the system is listed.
+			if lf.external && c.crossGov >= 0 && !lf.address && c.otherLevel(ownHost, l.Host) {
 				if _, ok := pos[c.crossGov]; !ok {
 					pos[c.crossGov] = l.Host
 					structural[c.crossGov] = true
@@ -609,7 +658,7 @@ func (c *Catalogue) scanPage(pf *pageFacts, out []candidate, pc pageContext) []c
 	}
 	// A form's address and the heading above it say what it is for.
 	for _, f := range pf.Forms {
-		if searchy(f) || f.TextInputs+f.Textareas+f.Selects+f.Files < 2 {
+		if searchy(f) || lookupForm(f) || f.TextInputs+f.Textareas+f.Selects+f.Files < 2 {
 			continue
 		}
 		if f.Action != "" {
@@ -759,6 +808,9 @@ func (c *Catalogue) confidence(a *egovbench.Assessment) float64 {
 	}
 	if a.PagesAnalyzed <= 1 {
 		conf -= 0.05 // one page may not show what the rest of the site offers
+	}
+	if a.Language != "" && !a.LanguageCovered {
+		conf -= 0.15 // only structure and addresses were read: the catalogue has no terms in this language
 	}
 	return round2(max(0.2, min(conf, 0.98)))
 }

@@ -14,39 +14,27 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/internal/corpus"
 )
 
 // The acceptance bar of the analyzer against the reference labels.
+// Calibration is where the rules were tuned, so its bar only guards against
+// regressions; the published accuracy is the validation set's
+// (cmd/egovbench TestValidation). The F1 bar is the validation bar: the
+// calibration set lost the one-page words ("mon senat", "parent and student
+// portal") that used to lift its account recall.
 const (
-	minExactAgreement = 0.85
+	minExactAgreement = 0.90
 	maxStageDistance  = 1
-	minFeatureF1      = 0.85
+	minFeatureF1      = 0.80
 	minSupportForF1   = 5
 )
 
-// corpusDir finds ../shared/corpus relative to the module root by walking
-// up from the package directory; EGOVBENCH_CORPUS overrides it.
+// corpusDir is the reference corpus (../shared/corpus or EGOVBENCH_CORPUS);
+// without it the test is skipped with one line, or fails in CI.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("EGOVBENCH_CORPUS"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		for _, c := range []string{filepath.Join(dir, "shared", "corpus"), filepath.Join(dir, "..", "shared", "corpus")} {
-			if _, err := os.Stat(filepath.Join(c, "labels.tsv")); err == nil {
-				return c
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("calibration corpus not found (looked for ../shared/corpus above the module; set EGOVBENCH_CORPUS)")
-		}
-		dir = parent
-	}
+	return corpus.Dir(tb)
 }
 
 type corpusPage struct {

@@ -45,8 +45,9 @@ type Catalogue struct {
 	formHosts map[string]bool
 	// purposes tell what an embedded form is for from the words around it.
 	purposes *phraseIndex
-	// crossGov is the indicator credited for a link to another government's site.
+	// crossGov is the indicator credited for a link to another level of government.
 	crossGov int
+	levels   []levelSuffixes
 	// languages are the languages whose terms cover the rubric; markers
 	// recognise a page's language from its words.
 	covered map[string]bool
@@ -111,11 +112,18 @@ type catalogueFile struct {
 	NewsPaths         []string            `yaml:"news_paths"`
 	FormHosts         []string            `yaml:"form_hosts"`
 	CrossGovernment   string              `yaml:"cross_government"`
+	GovernmentLevels  []levelSuffixes     `yaml:"government_levels"`
 	CoveredLanguages  []string            `yaml:"covered_languages"`
 	LanguageMarkers   map[string][]string `yaml:"language_markers"`
 	Frameworks        []frameworkSpec     `yaml:"frameworks"`
 	Indicators        []indicatorSpec     `yaml:"indicators"`
 	Remove            []string            `yaml:"remove"`
+}
+
+// levelSuffixes names a level of government and the host suffixes of its sites.
+type levelSuffixes struct {
+	Level    string   `yaml:"level"`
+	Suffixes []string `yaml:"suffixes"`
 }
 
 type indicatorSpec struct {
@@ -310,6 +318,9 @@ func merge(base, over catalogueFile) catalogueFile {
 	if over.CrossGovernment != "" {
 		out.CrossGovernment = over.CrossGovernment
 	}
+	if len(over.GovernmentLevels) > 0 {
+		out.GovernmentLevels = over.GovernmentLevels
+	}
 	remove := map[string]bool{}
 	for _, id := range over.Remove {
 		remove[id] = true
@@ -445,6 +456,16 @@ func compile(f *catalogueFile) (*Catalogue, error) {
 	}
 	c.purposes = newPhraseIndex()
 	c.crossGov = -1
+	for _, l := range f.GovernmentLevels {
+		if l.Level == "" || len(l.Suffixes) == 0 {
+			return nil, fmt.Errorf("government_levels: a level needs a name and suffixes: %w", egovbench.ErrInvalid)
+		}
+		ls := levelSuffixes{Level: l.Level}
+		for _, sfx := range l.Suffixes {
+			ls.Suffixes = append(ls.Suffixes, strings.ToLower(strings.TrimRight(strings.TrimSpace(sfx), ".")))
+		}
+		c.levels = append(c.levels, ls)
+	}
 	for i, s := range f.Indicators {
 		ind, err := c.compileIndicator(i, s)
 		if err != nil {

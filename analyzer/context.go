@@ -184,10 +184,7 @@ func (c *Catalogue) officialPage(pf *pageFacts) (bool, string) {
 	if len(toks) < minContentWords {
 		return false, ""
 	}
-	names := func(s string) bool {
-		fs := fold(s)
-		return len(c.institutionWords.find(fs, tokenize(fs, nil), nil)) > 0
-	}
+	names := c.namesInstitution
 	if names(pf.Title) {
 		return true, pf.Title
 	}
@@ -259,4 +256,48 @@ func primaryLang(tag string) string {
 		}
 	}
 	return tag
+}
+
+// govLevel names the level of government a host belongs to by the
+// catalogue's suffixes ("" when its name does not tell).
+func (c *Catalogue) govLevel(host string) string {
+	h := stripWWW(strings.ToLower(host))
+	for _, l := range c.levels {
+		for _, sfx := range l.Suffixes {
+			if h == sfx || strings.HasSuffix(h, sfx) && (len(h) > len(sfx)) {
+				return l.Level
+			}
+		}
+	}
+	return ""
+}
+
+// otherLevel reports a link host of a known level of government that is
+// not the site's own level: the link joins the site to another tier.
+func (c *Catalogue) otherLevel(ownHost, host string) bool {
+	lv := c.govLevel(host)
+	if lv == "" {
+		return false
+	}
+	return c.govLevel(ownHost) != lv
+}
+
+// lookupForm reports a form that looks something up (an application
+// search or enquiry, a status check) rather than submitting a request.
+func lookupForm(f htmlfacts.Form) bool {
+	words := append(pathWords(f.Action), strings.Fields(strings.ToLower(f.Text))...)
+	for _, w := range words {
+		switch {
+		case strings.Contains(w, "search"), strings.Contains(w, "enquiry"), strings.Contains(w, "lookup"),
+			w == "find", w == "cari", w == "pencarian", w == "filter", w == "suche", w == "recherche":
+			return true
+		}
+	}
+	return false
+}
+
+// namesInstitution reports words that name a government body.
+func (c *Catalogue) namesInstitution(s string) bool {
+	fs := fold(s)
+	return len(c.institutionWords.find(fs, tokenize(fs, nil), nil)) > 0
 }

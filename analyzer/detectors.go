@@ -186,7 +186,9 @@ func detectContact(pf *pageFacts, ft string, toks []token) []egovbench.Evidence 
 				return ev
 			}
 		case "jl", "jln", "jalan":
-			if numberWithin(ft, toks, i+1, 8) {
+			// Indonesian addresses name the street and then the district
+			// and regency (Jl. Kayu, Kec. X, Kab. Y) as often as a number.
+			if numberWithin(ft, toks, i+1, 8) || adminUnitWithin(ft, toks, i+1, 10) {
 				ev = append(ev, egovbench.Evidence{PageURL: pf.URL, Element: "text", Text: tokSpan(ft, toks, i, 8)})
 				return ev
 			}
@@ -213,6 +215,19 @@ func detectContact(pf *pageFacts, ft string, toks []token) []egovbench.Evidence 
 
 // digitsAfter counts the digits of the numeric tokens that follow position i
 // (at most n tokens), stopping at the first word.
+// adminUnitWithin reports an Indonesian administrative unit written as in
+// an address (kec., kab., kel., kecamatan, kabupaten, kelurahan) within n
+// tokens after i.
+func adminUnitWithin(ft string, toks []token, i, n int) bool {
+	for j := i; j < len(toks) && j < i+n; j++ {
+		switch toks[j].str(ft) {
+		case "kec", "kab", "kel", "kecamatan", "kabupaten", "kelurahan":
+			return true
+		}
+	}
+	return false
+}
+
 func digitsAfter(ft string, toks []token, i, n int) int {
 	d := 0
 	for j := i; j < len(toks) && j < i+n; j++ {
@@ -418,7 +433,11 @@ func (c *Catalogue) detectAgencyDirectory(pf *pageFacts) []egovbench.Evidence {
 		h := stripWWW(l.Host)
 		// Unlabelled logos and dataset hosts link data, not a directory of agencies.
 		// Links outside any list, menu, table or footer (group 0) are prose, not a directory.
-		if l.Group == 0 || h == "" || strings.TrimSpace(l.Text) == "" || sameInstitution(h, own) || !c.govHost(h) || dataHost(h) {
+		// A government host, or a link whose words name an institution
+		// (Dinas ..., Kecamatan ..., Desa ...): village and agency sites
+		// often live on names without a government label.
+		if l.Group == 0 || h == "" || strings.TrimSpace(l.Text) == "" || sameInstitution(h, own) || dataHost(h) ||
+			!(c.govHost(h) || c.namesInstitution(l.Text)) {
 			continue
 		}
 		g := groups[l.Group]

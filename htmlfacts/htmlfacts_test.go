@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/egovbench/egovbench/internal/corpus"
 )
 
 const portal = `<!DOCTYPE html><html lang=" id "><head><title> Portal
@@ -265,9 +267,9 @@ func BenchmarkExtract100KB(b *testing.B) {
 // BenchmarkExtractCorpus reads the real pages of the shared corpus, when
 // it is beside the project.
 func BenchmarkExtractCorpus(b *testing.B) {
-	files, _ := filepath.Glob("../../shared/corpus/pages/*.html")
+	files, _ := filepath.Glob(filepath.Join(corpus.Dir(b), "pages", "*.html"))
 	if len(files) == 0 {
-		b.Fatal("no corpus at ../../shared/corpus/pages")
+		b.Fatal("no pages in the corpus")
 	}
 	var pages [][]byte
 	var size int64

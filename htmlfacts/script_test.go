@@ -13,9 +13,9 @@ func TestScriptURL(t *testing.T) {
 		{`location.assign("/daftar")`, "/daftar"},
 		{`window.open('https://forms.gle/abc', '_blank')`, "https://forms.gle/abc"},
 		{"location.replace(`/bayar`)", "/bayar"},
-		{`location.href = base + '/x'`, ""},     // built from a variable
-		{`location.href = '${url}'`, ""},        // a template, not an address
-		{`location.href='#top'`, ""},            // the page itself
+		{`location.href = base + '/x'`, ""}, // built from a variable
+		{`location.href = '${url}'`, ""},    // a template, not an address
+		{`location.href='#top'`, ""},        // the page itself
 		{`location.href='javascript:void(0)'`, ""},
 		{`doSomething()`, ""},
 		{`location.href='`, ""}, // unterminated
