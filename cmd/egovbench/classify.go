@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,14 +32,19 @@ type ClassifyCommand struct{ *Env }
 
 // Run implements command.
 func (c *ClassifyCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet(c.Env, "classify", "[--json] [--catalogue FILE] PATH...")
+	fs := newFlagSet(c.Env, "classify", "[--json] [--base-url URL] [--catalogue FILE] PATH...")
 	asJSON := fs.Bool("json", false, "print full assessments as JSON")
+	baseFlag := fs.String("base-url", "", "the address the saved page or folder was served at (https://www.example.go.id/), so that its links resolve as on the site")
 	catPath := fs.String("catalogue", "", "indicator catalogue file replacing or extending the embedded one")
 	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("classify needs at least one PATH (an HTML file or a folder of HTML files)")
+	}
+	base, err := parseBaseURL(*baseFlag)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	cat, err := loadCatalogue(*catPath)
 	if err != nil {
@@ -49,7 +56,7 @@ func (c *ClassifyCommand) Run(ctx context.Context, args []string) error {
 	)
 	now := time.Now().UTC()
 	for _, path := range fs.Args() {
-		snap, err := snapshotFromPath(path)
+		snap, err := snapshotFromPath(path, base)
 		if err != nil {
 			return err
 		}
@@ -82,6 +89,10 @@ type classifyRow struct {
 	NextSteps       []string                    `json:"next_steps"`
 	DeadServices    []egovbench.DeadService     `json:"dead_services"`
 	PagesAnalyzed   int                         `json:"pages_analyzed"`
+	// Appended after the keys above, as export columns are.
+	UnverifiedServices []egovbench.DeadService `json:"unverified_services"`
+	Language           string                  `json:"language"`
+	LanguageCovered    bool                    `json:"language_covered"`
 }
 
 // newClassifyRow fills the row of an assessment of saved pages: target_id
@@ -95,6 +106,7 @@ func newClassifyRow(a egovbench.Assessment, homeURL string) classifyRow {
 			RunID: a.RunID, CatalogueVersion: a.CatalogueVersion},
 		Confidence: a.Confidence, Frameworks: a.Frameworks, CriterionScores: a.CriterionScores,
 		Indicators: a.Indicators, NextSteps: a.NextSteps, DeadServices: a.DeadServices, PagesAnalyzed: a.PagesAnalyzed,
+		UnverifiedServices: a.UnverifiedServices, Language: a.Language, LanguageCovered: a.LanguageCovered,
 	}
 	if r.IndicatorsMet == nil {
 		r.IndicatorsMet = []string{}
@@ -114,49 +126,98 @@ func newClassifyRow(a egovbench.Assessment, homeURL string) classifyRow {
 	if r.DeadServices == nil {
 		r.DeadServices = []egovbench.DeadService{}
 	}
+	if r.UnverifiedServices == nil {
+		r.UnverifiedServices = []egovbench.DeadService{}
+	}
 	return r
 }
 
-// snapshotFromPath builds the snapshot a crawl would have made of saved pages.
-func snapshotFromPath(path string) (egovbench.Snapshot, error) {
-	st, err := os.Stat(path)
+// savedHost names the site of saved pages classified without --base-url: a
+// reserved name (RFC 2606), never fetched, under which a folder's
+// root-relative links resolve inside the folder and every other host is
+// another site, as on the web.
+const savedHost = "saved.invalid"
+
+// parseBaseURL checks --base-url: an absolute http(s) URL, or none.
+func parseBaseURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--base-url %q: want an absolute http or https URL such as https://www.example.go.id/", s)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u, nil
+}
+
+// pageURL is the address a saved file had on its site: the base, plus the
+// file's path inside the saved folder, an index.html standing for its folder.
+func pageURL(base *url.URL, rel string) string {
+	rel = filepath.ToSlash(rel)
+	if b := path.Base(rel); b == "index.html" || b == "index.htm" {
+		rel = strings.TrimSuffix(rel, b)
+	}
+	return base.ResolveReference(&url.URL{Path: strings.TrimPrefix(rel, "/")}).String()
+}
+
+// snapshotFromPath builds the snapshot a crawl would have made of saved
+// pages: a file is the page at base (or at saved.invalid/NAME), a folder
+// a site whose files sit at base + their path.
+func snapshotFromPath(dir string, base *url.URL) (egovbench.Snapshot, error) {
+	st, err := os.Stat(dir)
 	if err != nil {
 		return egovbench.Snapshot{}, fmt.Errorf("classify: %w", err)
 	}
-	snap := egovbench.Snapshot{TargetID: path, SitemapURLs: -1}
+	snap := egovbench.Snapshot{TargetID: dir, SitemapURLs: -1}
 	if !st.IsDir() {
-		p, err := pageFromFile(path, 0)
+		u := ""
+		if base != nil {
+			u = base.String()
+		} else {
+			u = pageURL(&url.URL{Scheme: "http", Host: savedHost, Path: "/"}, filepath.Base(dir))
+		}
+		p, err := pageFromFile(dir, u, 0)
 		if err != nil {
 			return snap, err
 		}
 		snap.Pages = []egovbench.Page{p}
 		return snap, nil
 	}
+	if base == nil {
+		base = &url.URL{Scheme: "http", Host: savedHost, Path: "/"}
+	}
 	var files []string
-	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if !d.IsDir() && (ext == ".html" || ext == ".htm") {
+		if !d.IsDir() && savedHTML(p) {
 			files = append(files, p)
 		}
 		return nil
 	})
 	if err != nil {
-		return snap, fmt.Errorf("classify %s: %w", path, err)
+		return snap, fmt.Errorf("classify %s: %w", dir, err)
 	}
 	if len(files) == 0 {
-		return snap, fmt.Errorf("classify %s: no .html or .htm files in the folder", path)
+		return snap, fmt.Errorf("classify %s: no .html or .htm files in the folder", dir)
 	}
 	// The homepage is index.html at the top of the folder when there is one.
-	sort.SliceStable(files, func(i, j int) bool { return homeRank(path, files[i]) < homeRank(path, files[j]) })
+	sort.SliceStable(files, func(i, j int) bool { return homeRank(dir, files[i]) < homeRank(dir, files[j]) })
 	for i, f := range files {
 		depth := 1
 		if i == 0 {
 			depth = 0
 		}
-		p, err := pageFromFile(f, depth)
+		rel, err := filepath.Rel(dir, f)
+		if err != nil {
+			return snap, fmt.Errorf("classify %s: %w", f, err)
+		}
+		p, err := pageFromFile(f, pageURL(base, rel), depth)
 		if err != nil {
 			return snap, err
 		}
@@ -174,7 +235,28 @@ func homeRank(dir, f string) int {
 	return 1 + strings.Count(rel, string(filepath.Separator))
 }
 
-func pageFromFile(path string, depth int) (egovbench.Page, error) {
+// savedHTML reports a file of a saved site that holds a page: .html or
+// .htm, or no extension and HTML inside (wget and most mirrors save
+// /layanan/izin as a file named izin).
+func savedHTML(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".html", ".htm":
+		return true
+	case "":
+	default:
+		return false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return strings.HasPrefix(http.DetectContentType(head[:n]), "text/html")
+}
+
+func pageFromFile(path, u string, depth int) (egovbench.Page, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return egovbench.Page{}, fmt.Errorf("classify: %w", err)
@@ -188,11 +270,6 @@ func pageFromFile(path string, depth int) (egovbench.Page, error) {
 	if truncated {
 		raw = raw[:maxClassifyFile]
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return egovbench.Page{}, fmt.Errorf("classify %s: %w", path, err)
-	}
-	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	body := crawler.DecodeHTML(raw, "text/html")
 	sum := sha256.Sum256(body)
 	return egovbench.Page{

@@ -3,8 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,33 +161,52 @@ func checkClassifyMatchesCrawl(t *testing.T, ctx context.Context, dbPath string,
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Save the pages as a mirror would, at their paths on the site, and
+		// classify them with the address they were served at.
+		// The verdict to match is the analysis of the same pages as the crawl
+		// stored them: a mirror of one host has no service checks and no
+		// pages of the site's other hosts.
 		dir := t.TempDir()
-		n := 0
+		mirrored := snap
+		mirrored.Pages = nil
+		home, err := url.Parse(snap.Pages[0].FinalURL)
+		if err != nil || home.Host == "" {
+			t.Fatalf("%s: home URL %q", s.Target.ID, snap.Pages[0].FinalURL)
+		}
 		for _, p := range snap.Pages {
 			if p.Check || p.Outcome != egovbench.OutcomeOK || !strings.Contains(p.ContentType, "html") {
 				continue
 			}
-			name := fmt.Sprintf("page%03d.html", n)
-			if p.Depth == 0 && p.URL == snap.Pages[0].URL {
-				name = "index.html"
+			u, err := url.Parse(p.FinalURL)
+			if err != nil || u.Host != home.Host || u.RawQuery != "" {
+				continue
 			}
-			n++
-			if err := os.WriteFile(filepath.Join(dir, name), p.Body, 0o644); err != nil {
+			name := u.Path
+			if path.Ext(name) == "" {
+				name = path.Join(name, "index.html")
+			}
+			file := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 				t.Fatal(err)
 			}
+			if err := os.WriteFile(file, p.Body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mirrored.Pages = append(mirrored.Pages, p)
 		}
+		wantA := analyzer.Analyze(mirrored, cat)
 		var got []classifyRow
-		if err := json.Unmarshal([]byte(mustRun(t, ctx, "classify", "--json", dir)), &got); err != nil {
+		if err := json.Unmarshal([]byte(mustRun(t, ctx, "classify", "--json", "--base-url", home.Scheme+"://"+home.Host+"/", dir)), &got); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 {
 			t.Fatalf("classify printed %d assessments for one folder", len(got))
 		}
-		if got[0].Stage != row.Stage {
-			t.Errorf("%s: classify says %s, the crawl said %s", s.Target.ID, got[0].Stage, row.Stage)
+		if got[0].Stage != wantA.Stage.String() {
+			t.Errorf("%s: classify says %s, the crawled pages say %s", s.Target.ID, got[0].Stage, wantA.Stage)
 		}
 		want := map[string]bool{}
-		for _, id := range row.IndicatorsMet {
+		for _, id := range wantA.Met() {
 			if !technical[id] {
 				want[id] = true
 			}

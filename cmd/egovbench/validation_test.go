@@ -101,7 +101,7 @@ func crawlValidationSites(t *testing.T, cfg crawler.Config) ([]validationSite, m
 		targets[i] = s.target
 	}
 	env := &Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if _, err := crawlRun(ctx, env, db, cr, cat, targets, runConfigJSON(cr.Config(), 4, cat.Version()), 4, false); err != nil {
+	if _, err := crawlRun(ctx, env, db, cr, cat, targets, runConfigJSON(cr, 4, cat.Version()), 4, false); err != nil {
 		t.Fatal(err)
 	}
 	latest, err := db.LatestAssessments(ctx)
