@@ -443,6 +443,9 @@ func TestContactDetection(t *testing.T) {
 		{`<p>Office: (312) 269-7900</p>`, true},
 		{`<p>write to info@example.go.id</p>`, true},
 		{`<p>Jl. Sudirman No. 5, Jakarta</p>`, true},
+		// Indonesian addresses name the district and regency as often as a number.
+		{`<p>Jl. Kayu Manis, Kec. Sukamaju, Kab. Contoh, Jawa Tengah</p>`, true},
+		{`<p>Jalan rusak di desa kami segera diperbaiki</p>`, false},
 		{`<p>1000 Independence Ave., SW Washington</p>`, true},
 		{`<a href="tel:+62211234567">Hubungi</a>`, true},
 		{`<p>Published 2025-01-12, 1,234,567 visitors, version 10.2.3</p>`, false},

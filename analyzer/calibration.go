@@ -29,10 +29,49 @@ type Calibration struct {
 	// MinFeatureF1 is the lowest F1 over the features with at least five
 	// positive examples.
 	MinFeatureF1 float64 `json:"min_feature_f1"`
+	// MaxDistance is the largest gap, in stages, between an assessed stage
+	// and its reference.
+	MaxDistance int `json:"max_distance"`
+	// Features gives precision and recall per rubric feature.
+	Features []FeatureAgreement `json:"features,omitempty"`
+}
+
+// FeatureAgreement is the agreement on one rubric feature: how often the
+// analyzer found it where the readers did (recall) and was right when it
+// found it (precision). Support counts the reference's positive examples.
+type FeatureAgreement struct {
+	Feature   string  `json:"feature"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Support   int     `json:"support"`
+	Found     int     `json:"found"` // times the analyzer met it
 }
 
 //go:embed calibration.json
 var calibrationJSON []byte
+
+// validationJSON is the measured agreement on the validation set: whole
+// real websites no rule was written while looking at. It is the accuracy to
+// publish; the calibration figure is only a regression guard. cmd/egovbench
+// TestValidation measures it through a real crawl and fails when this file
+// no longer says what it measures.
+//
+//go:embed validation.json
+var validationJSON []byte
+
+// MeasuredValidation returns the measured agreement of catalogue c on the
+// validation set; ok is false when c is not the catalogue measured.
+func MeasuredValidation(c *Catalogue) (cal Calibration, ok bool) {
+	if err := json.Unmarshal(validationJSON, &cal); err != nil {
+		return Calibration{}, false
+	}
+	return cal, c != nil && c.embedded && cal.CatalogueVersion == c.Version()
+}
+
+// ValidationJSON is the embedded validation.json, for the test that keeps it
+// equal to what it measures.
+func ValidationJSON() []byte { return append([]byte(nil), validationJSON...) }
 
 // MeasuredCalibration returns the measured agreement of catalogue c with the
 // reference labels. ok is false when c is not the catalogue that was

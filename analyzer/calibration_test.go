@@ -234,6 +234,7 @@ func TestCalibration(t *testing.T) {
 	}
 
 	minF1 := 1.0
+	var perFeature []FeatureAgreement
 	feats := make([]string, 0, len(byFeature))
 	for f := range byFeature {
 		feats = append(feats, f)
@@ -245,6 +246,10 @@ func TestCalibration(t *testing.T) {
 		p, r, f1 := cn.prf()
 		support := cn.tp + cn.fn
 		t.Logf("%-16s %5.2f %5.2f %5.2f %7d  fp:%v fn:%v", f, p, r, f1, support, cn.fpFiles, cn.fnFiles)
+		if support > 0 || cn.fp > 0 {
+			perFeature = append(perFeature, FeatureAgreement{Feature: f, Precision: math.Round(p*100) / 100, Recall: math.Round(r*100) / 100,
+				F1: math.Round(f1*100) / 100, Support: support, Found: cn.tp + cn.fp})
+		}
 		if support >= minSupportForF1 {
 			minF1 = min(minF1, f1)
 		}
@@ -266,6 +271,8 @@ func TestCalibration(t *testing.T) {
 	cal.Source = fmt.Sprintf("calibration corpus: %d real government pages from many countries and languages, labelled by two independent readers", cal.Pages)
 	cal.SourceID = fmt.Sprintf("korpus kalibrasi: %d halaman pemerintahan nyata dari banyak negara dan bahasa, diberi label oleh dua pembaca secara independen", cal.Pages)
 	cal.MinFeatureF1 = math.Round(minF1*100) / 100
+	cal.MaxDistance = maxDist
+	cal.Features = perFeature
 	checkCalibrationFile(t, cal)
 }
 
