@@ -270,6 +270,7 @@ func TestValidation(t *testing.T) {
 	}
 	cal.CatalogueVersion = cat.Version()
 	cal.Source = fmt.Sprintf("validation set: %d real Indonesian government websites (village, kecamatan, regency and provincial agencies), crawled whole on loopback; site-level labels by two independent readers. Rules change only by class of error and no rule carries a word for one of these sites, but some classes were found by reading their errors, so the figure is somewhat optimistic", cal.Pages)
+	cal.SourceID = fmt.Sprintf("set validasi: %d situs web pemerintah Indonesia yang nyata (desa, kecamatan, perangkat daerah kabupaten dan provinsi), dirayapi utuh di loopback; label tingkat situs oleh dua pembaca independen. Aturan diubah hanya per kelas kesalahan dan tidak ada aturan yang memuat kata untuk satu situs ini, tetapi beberapa kelas ditemukan dengan membaca kesalahannya, jadi angka ini agak optimistis", cal.Pages)
 	cal.MinFeatureF1 = round2(minF1)
 	cal.MaxDistance = maxDist
 	cal.Features = perFeature
