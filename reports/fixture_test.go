@@ -73,6 +73,9 @@ func synthInput(n, runs int, runEvery time.Duration, hourlyDays int, hostile boo
 			Config: `{"max_pages":20,"max_depth":3,"delay":"1s","per_host":1,"request_timeout":"15s","site_timeout":"2m0s","user_agent":"egovbench-test (+https://example.org/contact)","workers":8}`},
 		Agreement: &Agreement{Source: "Two analysts labelled the sites by hand", SourceID: "Dua analis memberi label situs secara manual", Labelled: 10, Exact: 7, Adjacent: 9, Kappa: 0.61,
 			Matrix: [5][5]int{{1, 0, 0, 0, 0}, {0, 2, 1, 0, 0}, {0, 0, 2, 0, 0}, {0, 0, 1, 1, 0}, {0, 0, 0, 1, 1}}},
+		Validation: &Agreement{Source: "Whole sites never used to tune the rules", SourceID: "Situs utuh yang tidak dipakai menyetel aturan", Labelled: 5, Exact: 4, Adjacent: 5, Kappa: 0.8,
+			Matrix:   [5][5]int{{1, 0, 0, 0, 0}, {0, 1, 0, 0, 0}, {0, 0, 1, 1, 0}, {0, 0, 0, 1, 0}, {0, 0, 0, 0, 1}},
+			Features: []FeatureAgreement{{Feature: "contact", Precision: 1, Recall: 0.9, F1: 0.95, Support: 5}, {Feature: "apply_online", Precision: 0.75, Recall: 1, F1: 0.86, Support: 3}}},
 	}
 	start := now.Add(-time.Duration(runs-1) * runEvery)
 	for i := 0; i < n; i++ {
@@ -199,6 +202,10 @@ func assessment(t egovbench.Target, run int64, at time.Time, st egovbench.Stage,
 			d = egovbench.DeadService{PageURL: xssJSURL2, URL: "data:text/html,<script>window.__pwned=1</script>", Text: xssScript + bidiText, Reason: xssAttr}
 		}
 		a.DeadServices = []egovbench.DeadService{d}
+		// A national link whose check failed on our side: unchecked, not dead;
+		// the site is written in a language the catalogue does not cover.
+		a.UnverifiedServices = []egovbench.DeadService{{PageURL: t.URL, URL: "https://www.lapor.go.id/", Text: "SP4N-LAPOR!", Reason: "dns_error"}}
+		a.Language = "jv"
 	}
 	return a
 }

@@ -42,8 +42,20 @@ type Input struct {
 	Frameworks []egovbench.Framework
 	// CatalogueVersion names the indicator catalogue in force.
 	CatalogueVersion string
-	// Agreement is the measured agreement with reference labels, nil if not measured.
+	// Agreement is the measured agreement with reference labels on the
+	// calibration set (pages the rules were tuned on), nil if not measured.
 	Agreement *Agreement
+	// Validation is the measured agreement on the validation set (whole
+	// sites no rule was written for): the accuracy to publish. Nil if not
+	// measured.
+	Validation *Agreement
+}
+
+// FeatureAgreement is the agreement on one rubric feature.
+type FeatureAgreement struct {
+	Feature               string
+	Precision, Recall, F1 float64
+	Support               int
 }
 
 // Agreement is how far the assessed stages agree with stages a person
@@ -62,6 +74,8 @@ type Agreement struct {
 	// Matrix counts sites by reference stage (row) and assessed stage
 	// (column), indexed by egovbench.Stage.
 	Matrix [5][5]int
+	// Features are per-feature precision and recall, when measured.
+	Features []FeatureAgreement
 }
 
 // DefaultLang is the report language for a fleet when none is asked for:

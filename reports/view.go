@@ -385,14 +385,18 @@ type siteBody struct {
 	Criteria       []keyValue
 	Checklist      []criterionGroup
 	Dead           []deadView
-	NextStage      string
-	NextSteps      []string
-	HistoryChart   string // score, availability and latency over time
-	Uptime30Check  string
-	Uptime30Time   string
-	Outages        []outageBody
-	Change         changeBody
-	LastChange     string
+	Unverified     []deadView // service links the crawl could not check
+	// Language is the site's language when the catalogue has no terms in
+	// it: evidence was read by structure and addresses only.
+	UncoveredLanguage string
+	NextStage         string
+	NextSteps         []string
+	HistoryChart      string // score, availability and latency over time
+	Uptime30Check     string
+	Uptime30Time      string
+	Outages           []outageBody
+	Change            changeBody
+	LastChange        string
 }
 
 func (r *report) siteView(i int) *siteBody {
@@ -479,6 +483,15 @@ func (r *report) siteView(i int) *siteBody {
 			break
 		}
 		v.Dead = append(v.Dead, deadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: l.DeadReason(d.Reason)})
+	}
+	for k, d := range a.UnverifiedServices {
+		if k == 100 {
+			break
+		}
+		v.Unverified = append(v.Unverified, deadView{Page: link(d.PageURL), Target: link(d.URL), Text: d.Text, Reason: l.DeadReason(d.Reason)})
+	}
+	if a.Language != "" && !a.LanguageCovered {
+		v.UncoveredLanguage = a.Language
 	}
 	if a.Stage >= egovbench.StageNone && a.Stage < egovbench.StageTransaction {
 		v.NextStage = l.Stage(a.Stage + 1)
@@ -646,6 +659,7 @@ type methodologyBody struct {
 	}
 	Frameworks []frameworkView
 	Agreement  *agreementBody
+	Validation *agreementBody
 }
 
 // frameworkView is a maturity framework with its levels, in the report's
@@ -657,12 +671,20 @@ type frameworkView struct {
 
 // agreementBody is the measured agreement, formatted.
 type agreementBody struct {
+	L               *labels // the sub-template has no other way to the page's labels
 	Source          string
 	Labelled        int
 	Exact, Adjacent string
 	Kappa           string
 	Heads           []stageBadge
 	Rows            []agreementRow
+	Features        []featureRow
+}
+
+// featureRow is one rubric feature's precision and recall.
+type featureRow struct {
+	Feature, Precision, Recall, F1 string
+	Support                        int
 }
 
 // agreementRow is one reference stage's line of the confusion matrix.
@@ -706,20 +728,32 @@ func (r *report) methodologyView() methodologyBody {
 		}
 		v.Frameworks = append(v.Frameworks, fv)
 	}
-	if ag := r.in.Agreement; ag != nil {
-		av := &agreementBody{Source: l.pick(ag.Source, ag.SourceID), Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
-		share := func(n int) string {
-			if ag.Labelled <= 0 {
-				return "–"
-			}
-			return itoa(n) + " (" + l.Pct(float64(n)/float64(ag.Labelled), 0) + ")"
-		}
-		av.Exact, av.Adjacent = share(ag.Exact), share(ag.Adjacent)
-		for _, st := range allStages {
-			av.Heads = append(av.Heads, r.stageCell(st))
-			av.Rows = append(av.Rows, agreementRow{Stage: r.stageCell(st), Counts: ag.Matrix[st][:]})
-		}
-		v.Agreement = av
-	}
+	v.Agreement = r.agreementView(r.in.Agreement)
+	v.Validation = r.agreementView(r.in.Validation)
 	return v
+}
+
+// agreementView shows a measured agreement with reference labels, or nil.
+func (r *report) agreementView(ag *Agreement) *agreementBody {
+	if ag == nil {
+		return nil
+	}
+	l := r.l
+	av := &agreementBody{L: l, Source: l.pick(ag.Source, ag.SourceID), Labelled: ag.Labelled, Kappa: l.Num(ag.Kappa, 2)}
+	share := func(n int) string {
+		if ag.Labelled <= 0 {
+			return "–"
+		}
+		return itoa(n) + " (" + l.Pct(float64(n)/float64(ag.Labelled), 0) + ")"
+	}
+	av.Exact, av.Adjacent = share(ag.Exact), share(ag.Adjacent)
+	for _, st := range allStages {
+		av.Heads = append(av.Heads, r.stageCell(st))
+		av.Rows = append(av.Rows, agreementRow{Stage: r.stageCell(st), Counts: ag.Matrix[st][:]})
+	}
+	for _, f := range ag.Features {
+		av.Features = append(av.Features, featureRow{Feature: f.Feature, Precision: l.Num(f.Precision, 2),
+			Recall: l.Num(f.Recall, 2), F1: l.Num(f.F1, 2), Support: f.Support})
+	}
+	return av
 }

@@ -75,6 +75,17 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
+// reportAgreement turns a measured agreement into what the report shows.
+func reportAgreement(cal analyzer.Calibration) *reports.Agreement {
+	ag := &reports.Agreement{Source: cal.Source, SourceID: cal.SourceID, Labelled: cal.Pages, Exact: cal.Exact,
+		Adjacent: cal.Adjacent, Kappa: cal.Kappa, Matrix: cal.Matrix}
+	for _, f := range cal.Features {
+		ag.Features = append(ag.Features, reports.FeatureAgreement{Feature: f.Feature, Precision: f.Precision,
+			Recall: f.Recall, F1: f.F1, Support: f.Support})
+	}
+	return ag
+}
+
 // reportInput reads from the store everything the report shows.
 func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf reportFlags, now time.Time) (reports.Input, error) {
 	loc, err := time.LoadLocation(rf.tz)
@@ -89,9 +100,11 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		Frameworks:       cat.Frameworks(),
 		CatalogueVersion: cat.Version(),
 	}
+	if val, ok := analyzer.MeasuredValidation(cat); ok {
+		in.Validation = reportAgreement(val)
+	}
 	if cal, ok := analyzer.MeasuredCalibration(cat); ok {
-		in.Agreement = &reports.Agreement{Source: cal.Source, SourceID: cal.SourceID, Labelled: cal.Pages, Exact: cal.Exact,
-			Adjacent: cal.Adjacent, Kappa: cal.Kappa, Matrix: cal.Matrix}
+		in.Agreement = reportAgreement(cal)
 	}
 	if in.Targets, err = db.Targets(ctx); err != nil {
 		return in, err
