@@ -81,7 +81,7 @@ func (db *DB) saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovb
 	}
 	defer ast.Close()
 	res, err := ast.ExecContext(ctx, a.RunID, tid, ms(a.AssessedAt), a.CatalogueVersion, boolInt(a.Reachable),
-		a.Stage.String(), a.Score, a.Confidence, fw, cs, ns, a.PagesAnalyzed)
+		a.Stage.String(), a.Score, a.Confidence, fw, cs, ns, a.PagesAnalyzed, a.Language, boolInt(a.LanguageCovered))
 	if err != nil {
 		return fmt.Errorf("assessment: %w", err)
 	}
@@ -111,15 +111,22 @@ func (db *DB) saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovb
 	if err := est.flush(ctx, tx); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	if len(a.DeadServices) > 0 {
-		dst, err := db.stmts.stmt(ctx, tx, qDeadService)
-		if err != nil {
-			return fmt.Errorf("dead services: %w", err)
+	for _, list := range []struct {
+		q    string
+		what string
+		ds   []egovbench.DeadService
+	}{{qDeadService, "dead service", a.DeadServices}, {qUnverifiedService, "unverified service", a.UnverifiedServices}} {
+		if len(list.ds) == 0 {
+			continue
 		}
-		defer dst.Close()
-		for _, d := range a.DeadServices {
-			if _, err := dst.ExecContext(ctx, id, d.PageURL, d.URL, d.Text, d.Reason); err != nil {
-				return fmt.Errorf("dead service %q: %w", d.URL, err)
+		st, err := db.stmts.stmt(ctx, tx, list.q)
+		if err != nil {
+			return fmt.Errorf("%ss: %w", list.what, err)
+		}
+		defer st.Close()
+		for _, d := range list.ds {
+			if _, err := st.ExecContext(ctx, id, d.PageURL, d.URL, d.Text, d.Reason); err != nil {
+				return fmt.Errorf("%s %q: %w", list.what, d.URL, err)
 			}
 		}
 	}
@@ -234,7 +241,8 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 	}
 	with := `WITH sel(id) AS (SELECT value FROM json_each(?)) `
 	rows, err := tx.QueryContext(ctx, with+`SELECT a.id, t.slug, a.run_id, a.assessed_at, a.catalogue_version, a.reachable,
-		a.stage, a.score, a.confidence, a.frameworks, a.criterion_scores, a.next_steps, a.pages_analyzed
+		a.stage, a.score, a.confidence, a.frameworks, a.criterion_scores, a.next_steps, a.pages_analyzed,
+		a.language, a.language_covered
 		FROM sel JOIN assessments a ON a.id = sel.id JOIN targets t ON t.id = a.target_id`, string(idJSON))
 	if err != nil {
 		return nil, err
@@ -247,7 +255,7 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 		var stage string
 		var fw, cs, ns sql.NullString
 		if err := rows.Scan(&id, &a.TargetID, &a.RunID, &at, &a.CatalogueVersion, &a.Reachable, &stage, &a.Score,
-			&a.Confidence, &fw, &cs, &ns, &a.PagesAnalyzed); err != nil {
+			&a.Confidence, &fw, &cs, &ns, &a.PagesAnalyzed, &a.Language, &a.LanguageCovered); err != nil {
 			return nil, err
 		}
 		a.AssessedAt = fromMS(at)
@@ -320,22 +328,16 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 	}
 	erows.Close()
 
-	drows, err := tx.QueryContext(ctx, with+`SELECT d.assessment_id, d.page_url, d.url, d.text, d.reason
-		FROM sel JOIN dead_services d ON d.assessment_id = sel.id ORDER BY d.rowid`, string(idJSON))
-	if err != nil {
-		return nil, err
-	}
-	defer drows.Close()
-	for drows.Next() {
-		var id int64
-		var d egovbench.DeadService
-		if err := drows.Scan(&id, &d.PageURL, &d.URL, &d.Text, &d.Reason); err != nil {
+	for _, list := range []struct {
+		table string
+		dst   func(*egovbench.Assessment) *[]egovbench.DeadService
+	}{
+		{"dead_services", func(a *egovbench.Assessment) *[]egovbench.DeadService { return &a.DeadServices }},
+		{"unverified_services", func(a *egovbench.Assessment) *[]egovbench.DeadService { return &a.UnverifiedServices }},
+	} {
+		if err := readServiceLinks(ctx, tx, with, list.table, string(idJSON), byID, list.dst); err != nil {
 			return nil, err
 		}
-		byID[id].DeadServices = append(byID[id].DeadServices, d)
-	}
-	if err := drows.Err(); err != nil {
-		return nil, err
 	}
 
 	out := make(map[string]egovbench.Assessment, len(byID))
@@ -396,4 +398,27 @@ func stageOf(b []byte) (egovbench.Stage, error) {
 		}
 	}
 	return egovbench.ParseStage(string(b))
+}
+
+// readServiceLinks attaches the rows of a service-link table (dead_services,
+// unverified_services; a constant of this package, never input) to the
+// selected assessments, in the order they were written.
+func readServiceLinks(ctx context.Context, tx *sql.Tx, with, table, ids string, byID map[int64]*egovbench.Assessment,
+	dst func(*egovbench.Assessment) *[]egovbench.DeadService) error {
+	rows, err := tx.QueryContext(ctx, with+`SELECT d.assessment_id, d.page_url, d.url, d.text, d.reason
+		FROM sel JOIN `+table+` d ON d.assessment_id = sel.id ORDER BY d.rowid`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d egovbench.DeadService
+		if err := rows.Scan(&id, &d.PageURL, &d.URL, &d.Text, &d.Reason); err != nil {
+			return err
+		}
+		list := dst(byID[id])
+		*list = append(*list, d)
+	}
+	return rows.Err()
 }

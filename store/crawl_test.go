@@ -55,8 +55,13 @@ func testAssessment(target string, runID int64, at time.Time, stage egovbench.St
 			{ID: "tx.payment", Met: false},
 			{ID: "a.first.alphabetically", Met: false},
 		},
-		NextSteps:     []string{"tx.payment"},
-		DeadServices:  []egovbench.DeadService{{PageURL: "https://x/", URL: "https://sicantik.x/", Text: "SiCantik", Reason: "http 404"}},
+		NextSteps:    []string{"tx.payment"},
+		DeadServices: []egovbench.DeadService{{PageURL: "https://x/", URL: "https://sicantik.x/", Text: "SiCantik", Reason: "http 404"}},
+		UnverifiedServices: []egovbench.DeadService{
+			{PageURL: "https://x/", URL: "https://www.lapor.go.id/", Text: "SP4N-LAPOR!", Reason: "dns_error"},
+			{PageURL: "https://x/layanan", URL: "https://oss.go.id/", Text: "OSS", Reason: "http 403"},
+		},
+		Language: "id", LanguageCovered: true,
 		PagesAnalyzed: 4,
 	}
 }
@@ -360,7 +365,7 @@ func countRows(t *testing.T, db *DB) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, table := range []string{"blobs", "pages", "links", "probes", "probe_urls", "probe_last", "probe_hourly",
-		"probe_daily", "assessments", "assessment_indicators", "evidence", "dead_services"} {
+		"probe_daily", "assessments", "assessment_indicators", "evidence", "dead_services", "unverified_services"} {
 		var n int
 		if err := db.read.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)

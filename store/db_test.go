@@ -243,10 +243,19 @@ func TestMigrateFromVersion1(t *testing.T) {
 		ALTER TABLE pages DROP COLUMN static_hash;
 		ALTER TABLE pages DROP COLUMN render_error;
 		DROP TABLE crawl_failures;
+		DROP TABLE unverified_services;
+		ALTER TABLE assessments DROP COLUMN language;
+		ALTER TABLE assessments DROP COLUMN language_covered;
 		DELETE FROM schema_migrations WHERE version > 1`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
+	// What version 1 could not hold is not expected back: unverified service
+	// links and the language of an assessment (migration 0005).
+	for id, a := range wantA {
+		a.UnverifiedServices, a.Language, a.LanguageCovered = nil, "", false
+		wantA[id] = a
+	}
 	current := slices.DeleteFunc(schemaOf(t, path), func(s string) bool { return strings.HasPrefix(s, "table schema_migrations:") })
 	if v1 := schemaOf(t, v1Path); !reflect.DeepEqual(current, v1) {
 		t.Fatalf("simulated version 1 differs from migration 0001:\n%v\n%v", current, v1)

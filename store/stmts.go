@@ -30,12 +30,14 @@ const (
 			bytes = ?, robots_status = ?, sitemap_urls = ?, redirects = ?, stopped = ?, outcome = ?
 			WHERE run_id = ? AND target_id = ?`
 	qAssessment = `INSERT INTO assessments (run_id, target_id, assessed_at, catalogue_version,
-		reachable, stage, score, confidence, frameworks, criterion_scores, next_steps, pages_analyzed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qDeadService  = `INSERT INTO dead_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`
-	qProbeLastOf  = `SELECT at, outcome FROM probe_last WHERE target_id = ?`
-	qOpenOutageOf = `SELECT id FROM outages WHERE target_id = ? AND ended_at IS NULL`
-	qWindows      = `SELECT target_id, starts_at, ends_at FROM maintenance_windows
+		reachable, stage, score, confidence, frameworks, criterion_scores, next_steps, pages_analyzed,
+		language, language_covered)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qDeadService       = `INSERT INTO dead_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`
+	qUnverifiedService = `INSERT INTO unverified_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`
+	qProbeLastOf       = `SELECT at, outcome FROM probe_last WHERE target_id = ?`
+	qOpenOutageOf      = `SELECT id FROM outages WHERE target_id = ? AND ended_at IS NULL`
+	qWindows           = `SELECT target_id, starts_at, ends_at FROM maintenance_windows
 		WHERE ends_at > ? AND starts_at < ?`
 	// A process resolves each probe URL through these once (then it is in
 	// DB.urlIDs): every site's first probe of a crawl command.
