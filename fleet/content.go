@@ -67,10 +67,14 @@ type newsItem struct {
 // news returns article n (1-based). Articles are dated back from the
 // reference date, a few days apart, so the newest is always first.
 func (s *site) news(n int, ref time.Time, offset int) newsItem {
-	titles := newsTitles(s.en)
+	titles, i := newsTitles(s.en), n-1+offset
+	if t := classNewsTitles(s.spec.class); t != nil {
+		// In the order written: the headlines that make the class lead.
+		titles, i = t, n-1
+	}
 	return newsItem{
 		n:     n,
-		title: titles[(n-1+offset)%len(titles)],
+		title: titles[i%len(titles)],
 		date:  ref.AddDate(0, 0, -(n-1)*3-1-offset%3),
 	}
 }

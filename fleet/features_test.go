@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,10 +22,16 @@ type probeEnv struct {
 	site Site
 }
 
-// answers reports whether a URL answers 200 with something other than a
-// placeholder page.
+// answers reports whether a link counts: the service answers 200 with
+// something other than a placeholder page, or its name cannot be looked
+// up. A failed lookup is the crawler's network failing, not the service
+// answering that it is dead, so the link is unverified and counts by its
+// words and address (issue 10, class 1).
 func (e probeEnv) answers(u string) bool {
 	p, err := get(e.tb, e.c, u)
+	if dnsErr := (*net.DNSError)(nil); errors.As(err, &dnsErr) {
+		return true
+	}
 	if err != nil || p.status != http.StatusOK {
 		return false
 	}
@@ -131,7 +139,12 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 			return len(e.workingLinks(sc, func(u *url.URL, texts []string) bool { return strings.HasSuffix(u.Path, "/rss.xml") })) > 0
 		},
 		"national_link": func(e probeEnv, sc *siteCrawl) bool {
-			return len(e.workingLinks(sc, func(u *url.URL, texts []string) bool { return nat(u.Hostname()) })) > 0
+			own := registrable(domainOf(e.site))
+			return len(e.workingLinks(sc, func(u *url.URL, texts []string) bool {
+				h := u.Hostname()
+				// A listed national system, or another government's host.
+				return nat(h) || strings.HasSuffix(h, ".go.id") && registrable(h) != own
+			})) > 0
 		},
 		"agency_portal": func(e probeEnv, sc *siteCrawl) bool {
 			hosts := map[string]bool{}
@@ -186,12 +199,36 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 		},
 		"account": func(e probeEnv, sc *siteCrawl) bool {
 			return sc.anyPage(func(p *fetched) bool {
-				return p.doc.Find(`form input[type=password]`).Length() > 0 &&
+				return !staffPage(p) && p.doc.Find(`form input[type=password]`).Length() > 0 &&
 					(p.doc.Find(`input[name=nik]`).Length() > 0 || p.doc.Find(`input[type=email]`).Length() > 0)
 			})
 		},
 		"apply_online": func(e probeEnv, sc *siteCrawl) bool {
-			return sc.any(`form[enctype="multipart/form-data"][method=post] input[type=file]`)
+			const upload = `form[enctype="multipart/form-data"][method=post] input[type=file]`
+			if sc.any(upload) {
+				return true
+			}
+			// Behind a button: the page its onclick opens takes applications.
+			for _, to := range sc.onclickTargets() {
+				if p, err := get(e.tb, e.c, to); err == nil && p.status == http.StatusOK && p.doc != nil && p.doc.Find(upload).Length() > 0 {
+					return true
+				}
+			}
+			// An embedded form that its heading says takes requests.
+			return sc.anyPage(func(p *fetched) bool {
+				found := false
+				p.doc.Find("iframe[src]").Each(func(_ int, fr *goquery.Selection) {
+					src, _ := fr.Attr("src")
+					heading := strings.ToLower(fr.Closest("section").Find("h2").First().Text())
+					if !strings.Contains(heading, "permohonan") && !strings.Contains(heading, "application") {
+						return
+					}
+					q, err := get(e.tb, e.c, src)
+					found = found || err == nil && q.status == http.StatusOK && q.doc != nil &&
+						q.doc.Find(`form[method=post] input[type=text], form[method=post] textarea`).Length() > 0
+				})
+				return found
+			})
 		},
 		"tracking": func(e probeEnv, sc *siteCrawl) bool { return sc.any(`form[method=get] input[name=nomor]`) },
 		"payment": func(e probeEnv, sc *siteCrawl) bool {
@@ -212,6 +249,29 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 			return len(e.workingLinks(sc, func(u *url.URL, texts []string) bool { return textMatch(texts, "aksesibilitas", "accessibility") })) > 0
 		},
 	}
+}
+
+// registrable is the name a government registers under go.id (the last
+// three labels: kota.go.id has many hosts); other names are their own.
+func registrable(host string) string {
+	if !strings.HasSuffix(host, ".go.id") {
+		return host
+	}
+	l := strings.Split(host, ".")
+	return strings.Join(l[max(0, len(l)-3):], ".")
+}
+
+// staffPage reports a login for staff, not citizens (rubric: "not staff,
+// admin or webmail login"), by the page's path and title.
+func staffPage(p *fetched) bool {
+	u, err := url.Parse(p.url)
+	t := strings.ToLower(p.doc.Find("title").Text())
+	for _, w := range []string{"admin", "webmail", "pegawai", "operator", "wp-login"} {
+		if err == nil && strings.Contains(strings.ToLower(u.Path), w) || strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func domainOf(s Site) string {

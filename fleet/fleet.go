@@ -21,9 +21,11 @@ import (
 
 // Options configure a fleet. The zero value starts the default hand-made fleet.
 type Options struct {
-	// Sites is the number of sites: 0 is the default hand-made fleet; a
-	// number up to its size keeps the first rows of it; a larger number
-	// generates that many synthetic sites from Seed instead.
+	// Sites is the number of sites: 0 is the default hand-made fleet,
+	// followed by the sites of classes.go that show the error classes of
+	// issue 10; a number up to the size of the hand-made table keeps the
+	// first rows of it (without those); a larger number generates that many
+	// synthetic sites from Seed instead.
 	Sites int
 	// PagesPerSite is the number of HTML pages on each synthetic site's main
 	// host reachable by links (default 20, at least 12).
@@ -163,6 +165,11 @@ func (f *Fleet) build() error {
 	if f.opts.Hostile {
 		specs = append(specs, hostileSpec())
 	}
+	if f.opts.Sites == 0 {
+		// After the hostile site, so that every site of the hand-made
+		// fleet keeps its position, and so its content.
+		specs = append(specs, classSpecs()...)
+	}
 	for i, sp := range specs {
 		news := 6
 		if synthetic {
@@ -245,7 +252,10 @@ func (f *Fleet) buildResolve() {
 func (f *Fleet) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	to, ok := f.resolve[addr]
 	if !ok {
-		return nil, fmt.Errorf("dial %s: not a fleet address", addr)
+		// Shaped like a resolver's answer, as a crawler that may only
+		// resolve the fleet's names reports it: a DNS error.
+		host, _, _ := net.SplitHostPort(addr)
+		return nil, &net.DNSError{Err: "no such host (not a fleet address)", Name: host, IsNotFound: true}
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, to)
@@ -294,11 +304,13 @@ func (f *Fleet) Site(id string) (Site, bool) {
 // NationalHosts lists the host names of the simulated national systems
 // (LAPOR!, OSS, MPP Digital, Dukcapil, Satu Data, JDIHN, SSO), sorted.
 // Resolve also covers stub social and chat hosts (wa.me, www.facebook.com,
-// www.instagram.com, www.youtube.com, x.com) that answer 200 to anything.
+// www.instagram.com, www.youtube.com, x.com) that answer 200 to anything,
+// and docs.google.com, which serves the forms sites embed. The apex
+// lapor.go.id is left out on purpose: looking it up fails.
 func (f *Fleet) NationalHosts() []string {
 	out := make([]string, 0, len(f.national))
 	for h, sys := range f.national {
-		if sys != "external" {
+		if isNationalSystem(sys) {
 			out = append(out, h)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 const testSlow = 150 * time.Millisecond
 
 func TestGroundTruthIsConsistent(t *testing.T) {
-	specs := append(defaultSpecs(), hostileSpec())
+	specs := append(append(defaultSpecs(), hostileSpec()), classSpecs()...)
 	ids, domains := map[string]bool{}, map[string]bool{}
 	stages := map[egovbench.Stage]int{}
 	for _, sp := range specs {
@@ -29,12 +29,13 @@ func TestGroundTruthIsConsistent(t *testing.T) {
 			}
 			ids[sp.id], domains[sp.domain] = true, true
 			max := egovbench.StageNone
-			for _, f := range strings.Fields(sp.features + " " + sp.dead + " " + sp.hidden) {
+			claimed := sp.features + " " + sp.classFeatures
+			for _, f := range strings.Fields(claimed + " " + sp.dead + " " + sp.hidden) {
 				st, ok := FeatureStage(f)
 				if !ok {
 					t.Fatalf("feature %q not in the corpus vocabulary", f)
 				}
-				if strings.Contains(" "+sp.features+" ", " "+f+" ") && st > max {
+				if strings.Contains(" "+claimed+" ", " "+f+" ") && st > max {
 					max = st
 				}
 			}
@@ -42,7 +43,7 @@ func TestGroundTruthIsConsistent(t *testing.T) {
 				t.Errorf("stage %v, but the highest stage among its features is %v", sp.stage, max)
 			}
 			visible := expectedOutcome(sp.beh) == egovbench.OutcomeOK
-			if !visible && sp.features != "" {
+			if !visible && strings.TrimSpace(claimed) != "" {
 				t.Errorf("behaviour %s hides the site, yet it claims features", sp.beh)
 			}
 			if visible && sp.stage == egovbench.StageNone {

@@ -3,11 +3,11 @@ package fleet
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +41,9 @@ func plainClient(f *Fleet, follow bool) *http.Client {
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			to, ok := resolve[addr]
 			if !ok {
-				return nil, fmt.Errorf("dial %s: not a fleet address", addr)
+				// What a crawler restricted to the fleet's names sees.
+				host, _, _ := net.SplitHostPort(addr)
+				return nil, &net.DNSError{Err: "no such host (not a fleet address)", Name: host, IsNotFound: true}
 			}
 			var d net.Dialer
 			return d.DialContext(ctx, network, to)
@@ -176,3 +178,25 @@ func (sc *siteCrawl) linkHosts() map[string]bool {
 	}
 	return m
 }
+
+// onclickTargets lists the absolute http(s) URLs that buttons open with
+// onclick="location.href='…'" on the crawled pages.
+func (sc *siteCrawl) onclickTargets() []string {
+	var out []string
+	for _, p := range sc.pages {
+		base, _ := url.Parse(p.url)
+		p.doc.Find("[onclick]").Each(func(_ int, b *goquery.Selection) {
+			js, _ := b.Attr("onclick")
+			m := onclickHref.FindStringSubmatch(js)
+			if m == nil {
+				return
+			}
+			if ref, err := base.Parse(m[1]); err == nil && (ref.Scheme == "http" || ref.Scheme == "https") {
+				out = append(out, ref.String())
+			}
+		})
+	}
+	return out
+}
+
+var onclickHref = regexp.MustCompile(`location(?:\.href)?\s*=\s*['"]([^'"]+)['"]`)

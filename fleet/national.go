@@ -8,15 +8,27 @@ import (
 // nationalHosts are the simulated national systems regional sites link to,
 // so that checks of those links stay inside the fleet.
 func nationalHosts() map[string]string {
+	// The apex lapor.go.id (natLaporUnresolved) is missing on purpose:
+	// Resolve leaves it unmapped, so a crawl of a link to it fails with a
+	// DNS error, as lookups of real national hosts do fail from regional
+	// networks. That is a failure of the crawler's network, not an answer
+	// of the service.
 	return map[string]string{
-		natLapor: "lapor", natLaporAlias: "lapor-alias", natOSS: "oss", natMPP: "mpp",
+		natLapor: "lapor", natOSS: "oss", natMPP: "mpp",
 		natDukcapil: "dukcapil", natData: "data", natJDIHN: "jdihn", natSSO: "sso",
 		// Social and chat hosts sites link to: stubs, so that a crawler
 		// checking those links gets an answer without leaving loopback.
 		"wa.me": "external", "www.facebook.com": "external", "www.instagram.com": "external",
 		"www.youtube.com": "external", "x.com": "external",
+		// Google Forms answers anonymous visitors with the form itself, so
+		// the fleet serves one for the forms sites embed (classes.go).
+		gformsHost: "gforms",
 	}
 }
+
+// isNationalSystem tells a simulated national system from a stub of a
+// social, chat or form host.
+func isNationalSystem(sys string) bool { return sys != "external" && sys != "gforms" }
 
 // serveNational answers a national system. They all use HTTPS with HSTS.
 func (f *Fleet) serveNational(w http.ResponseWriter, r *http.Request, tlsOn bool, host, sys string) {
@@ -41,9 +53,10 @@ func (f *Fleet) serveNational(w http.ResponseWriter, r *http.Request, tlsOn bool
 	case "external":
 		p = &pageData{Lang: "en", Viewport: true, Title: host, Heading: host, SiteName: host, HomeURL: "https://" + host + "/",
 			Blocks: []block{{Paras: []string{"Simulated external page. The egovbench fleet answers here so that link checks stay on loopback."}}}}
-	case "lapor-alias":
-		redirect(w, r, "https://"+natLapor+r.URL.RequestURI())
-		return
+	case "gforms":
+		if servePublicForm(f, w, r, path) {
+			return
+		}
 	case "lapor":
 		if path == "/" || strings.HasPrefix(path, "/instansi/") {
 			p = page("SP4N-LAPOR! Layanan Aspirasi dan Pengaduan Online Rakyat",

@@ -214,14 +214,14 @@ func (s *site) regionName() string {
 
 // National systems simulated by the fleet.
 const (
-	natLapor      = "www.lapor.go.id"
-	natLaporAlias = "lapor.go.id"
-	natOSS        = "oss.go.id"
-	natMPP        = "mppdigital.go.id"
-	natDukcapil   = "dukcapil.kemendagri.go.id"
-	natData       = "data.go.id"
-	natJDIHN      = "jdihn.go.id"
-	natSSO        = "sso.digital.go.id"
+	natLapor           = "www.lapor.go.id"
+	natLaporUnresolved = "lapor.go.id" // not in Resolve: see nationalHosts
+	natOSS             = "oss.go.id"
+	natMPP             = "mppdigital.go.id"
+	natDukcapil        = "dukcapil.kemendagri.go.id"
+	natData            = "data.go.id"
+	natJDIHN           = "jdihn.go.id"
+	natSSO             = "sso.digital.go.id"
 )
 
 // nationalBlock links the national systems the site integrates with. The
@@ -260,8 +260,9 @@ func (s *site) articleURL(it newsItem) string {
 	return s.u(s.path("news") + "/" + strconv.Itoa(it.n) + "-" + slug(it.title))
 }
 
-// mainPage builds the page at path on the main host; nil means 404.
-func (s *site) mainPage(c pageCtx, path string, q url.Values) *pageData {
+// standardPage builds the page at path on the main host from the standard
+// layout; nil means 404. mainPage adds what class sites show on top.
+func (s *site) standardPage(c pageCtx, path string, q url.Values) *pageData {
 	sp := s.spec
 	has := func(f, key string) bool { return s.feat[f] && path == s.path(key) && !(s.modern && isSubFeature(f)) }
 	switch {

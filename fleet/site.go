@@ -136,7 +136,7 @@ func newSite(sp siteSpec, synthetic bool, newsCount int) *site {
 	} else {
 		s.mainHost, s.aliasHost = sp.domain, "www."+sp.domain
 	}
-	s.modern = !synthetic && !s.en && sp.stage >= egovbench.StageIntegration
+	s.modern = !synthetic && !s.en && sp.stage >= egovbench.StageIntegration && sp.class == 0
 	s.hosts[s.mainHost] = kindMain
 	s.hosts[s.aliasHost] = kindAlias
 	if s.modern {
@@ -173,7 +173,7 @@ func newSite(sp siteSpec, synthetic bool, newsCount int) *site {
 		Target: egovbench.Target{ID: sp.id, Name: sp.name, URL: target, Level: sp.level, Region: sp.region,
 			Parent: sp.parent, Country: s.spec.country, Lang: s.spec.lang},
 		TrueStage:    sp.stage,
-		Features:     sortedFields(sp.features),
+		Features:     sortedFields(sp.features + " " + sp.classFeatures),
 		DeadFeatures: sortedFields(sp.dead),
 		Behaviour:    sp.beh,
 		TLS:          sp.tls,

@@ -89,6 +89,13 @@ type siteSpec struct {
 	// taxes, a paper permit form), as real sites do, to catch analyzers that
 	// match words without context.
 	traps bool
+	// class is the error class of issue 10 (1-7) a site of classes.go
+	// exhibits; 0 for every other site. Class sites keep everything on their
+	// main host and add the class's own content to the standard layout.
+	class int
+	// classFeatures are true features that the class's own content provides
+	// (classes.go), not the standard layout; they count like features.
+	classFeatures string
 }
 
 // Heads of government, used in page text.
