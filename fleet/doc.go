@@ -8,7 +8,12 @@
 // national SSO), a private certificate authority, and the faults some sites
 // show on purpose: down, slow, maintenance, dead service links, a firewall
 // block, an expired certificate, robots.txt variants and, on request, a
-// compromised site full of hostile markup.
+// compromised site full of hostile markup. Seven kecamatan, desa and dinas
+// sites (classes.go) show the ways of misreading evidence of issue 10: a
+// national link whose lookup fails, news about payments, a staff login, a
+// booking e-mail address, a provincial portal link, an embedded Google Form
+// (docs.google.com is served by the fleet) and a service behind an onclick
+// button.
 //
 // One HTTP and one HTTPS listener on 127.0.0.1 serve every host by Host
 // header and SNI; Resolve tells a crawler where each "host:port" lives so

@@ -42,6 +42,14 @@ func TestGoldenPages(t *testing.T) {
 		{"kab-rawabening-home", "https://www.rawabeningkab.go.id/", 200},
 		{"kota-tanahpermai-sitemap", "https://www.tanahpermaikota.go.id/sitemap.xml", 200},
 		{"kota-tanahpermai-package-list", "https://data.tanahpermaikota.go.id/api/3/action/package_list", 200},
+		{"kec-mekarsari-home", "https://kecmekarsari.majumakmurkab.go.id/", 200},
+		{"kec-bandarutara-home", "https://kecbandarutara.bandarsurikota.go.id/", 200},
+		{"dispusip-bukitharapan-admin-login", "http://dispusip.bukitharapankab.go.id/admin/login", 200},
+		{"disparbud-tanahpermai-contact", "https://disparbud.tanahpermaikota.go.id/kontak", 200},
+		{"desa-sukamaju-home", "http://sukamaju.desa.id/", 200},
+		{"diskominfo-sawahluhur-ppid", "https://diskominfo.sawahluhurkab.go.id/ppid", 200},
+		{"diskominfo-sawahluhur-google-form", "https://docs.google.com/forms/d/e/" + ppidFormID + "/viewform?embedded=true", 200},
+		{"dpmptsp-kepulauanselaras-home", "https://dpmptsp.kepulauanselaraskab.go.id/", 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
