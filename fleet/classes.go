@@ -76,6 +76,11 @@ func classSpecs() []siteSpec {
 	}
 }
 
+// HandMadeSites is the number of rows of the hand-made fleet, without the
+// hostile site and the class sites: Options{Sites: HandMadeSites()} starts
+// a default fleet in which every name a page links to is in Resolve.
+func HandMadeSites() int { return len(defaultSpecs()) }
+
 // gformsHost serves the Google Forms that class sites embed.
 const gformsHost = "docs.google.com"
 

@@ -343,3 +343,38 @@ func TestClassSitesServeTheirClass(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkedHostsResolve: every host a page of the default fleet links is in
+// Resolve, but lapor.go.id, which only the class 1 site links; so a crawler
+// that fails names missing from Resolve never asks DNS for anything else,
+// and the hand-made rows alone link no missing name at all.
+func TestLinkedHostsResolve(t *testing.T) {
+	for _, o := range []Options{{}, {Sites: HandMadeSites()}} {
+		f := startFleet(t, o)
+		c := plainClient(f, true)
+		r := f.Resolve()
+		missing := map[string][]string{}
+		for _, s := range f.Sites() {
+			if s.Outcome != egovbench.OutcomeOK {
+				continue
+			}
+			for l := range crawlSite(t, c, s, 200).links {
+				u, err := url.Parse(l)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+					continue
+				}
+				port := map[string]string{"http": "80", "https": "443"}[u.Scheme]
+				if _, ok := r[net.JoinHostPort(u.Hostname(), port)]; !ok {
+					missing[u.Hostname()] = append(missing[u.Hostname()], s.Target.ID)
+				}
+			}
+		}
+		want := map[string][]string{natLaporUnresolved: {"kec-mekarsari"}}
+		if o.Sites != 0 {
+			want = map[string][]string{}
+		}
+		if !reflect.DeepEqual(missing, want) {
+			t.Errorf("Options%+v: linked hosts missing from Resolve %v, want %v", o, missing, want)
+		}
+	}
+}
