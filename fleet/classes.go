@@ -205,10 +205,13 @@ func (s *site) classPage(c pageCtx, path string, p *pageData) *pageData {
 			p.Blocks[0].Paras = append([]string{paras[0], lead}, paras[1:]...)
 		}
 	case sp.class == 4 && s.feat["contact"] && path == s.path("contact"):
-		p.Blocks = append(p.Blocks, block{Heading: "Surel Layanan", Links: []link{
-			{Href: "mailto:" + s.email("booking"), Text: "Reservasi kunjungan Museum Kota: " + s.email("booking")},
-			{Href: "mailto:" + s.email("appointments"), Text: "Jadwal audiensi dengan Kepala Dinas: " + s.email("appointments")},
-		}})
+		// Addresses as their own link text, as mail links usually are.
+		p.Blocks = append(p.Blocks, block{Heading: "Surel Layanan", Paras: []string{
+			"Kunjungan rombongan ke Museum Kota dan jadwal audiensi dengan Kepala Dinas diatur melalui surel berikut."},
+			Links: []link{
+				{Href: "mailto:" + s.email("booking"), Text: s.email("booking"), Note: "kunjungan Museum Kota"},
+				{Href: "mailto:" + s.email("appointments"), Text: s.email("appointments"), Note: "audiensi"},
+			}})
 	case sp.class == 6 && s.feat["public_info"] && path == s.path("public_info"):
 		src := "https://" + gformsHost + "/forms/d/e/" + ppidFormID + "/viewform?embedded=true"
 		p.Blocks = append(p.Blocks, block{Heading: "Formulir Permohonan Informasi Publik",
@@ -227,7 +230,7 @@ func (s *site) classHomeBlock() (block, bool) {
 			"Sampaikan pengaduan dan aspirasi Anda kepada " + s.regionName() + " melalui SP4N-LAPOR!, sistem pengaduan pelayanan publik nasional yang terhubung dengan seluruh instansi pemerintah."},
 			Links: []link{{Href: "https://" + natLaporUnresolved + "/", Text: "SP4N-LAPOR! Layanan Aspirasi dan Pengaduan Online Rakyat"}}}, true
 	case 4:
-		return block{Heading: "Reservasi Kunjungan Museum Kota", Paras: []string{
+		return block{Heading: "Kunjungan Museum Kota", Paras: []string{
 			"Kunjungan rombongan sekolah, komunitas dan wisatawan ke Museum Kota dan Taman Budaya dapat dijadwalkan melalui surel. Sertakan nama rombongan, jumlah peserta dan tanggal kunjungan."},
 			Links: []link{{Href: "mailto:" + s.email("booking"), Text: s.email("booking")}}}, true
 	case 5:
