@@ -96,7 +96,8 @@ type classifyRow struct {
 }
 
 // newClassifyRow fills the row of an assessment of saved pages: target_id
-// is the path given, url the homepage's file URL, crawled_at the time of
+// is the path given, url the address the homepage was judged at (--base-url,
+// or under saved.invalid), crawled_at the time of
 // classification (freshness was judged against it) and run_id 0 (no run
 // is stored).
 func newClassifyRow(a egovbench.Assessment, homeURL string) classifyRow {
