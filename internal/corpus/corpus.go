@@ -30,10 +30,11 @@ func Find() (string, error) {
 		}
 		return d, nil
 	}
-	dir, err := os.Getwd()
+	wd, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
+	dir := wd
 	for {
 		for _, c := range []string{filepath.Join(dir, "shared", "corpus"), filepath.Join(dir, "..", "shared", "corpus")} {
 			if _, err := os.Stat(filepath.Join(c, "labels.tsv")); err == nil {
@@ -42,7 +43,7 @@ func Find() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("no ../shared/corpus above %s (set EGOVBENCH_CORPUS)", dir)
+			return "", fmt.Errorf("no shared/corpus beside %s or any folder above it (set EGOVBENCH_CORPUS)", wd)
 		}
 		dir = parent
 	}
