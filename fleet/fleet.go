@@ -45,6 +45,14 @@ type Options struct {
 	// Hostile adds a compromised site whose content carries markup
 	// injection, javascript: URLs, huge strings and bidi controls.
 	Hostile bool
+	// Now is the fleet's clock: the phases in force and the dates of
+	// content follow it. Nil keeps the fleet at RefDate, unchanging. The
+	// demo moves it to replay a year in seconds; certificates still follow
+	// the real clock, which TLS clients check them against.
+	Now func() time.Time
+	// Phases are stretches of sites' history in which they differ from
+	// their rows (see Phase and DemoHistory); they need Now to move.
+	Phases []Phase
 }
 
 // DefaultRefDate is the reference date of the fleet's content when
@@ -90,6 +98,9 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	}
 	f := &Fleet{opts: opts, byHost: map[string]*site{}, national: nationalHosts()}
 	if err := f.build(); err != nil {
+		return nil, err
+	}
+	if err := f.buildVariants(); err != nil {
 		return nil, err
 	}
 	r, err := newRenderer()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,9 @@ func (f *Fleet) handler(tlsOn bool) http.Handler {
 	})
 }
 
-func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, host string, s *site) {
+func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, host string, base *site) {
+	now := f.now()
+	s, v := base.at(now)
 	kind := s.hosts[host]
 	sp := s.spec
 	if !tlsOn && (sp.tls == TLSHSTS || sp.tls == TLSExpired) {
@@ -56,7 +59,7 @@ func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, ho
 		redirect(w, r, s.scheme+"://"+s.mainHost+r.URL.RequestURI())
 		return
 	}
-	if sp.beh == BehaviourSlow {
+	if sp.beh == BehaviourSlow || (v != nil && slices.Contains(v.phase.SlowHours, now.UTC().Hour())) {
 		t := time.NewTimer(f.opts.SlowDelay)
 		select {
 		case <-t.C:
@@ -64,6 +67,13 @@ func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, ho
 			t.Stop()
 			return
 		}
+	}
+	if v != nil && v.maintKind[kind] && r.URL.Path != "/robots.txt" {
+		// A service application under maintenance while the portal still
+		// links it; the web server still serves its static robots.txt.
+		f.writeStatic(w, http.StatusServiceUnavailable, sp.lang, "Sedang dalam pemeliharaan",
+			"Mohon maaf, layanan ini sedang dalam pemeliharaan. Silakan kembali beberapa saat lagi.")
+		return
 	}
 	switch sp.beh {
 	case BehaviourMaintenance:
@@ -76,7 +86,7 @@ func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, ho
 			"Access denied. Your request has been blocked by the web application firewall. Reference #18.2f4c1402.1768900000.5a1b2c")
 		return
 	}
-	ctx := pageCtx{ref: f.opts.RefDate, idx: s.idx}
+	ctx := pageCtx{ref: now, idx: s.idx}
 	path := r.URL.Path
 	switch {
 	case path == "/robots.txt":

@@ -108,6 +108,8 @@ type site struct {
 	hosts     map[string]string // host -> kind
 	agencies  map[string]agency // host -> agency
 	en        bool
+	// variants are the site's Options.Phases, by start; empty for most.
+	variants []*variant
 }
 
 // newSite derives a site from its ground truth row.

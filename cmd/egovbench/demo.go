@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -19,20 +21,80 @@ import (
 )
 
 // DemoCommand is the main job on the embedded default: it starts the
-// simulated fleet of government sites on loopback, crawls it, classifies
-// every site, stores the history and writes the report. Nothing leaves the
-// machine: the crawler may only resolve the fleet's own names.
+// simulated fleet of government sites on loopback and replays a year of its
+// history through the same crawl, analyse and store path as real runs: a
+// crawl a month and, over the last month, uptime probes every hour, while
+// sites move up a stage, one's services go into maintenance, sites go down
+// for maintenance and one is slow at certain hours. A simulated clock moves
+// the fleet, the crawler and the store through the year without waiting.
+// Then it writes the report. Nothing leaves the machine: the crawler may
+// only resolve the fleet's own names.
 type DemoCommand struct{ *Env }
+
+// simClock is the demo's clock: it stands still while a crawl or a probe
+// round runs "at" its time, and moves when the demo moves it.
+type simClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *simClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// demoEvent is one crawl or probe round of the replayed history.
+type demoEvent struct {
+	at    time.Time
+	crawl bool
+}
+
+// demoSchedule lists the crawls (one a month for months months, the last
+// at end) and the probe rounds (every probeEvery over the last probeDays
+// days), in time order; a crawl and a probe round at the same time run
+// crawl first.
+func demoSchedule(end time.Time, months, probeDays int, probeEvery time.Duration) []demoEvent {
+	var ev []demoEvent
+	for m := months; m >= 0; m-- {
+		ev = append(ev, demoEvent{at: end.AddDate(0, -m, 0), crawl: true})
+	}
+	if probeDays > 0 && probeEvery > 0 {
+		for t := end.AddDate(0, 0, -probeDays); !t.After(end); t = t.Add(probeEvery) {
+			ev = append(ev, demoEvent{at: t})
+		}
+	}
+	sort.SliceStable(ev, func(i, j int) bool {
+		if !ev[i].at.Equal(ev[j].at) {
+			return ev[i].at.Before(ev[j].at)
+		}
+		return ev[i].crawl && !ev[j].crawl
+	})
+	return ev
+}
 
 // Run implements command.
 func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet(c.Env, "demo", "[--out DIR] [flags]")
 	out := fs.String("out", "egovbench-demo", "folder for the database, the targets file and the report")
 	workers := fs.Int("workers", 16, "sites crawled at once")
-	delay := fs.Duration("delay", 50*time.Millisecond, "pause between two requests to the same host")
+	delay := fs.Duration("delay", 5*time.Millisecond, "pause between two requests to the same host (the fleet is local)")
 	maxPages := fs.Int("max-pages", 40, "pages fetched per site at most")
 	render := fs.String("render", string(crawler.RenderAuto), "open pages in headless Chromium: never, auto or always (auto without a browser reads static HTML, with a warning)")
 	browserPath := fs.String("browser", crawler.DefaultBrowserPath, "Chromium binary for --render")
+	months := fs.Int("months", 12, "months of history: a crawl a month before the last crawl (0: one crawl)")
+	probeDays := fs.Int("probe-days", 30, "days of uptime probes before the last crawl (0: none)")
+	// 100 minutes does not divide a day, so over a month the rounds fall
+	// in every hour of the day (the hour-of-day heat map), at 40% of the
+	// cost of hourly rounds, which would dominate the demo's time.
+	probeEvery := fs.Duration("probe-every", 100*time.Minute, "simulated time between two probe rounds")
+	slow := fs.Duration("slow-delay", 60*time.Millisecond, "real wait of a slow site's answers")
 	var (
 		rf reportFlags
 		lf logFlags
@@ -42,13 +104,32 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
+	switch {
+	case *months < 0 || *months > 120:
+		return usagef("demo: --months %d: want 0 to 120", *months)
+	case *probeDays < 0 || *probeDays > 366:
+		return usagef("demo: --probe-days %d: want 0 to 366", *probeDays)
+	case *probeDays > 0 && *probeEvery < time.Minute:
+		return usagef("demo: --probe-every %s: want at least 1m", *probeEvery)
+	case *slow <= 0:
+		return usagef("demo: --slow-delay %s: want more than 0", *slow)
+	}
+	mode, err := crawler.ParseRenderMode(*render)
+	if err != nil {
+		return usagef("demo: --render: %v", err)
+	}
 	if err := lf.setup(c.Env); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	f, err := fleet.Start(ctx, fleet.Options{Hostile: true})
+	started := time.Now()
+	// The history ends now, so the report, read at the real time, finds
+	// the last month of probes where a report of a real campaign would.
+	end := started.UTC().Truncate(time.Hour)
+	clock := &simClock{t: end}
+	f, err := fleet.Start(ctx, fleet.Options{Hostile: true, SlowDelay: *slow, Now: clock.Now, Phases: fleet.DemoHistory(end)})
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)
 	}
@@ -63,10 +144,6 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	mode, err := crawler.ParseRenderMode(*render)
-	if err != nil {
-		return fmt.Errorf("--render: %w", err)
-	}
 	ccfg := crawler.Config{
 		Render:         mode,
 		BrowserPath:    *browserPath,
@@ -78,43 +155,106 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		Resolve:        f.Resolve(),
 		ResolveOnly:    true,
 		RootCAs:        f.CertPool(),
-	}
-	cr, err := crawler.New(ccfg)
-	if err != nil {
-		return fmt.Errorf("crawler: %w", err)
+		Now:            clock.Now,
 	}
 	cat, err := loadCatalogue("")
 	if err != nil {
 		return err
 	}
+	// The history is built in a new file that replaces the old database
+	// only when complete: a demo run twice does not stack two histories,
+	// and an interrupted one leaves the last good database alone.
 	dbPath := filepath.Join(*out, "egovbench.db")
-	db, err := store.Open(ctx, dbPath)
+	tmpPath := dbPath + ".building"
+	for _, p := range []string{tmpPath, tmpPath + "-wal", tmpPath + "-shm"} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, tmpPath, store.WithClock(clock.Now))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	c.Logger.Info("demo: crawling the simulated fleet", "sites", len(targets), "out", *out)
-	sum, err := crawlRun(ctx, c.Env, db, cr, cat, targets, runConfigJSON(cr, *workers, cat.Version()), *workers, false)
+	// Probes before the first crawl need the targets stored.
+	if err := db.UpsertTargets(ctx, targets); err != nil {
+		return fmt.Errorf("store targets: %w", err)
+	}
+	events := demoSchedule(end, *months, *probeDays, *probeEvery)
+	c.Logger.Info("demo: replaying the simulated fleet's history", "sites", len(targets), "crawls", *months+1,
+		"probe_rounds", len(events)-(*months+1), "out", *out)
+	// One crawler for the probes, as a daemon keeps one; a fresh one per
+	// crawl, so no robots.txt or check cache outlives a simulated month.
+	pcfg := ccfg
+	pcfg.Render = crawler.RenderNever // a probe reads one answer, it renders nothing
+	prober, err := crawler.New(pcfg)
+	if err != nil {
+		return fmt.Errorf("crawler: %w", err)
+	}
+	defer prober.Close()
+	var (
+		sum            summary
+		crawls, rounds int
+		probes         int
+	)
+	for _, ev := range events {
+		clock.set(ev.at)
+		if !ev.crawl {
+			ps, err := probeRound(ctx, db, prober, *workers)
+			if err != nil {
+				return fmt.Errorf("probe round at %s: %w", ev.at.Format(time.RFC3339), err)
+			}
+			rounds++
+			probes += len(ps)
+			continue
+		}
+		cr, err := crawler.New(ccfg)
+		if err != nil {
+			return fmt.Errorf("crawler: %w", err)
+		}
+		env := *c.Env
+		// Progress of every simulated month would drown the story; the
+		// demo logs one line per crawl instead.
+		env.Stderr, env.Logger = io.Discard, slog.New(slog.DiscardHandler)
+		sum, err = crawlRun(ctx, &env, db, cr, cat, targets, runConfigJSON(cr, *workers, cat.Version()), *workers, false)
+		cr.Close()
+		if err != nil {
+			return fmt.Errorf("crawl at %s: %w", ev.at.Format(time.RFC3339), err)
+		}
+		crawls++
+		c.Logger.Info("demo: crawled", "at", ev.at.Format(time.DateOnly), "summary", sum.String())
+	}
+	in, err := reportInput(ctx, db, cat, rf, end)
 	if err != nil {
 		return err
 	}
-	in, err := reportInput(ctx, db, cat, rf, time.Now())
-	if err != nil {
-		return err
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("demo: close database: %w", err)
 	}
+	for _, p := range []string{dbPath + "-wal", dbPath + "-shm"} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if err := os.Rename(tmpPath, dbPath); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	truth := f.SitesAt(end)
 	// The methodology page keeps the agreement measured on real pages; the
 	// agreement with the fleet's built-in truth is printed below.
-	agreement := fleetAgreement(f.Sites(), in.Latest)
+	agreement := fleetAgreement(truth, in.Latest)
 	reportDir := filepath.Join(*out, "report")
 	if err := reports.Write(ctx, reportDir, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := printFleetVerdicts(c.Stdout, f.Sites(), in.Latest); err != nil {
+	if err := printFleetVerdicts(c.Stdout, truth, in.Latest); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.Stdout)
-	fmt.Fprintln(c.Stdout, sum)
+	fmt.Fprintf(c.Stdout, "history: %d monthly crawls from %s to %s and %d probe rounds (%d probes), replayed in %s\n",
+		crawls, events[0].at.Format(time.DateOnly), end.Format(time.DateOnly), rounds, probes, time.Since(started).Round(100*time.Millisecond))
+	fmt.Fprintln(c.Stdout, "last crawl:", sum)
 	fmt.Fprintf(c.Stdout, "stage agrees with the fleet's truth for %d of %d sites (weighted kappa %.2f)\n", agreement.Exact, agreement.Pages, agreement.Kappa)
 	fmt.Fprintf(c.Stdout, "database: %s\nreport:   %s\n", dbPath, indexPath(reportDir))
 	return nil

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -25,19 +27,46 @@ func TestDemoEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := t.TempDir()
-	demoOut := mustRun(t, ctx, "demo", "--out", out, "--delay", "5ms", "--log-level", "warn")
+	// Five months of history (a site moves up in each of the first two,
+	// one drops in the third) and 13 days of probes (one site's two-day
+	// maintenance): the demo's year, shortened for the race detector.
+	demoOut := mustRun(t, ctx, "demo", "--out", out, "--log-level", "warn",
+		"--months", "5", "--probe-days", "13", "--probe-every", "6h")
 	dbPath := filepath.Join(out, "egovbench.db")
 	if !strings.Contains(demoOut, dbPath) || !strings.Contains(demoOut, filepath.Join(out, "report", "index.html")) {
 		t.Errorf("demo does not say where the database and report are:\n%s", demoOut)
 	}
+	if !strings.Contains(demoOut, "history: 6 monthly crawls") || !strings.Contains(demoOut, "53 probe rounds") {
+		t.Errorf("demo does not tell the history it made:\n%s", demoOut)
+	}
 
-	// The truth: the fleet is deterministic, so a second instance describes
-	// the same sites the demo crawled.
-	f, err := fleet.Start(ctx, fleet.Options{Hostile: true})
+	// The truth: the fleet is deterministic, so a second instance with the
+	// same history describes the sites the demo crawled, at every time.
+	var history []struct {
+		TargetID  string `json:"target_id"`
+		RunID     int64  `json:"run_id"`
+		CrawledAt string `json:"crawled_at"`
+		Stage     string `json:"stage"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, ctx, "export", "--db", dbPath, "--format", "json", "--table", "history")), &history); err != nil {
+		t.Fatal(err)
+	}
+	var end time.Time
+	for _, h := range history {
+		at, err := time.Parse(time.RFC3339, h.CrawledAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at.After(end) {
+			end = at
+		}
+	}
+	f, err := fleet.Start(ctx, fleet.Options{Hostile: true, Phases: fleet.DemoHistory(end)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sites := f.Sites()
+	sites := f.SitesAt(end)
+	checkDemoHistory(t, f, history)
 	f.Close()
 
 	var rows []exportRow
@@ -102,8 +131,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	// reach the same verdicts with the same catalogue.
 	before := queryInt(t, db, "SELECT count(*) FROM assessments")
 	mustRun(t, ctx, "reanalyze", "--db", dbPath)
-	if after := queryInt(t, db, "SELECT count(*) FROM assessments"); after != 2*before {
-		t.Errorf("reanalyze: %d assessments, want %d (new ones beside the old)", after, 2*before)
+	if after := queryInt(t, db, "SELECT count(*) FROM assessments"); after != before+len(sites) {
+		t.Errorf("reanalyze: %d assessments, want %d (new ones for the last crawl beside the old)", after, before+len(sites))
 	}
 	var again []exportRow
 	if err := json.Unmarshal([]byte(mustRun(t, ctx, "export", "--db", dbPath, "--format", "json")), &again); err != nil {
@@ -132,6 +161,58 @@ func TestDemoEndToEnd(t *testing.T) {
 		if err := browsertest.Screenshot(ctx, filepath.Join(reportDir, "index.html"), filepath.Join(dir, "demo-index.png")); err != nil {
 			t.Errorf("screenshot of the demo report: %v", err)
 		}
+	}
+}
+
+// checkDemoHistory: every stage of the replayed history is the stage the
+// fleet had at that time, and the history moves.
+func checkDemoHistory(t *testing.T, f *fleet.Fleet, history []struct {
+	TargetID  string `json:"target_id"`
+	RunID     int64  `json:"run_id"`
+	CrawledAt string `json:"crawled_at"`
+	Stage     string `json:"stage"`
+}) {
+	t.Helper()
+	history = slices.Clone(history)
+	sort.SliceStable(history, func(i, j int) bool {
+		if history[i].TargetID != history[j].TargetID {
+			return history[i].TargetID < history[j].TargetID
+		}
+		return history[i].CrawledAt < history[j].CrawledAt
+	})
+	runs := map[int64]bool{}
+	last := map[string]string{}
+	up, down := 0, 0
+	for _, h := range history {
+		runs[h.RunID] = true
+		at, _ := time.Parse(time.RFC3339, h.CrawledAt)
+		for _, s := range f.SitesAt(at) {
+			if s.Target.ID == h.TargetID && s.TrueStage.String() != h.Stage {
+				t.Errorf("%s at %s: found %s, the fleet was %s", h.TargetID, h.CrawledAt, h.Stage, s.TrueStage)
+			}
+		}
+		var prev, cur egovbench.Stage
+		if p, ok := last[h.TargetID]; ok {
+			if err := prev.UnmarshalText([]byte(p)); err != nil {
+				t.Fatal(err)
+			}
+			if err := cur.UnmarshalText([]byte(h.Stage)); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case cur > prev:
+				up++
+			case cur < prev:
+				down++
+			}
+		}
+		last[h.TargetID] = h.Stage
+	}
+	if len(runs) != 6 {
+		t.Errorf("history has %d crawl runs, want 6", len(runs))
+	}
+	if up < 2 || down < 1 {
+		t.Errorf("history has %d stage moves up and %d drops; want at least 2 and 1", up, down)
 	}
 }
 
