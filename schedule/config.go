@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,12 +41,19 @@ type Config struct {
 	Politeness PolitenessConfig `yaml:"politeness"`
 	// AllowPrivate lets targets resolve to private or loopback addresses
 	// (only for tests and the simulated fleet).
-	AllowPrivate bool                `yaml:"allow_private"`
-	Report       ReportConfig        `yaml:"report"`
-	Retention    RetentionConfig     `yaml:"retention"`
-	Maintenance  []MaintenanceConfig `yaml:"maintenance"`
-	Alerts       AlertConfig         `yaml:"alerts"`
-	HTTP         HTTPConfig          `yaml:"http"`
+	AllowPrivate bool `yaml:"allow_private"`
+	// Resolve maps "host:port" to "ip:port", like curl --resolve: the
+	// crawler and the probes connect there for that name, whatever DNS
+	// says (the simulated fleet, or a site behind a known address).
+	Resolve map[string]string `yaml:"resolve"`
+	// CAFile is a PEM file of extra CA certificates to trust besides the
+	// system roots (the simulated fleet's CA); resolved like Targets.
+	CAFile      string              `yaml:"ca_file"`
+	Report      ReportConfig        `yaml:"report"`
+	Retention   RetentionConfig     `yaml:"retention"`
+	Maintenance []MaintenanceConfig `yaml:"maintenance"`
+	Alerts      AlertConfig         `yaml:"alerts"`
+	HTTP        HTTPConfig          `yaml:"http"`
 
 	// src remembers where each field was written, so that Validate can name
 	// the line as well as the field.
@@ -408,6 +416,7 @@ func (c *Config) ResolvePaths(dir string) {
 	}
 	c.Database = join(c.Database)
 	c.Report.Out = join(c.Report.Out)
+	c.CAFile = join(c.CAFile)
 }
 
 // Location returns the configured time zone (UTC when unset or unknown;
@@ -452,6 +461,12 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Database) == "" {
 		bad("database", "a database path is required")
+	}
+	for _, from := range sortedKeys(c.Resolve) {
+		field := "resolve." + from
+		if err := checkResolve(from, c.Resolve[from]); err != nil {
+			badErr(field, err)
+		}
 	}
 	loc := time.UTC
 	if c.Timezone != "" {
@@ -600,4 +615,36 @@ func validContact(ua string) bool {
 		}
 	}
 	return false
+}
+
+// checkResolve checks one resolve entry: a host name and port to an IP
+// address and port, as the crawler's --resolve takes them.
+func checkResolve(from, to string) error {
+	host, port, err := net.SplitHostPort(from)
+	if err != nil || host == "" {
+		return fmt.Errorf("%q is not HOST:PORT", from)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not 1-65535", from, port)
+	}
+	ip, port, err := net.SplitHostPort(to)
+	if err != nil {
+		return fmt.Errorf("%q is not IP:PORT", to)
+	}
+	if _, err := netip.ParseAddr(ip); err != nil {
+		return fmt.Errorf("%q: %q is not an IP address", to, ip)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not 1-65535", to, port)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -81,6 +81,30 @@ func TestLoadConfigExample(t *testing.T) {
 	}
 }
 
+// resolve and ca_file let the daemon reach the simulated fleet (or a site
+// behind a known address) without command-line flags.
+func TestConfigResolveAndCAFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "fleet.yaml")
+	text := "targets: [targets.csv]\npoliteness: {user_agent: \"bot (+https://example.org/bot)\"}\nallow_private: true\nca_file: ca.pem\nresolve:\n  www.kotasentosa.go.id:443: 127.0.0.1:40443\n  \"[::1]:80\": \"[::1]:4080\"\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "ca.pem"); c.CAFile != want {
+		t.Errorf("CAFile = %q, want %q (resolved against the config's directory)", c.CAFile, want)
+	}
+	if got := c.Resolve["www.kotasentosa.go.id:443"]; got != "127.0.0.1:40443" {
+		t.Errorf("Resolve = %v", c.Resolve)
+	}
+	if got := c.Resolve["[::1]:80"]; got != "[::1]:4080" {
+		t.Errorf("Resolve = %v", c.Resolve)
+	}
+}
+
 func TestDefaultsFillUnsetFields(t *testing.T) {
 	c, err := ParseConfig([]byte("targets: [a.csv]\npoliteness:\n  user_agent: \"bot (mailto:me@example.org)\"\n"), "min.yaml")
 	if err != nil {
@@ -139,6 +163,9 @@ func TestConfigErrorsNameFieldAndLine(t *testing.T) {
 		{`listen: 127.0.0.1:9090`, `listen: "9090"`, "http.listen", "host:port"},
 		{`on_recovery: true`, `on_recovery: sometimes`, "alerts.on_recovery", "cannot unmarshal"},
 		{"  - targets/sulsel.csv\n", "  - \"\"\n", "targets[0]", "empty path"},
+		{`resolve: {}`, `resolve: {"www.kota.go.id:443": "localhost:8443"}`, "resolve.www.kota.go.id:443", "not an IP address"},
+		{`resolve: {}`, `resolve: {"www.kota.go.id": "127.0.0.1:8443"}`, "resolve.www.kota.go.id", "not HOST:PORT"},
+		{`resolve: {}`, `resolve: {"www.kota.go.id:443": "127.0.0.1:99999"}`, "resolve.www.kota.go.id:443", "not 1-65535"},
 	}
 	// Where the expected line is not the last line of the replacement.
 	atLine := map[string]string{

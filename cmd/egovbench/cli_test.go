@@ -57,6 +57,10 @@ func TestCLIConventions(t *testing.T) {
 		{name: "bad format", args: []string{"export", "--db", filepath.Join(dir, "x.db"), "--format", "xml"}, code: 2, err: `--format "xml"`},
 		{name: "bad table", args: []string{"export", "--db", filepath.Join(dir, "x.db"), "--table", "nope"}, code: 2, err: `--table "nope"`},
 		{name: "bad log level", args: []string{"demo", "--out", filepath.Join(dir, "demo"), "--log-level", "loud"}, code: 2, err: "--log-level"},
+		{name: "fleet serve -h", args: []string{"fleet", "serve", "-h"}, code: 0, stdout: "-out"},
+		{name: "fleet serve stray", args: []string{"fleet", "serve", "now"}, code: 2, err: `unexpected argument "now"`},
+		{name: "fleet without subcommand", args: []string{"fleet"}, code: 2, err: "want a subcommand: serve"},
+		{name: "demo bad render", args: []string{"demo", "--out", filepath.Join(dir, "demo"), "--render", "sometimes"}, code: 2, err: "--render"},
 		{name: "classify without paths", args: []string{"classify"}, code: 2, err: "classify needs at least one PATH"},
 		{name: "classify missing file is not a usage error", args: []string{"classify", filepath.Join(dir, "missing.html")}, code: 1, err: "no such file"},
 	}

@@ -68,7 +68,7 @@ func (f *crawlFlags) registerProbe(fs *flag.FlagSet) {
 func (f *crawlFlags) registerNet(fs *flag.FlagSet) {
 	fs.StringVar(&f.userAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent sent; must carry a contact URL")
 	fs.BoolVar(&f.allowPrivate, "allow-private", false, "allow private, loopback and link-local addresses (tests and the demo fleet)")
-	fs.Var(&f.resolve, "resolve", "HOST:PORT=IP:PORT, repeatable: connect to IP:PORT for HOST:PORT, like curl --resolve")
+	fs.Var(&f.resolve, "resolve", "HOST:PORT=IP:PORT, repeatable: connect to IP:PORT for HOST:PORT, like curl --resolve; @FILE reads one per line")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (added to the system roots)")
 }
 
@@ -150,7 +150,30 @@ func (r *resolveFlag) String() string {
 	return strings.Join(parts, ",")
 }
 
+// Set adds one HOST:PORT=IP:PORT, or with @FILE every such line of FILE
+// (blank lines and # comments skipped): a fleet has hundreds of names, too
+// many for a command line.
 func (r *resolveFlag) Set(s string) error {
+	if path, ok := strings.CutPrefix(s, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if err := r.set(line); err != nil {
+				return fmt.Errorf("%s line %d: %w", path, i+1, err)
+			}
+		}
+		return nil
+	}
+	return r.set(s)
+}
+
+func (r *resolveFlag) set(s string) error {
 	from, to, ok := strings.Cut(s, "=")
 	if !ok || from == "" || to == "" {
 		return fmt.Errorf("want HOST:PORT=IP:PORT, got %q", s)

@@ -68,6 +68,7 @@ func (m *Main) commands() map[string]command {
 		"schedule":  &ScheduleCommand{Env: env},
 		"worker":    &WorkerCommand{Env: env},
 		"version":   &VersionCommand{Env: env},
+		"fleet":     &FleetCommand{Env: env},
 	}
 }
 
@@ -119,7 +120,7 @@ func helpIsNoError(err error) error {
 const usage = `egovbench measures how far regional governments have come with e-government.
 
 Usage:
-  egovbench demo      [--out DIR]                      crawl a simulated fleet on loopback, store, report
+  egovbench demo      [--out DIR]                      replay a year of a simulated fleet on loopback, store, report
   egovbench crawl     --targets FILE --db FILE         crawl real sites (one run; --resume continues a killed run)
   egovbench probe     --db FILE [--targets FILE]       one round of uptime probes
   egovbench export    --db FILE [--format csv|json]    latest assessment of every target
@@ -128,6 +129,7 @@ Usage:
   egovbench reanalyze --db FILE [--run N]              re-score stored pages with the current catalogue
   egovbench schedule  --config FILE                    run crawls and probes on a schedule
   egovbench worker    --nats URL                       crawl jobs of a "crawl --nats" hub, on any machine
+  egovbench fleet serve [--out DIR]                    keep the simulated fleet on loopback, for crawl/probe/schedule by hand
   egovbench version                                    module version and VCS revision of this binary
 
 Run "egovbench COMMAND -h" (or "egovbench help COMMAND") for a command's flags.

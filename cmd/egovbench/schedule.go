@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,8 +35,8 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		caFile  string
 		lf      logFlags
 	)
-	fs.Var(&resolve, "resolve", "HOST:PORT=IP:PORT, repeatable, like curl --resolve (tests and the simulated fleet)")
-	fs.StringVar(&caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
+	fs.Var(&resolve, "resolve", "HOST:PORT=IP:PORT, repeatable, like curl --resolve; adds to (and wins over) the config's resolve")
+	fs.StringVar(&caFile, "ca-file", "", "PEM file of extra CA certificates to trust (default: the config's ca_file)")
 	lf.register(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -64,7 +65,8 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		// probe.timeout bounds each request, of probes and crawls alike.
 		requestTimeout: time.Duration(cfg.Probe.Timeout), delay: time.Duration(cfg.Politeness.Delay),
 		perHost: cfg.Politeness.PerHostConcurrency, userAgent: cfg.Politeness.UserAgent,
-		allowPrivate: cfg.AllowPrivate, resolve: resolve, caFile: caFile, render: cfg.Crawl.Render,
+		allowPrivate: cfg.AllowPrivate, resolve: mergeResolve(cfg.Resolve, resolve), caFile: cmp.Or(caFile, cfg.CAFile),
+		render: cfg.Crawl.Render,
 	}
 	if cf.userAgent == "" {
 		cf.userAgent = crawler.DefaultUserAgent
@@ -297,4 +299,17 @@ func syncMaintenance(ctx context.Context, db *store.DB, m *schedule.Maintenance,
 		}
 	}
 	return nil
+}
+
+// mergeResolve is the config's resolve map with the --resolve flags laid
+// over it: a flag wins for the same HOST:PORT.
+func mergeResolve(fromConfig map[string]string, flags resolveFlag) resolveFlag {
+	m := make(map[string]string, len(fromConfig)+len(flags.m))
+	for k, v := range fromConfig {
+		m[k] = v
+	}
+	for k, v := range flags.m {
+		m[k] = v
+	}
+	return resolveFlag{m: m}
 }
