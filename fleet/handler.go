@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -59,8 +60,15 @@ func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, ho
 		redirect(w, r, s.scheme+"://"+s.mainHost+r.URL.RequestURI())
 		return
 	}
-	if sp.beh == BehaviourSlow || (v != nil && slices.Contains(v.phase.SlowHours, now.UTC().Hour())) {
-		t := time.NewTimer(f.opts.SlowDelay)
+	slow := time.Duration(0)
+	switch {
+	case sp.beh == BehaviourSlow:
+		slow = f.opts.SlowDelay
+	case v != nil && slices.Contains(v.phase.SlowHours, now.UTC().Hour()):
+		slow = cmp.Or(v.phase.SlowDelay, f.opts.SlowDelay)
+	}
+	if slow > 0 {
+		t := time.NewTimer(slow)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():

@@ -33,8 +33,10 @@ type Phase struct {
 	// Maintenance makes the whole site answer 503 with a maintenance page.
 	Maintenance bool
 	// SlowHours are the UTC hours of the day in which every answer waits
-	// Options.SlowDelay, as an overloaded server does at its busy hours.
+	// SlowDelay, as an overloaded server does at its busy hours.
 	SlowHours []int
+	// SlowDelay is the wait in SlowHours (default Options.SlowDelay).
+	SlowDelay time.Duration
 }
 
 func (p Phase) holds(t time.Time) bool {
@@ -68,6 +70,9 @@ func (f *Fleet) buildVariants() error {
 		}
 		if !ph.Until.IsZero() && !ph.From.Before(ph.Until) {
 			return fmt.Errorf("phase of %s: From %s is not before Until %s", ph.Site, ph.From, ph.Until)
+		}
+		if ph.SlowDelay < 0 {
+			return fmt.Errorf("phase of %s: negative slow delay %s", ph.Site, ph.SlowDelay)
 		}
 		for _, h := range ph.SlowHours {
 			if h < 0 || h > 23 {
@@ -155,12 +160,15 @@ func (f *Fleet) SitesAt(t time.Time) []Site {
 	return out
 }
 
+// slowMorning is how slow the demo's data centre is at its busy hours.
+const slowMorning = 150 * time.Millisecond
+
 // DemoHistory is the history the demo replays over the year ending at end:
-// sites that moved up a stage during the year, one whose online services
-// went into maintenance two months ago (it drops a stage), a site down for
-// maintenance for two days and another for one night in the last month,
-// and one slow every day from 08:00 to 11:00 WITA (00-03 UTC), as the
-// Parepare study found sites slow at certain hours.
+// sites that moved up a stage during the year (one in the last month), one
+// whose online services went into maintenance three weeks ago (it drops a
+// stage), a site down for maintenance for two days and another for one
+// night in the last month, and four slow every day from 08:00 to 10:00 WITA
+// (00-02 UTC), as the Parepare study found sites slow at certain hours.
 func DemoHistory(end time.Time) []Phase {
 	month := func(n int) time.Time { return end.AddDate(0, -n, 0) }
 	day := func(n int) time.Time { return end.AddDate(0, 0, -n) }
@@ -168,8 +176,9 @@ func DemoHistory(end time.Time) []Phase {
 		// Tanah Permai joined the national systems, agency portal and open
 		// data eight months ago: interaction -> integration.
 		{Site: "kota-tanahpermai", Until: month(8), Without: []string{"national_link", "agency_portal", "open_data", "survey", "privacy"}},
-		// Bukit Harapan linked LAPOR! and the national SSO four months ago.
-		{Site: "kab-bukitharapan", Until: month(4), Without: []string{"national_link", "sso"}},
+		// Bukit Harapan linked LAPOR! and the national SSO two weeks ago:
+		// the latest move up, on the changes page.
+		{Site: "kab-bukitharapan", Until: day(15), Without: []string{"national_link", "sso"}},
 		// Lembah Hijau opened its complaint desk and chat half a year ago:
 		// presence -> interaction; a search box came in the spring.
 		{Site: "kab-lembahhijau", Until: month(10), Without: []string{"search", "complaint", "feedback_form", "forms_download", "email_officials", "chat", "social", "budget"}},
@@ -177,13 +186,19 @@ func DemoHistory(end time.Time) []Phase {
 		// Maju Makmur added online tax payment three months ago.
 		{Site: "kab-majumakmur", Until: month(3), Without: []string{"payment", "esignature"}},
 		// Bandar Suri's permit services have been "under maintenance"
-		// for two months: advertised, dead, and the stage drops.
-		{Site: "kota-bandarsuri", From: month(2), ServicesDown: []string{"account", "apply_online", "tracking", "booking"}},
+		// for three weeks: advertised, dead, and the stage drops since the
+		// previous crawl.
+		{Site: "kota-bandarsuri", From: day(21), ServicesDown: []string{"account", "apply_online", "tracking", "booking"}},
 		// Whole-site maintenance: two days for Hulu Mandiri, one night for
 		// the Tanjung Mutiara province.
 		{Site: "kab-hulumandiri", From: day(12), Until: day(10), Maintenance: true},
 		{Site: "prov-tanjungmutiara", From: day(5).Add(-8 * time.Hour), Until: day(5).Add(-2 * time.Hour), Maintenance: true},
-		// Teluk Damai is slow every morning, 08:00-11:00 WITA.
-		{Site: "kota-telukdamai", SlowHours: []int{0, 1, 2}},
+		// The kabupaten hosted in the Tanjung Mutiara provincial data
+		// centre are slow every morning from 08:00 to 10:00 WITA, when the
+		// offices open: enough to show in the fleet's hour-of-day heat map.
+		{Site: "kab-kepulauanselaras", SlowHours: []int{0, 1}, SlowDelay: slowMorning},
+		{Site: "kab-sawahluhur", SlowHours: []int{0, 1}, SlowDelay: slowMorning},
+		{Site: "kab-batuselaksa", SlowHours: []int{0, 1}, SlowDelay: slowMorning},
+		{Site: "kab-tirtaamerta", SlowHours: []int{0, 1}, SlowDelay: slowMorning},
 	}
 }

@@ -138,19 +138,19 @@ func TestPhaseBehaviours(t *testing.T) {
 		}
 	}
 
-	// Teluk Damai is slow from 00 to 03 UTC only.
-	td := site("kota-telukdamai")
+	// Sawah Luhur is slow from 00 to 02 UTC only, by the phase's delay.
+	sl := site("kab-sawahluhur")
 	for _, tc := range []struct {
 		hour int
 		slow bool
-	}{{1, true}, {2, true}, {3, false}, {12, false}} {
+	}{{0, true}, {1, true}, {2, false}, {12, false}} {
 		clock.set(time.Date(2026, time.November, 20, tc.hour, 30, 0, 0, time.UTC))
 		start := time.Now()
-		if _, err := get(t, c, td.Target.URL); err != nil {
+		if _, err := get(t, c, sl.Target.URL); err != nil {
 			t.Fatal(err)
 		}
-		if took := time.Since(start); (took >= slow) != tc.slow {
-			t.Errorf("kota-telukdamai at %02d:30 UTC took %s; slow hours wait %s", tc.hour, took, slow)
+		if took := time.Since(start); (took >= slowMorning) != tc.slow {
+			t.Errorf("kab-sawahluhur at %02d:30 UTC took %s; slow hours wait %s", tc.hour, took, slowMorning)
 		}
 	}
 }
@@ -165,6 +165,7 @@ func TestStartRejectsBadPhases(t *testing.T) {
 		{"unknown site", Phase{Site: "kota-atlantis"}, "unknown site"},
 		{"empty range", Phase{Site: "kota-sentosa", From: end, Until: end}, "is not before"},
 		{"bad hour", Phase{Site: "kota-sentosa", SlowHours: []int{24}}, "slow hour 24"},
+		{"negative delay", Phase{Site: "kota-sentosa", SlowHours: []int{1}, SlowDelay: -time.Second}, "negative slow delay"},
 		{"feature it lacks", Phase{Site: "kab-pantaicemara", Without: []string{"payment"}}, `no feature "payment"`},
 		{"not a service", Phase{Site: "kota-sentosa", ServicesDown: []string{"news"}}, "not a transaction service"},
 	} {

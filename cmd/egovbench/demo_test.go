@@ -27,9 +27,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := t.TempDir()
-	// Five months of history (a site moves up in each of the first two,
-	// one drops in the third) and 13 days of probes (one site's two-day
-	// maintenance): the demo's year, shortened for the race detector.
+	// Five months of history (a site moves up three months ago, another
+	// in the last month, when one drops) and 13 days of probes (one site's
+	// two-day maintenance): the demo's year, shortened for the race detector.
 	demoOut := mustRun(t, ctx, "demo", "--out", out, "--log-level", "warn",
 		"--months", "5", "--probe-days", "13", "--probe-every", "6h")
 	dbPath := filepath.Join(out, "egovbench.db")
