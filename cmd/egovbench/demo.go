@@ -253,7 +253,8 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(c.Stdout)
 	fmt.Fprintf(c.Stdout, "history: %d monthly crawls from %s to %s and %d probe rounds (%d probes), replayed in %s\n",
-		crawls, events[0].at.Format(time.DateOnly), end.Format(time.DateOnly), rounds, probes, time.Since(started).Round(100*time.Millisecond))
+		crawls, end.AddDate(0, -*months, 0).Format(time.DateOnly), end.Format(time.DateOnly), rounds, probes,
+		time.Since(started).Round(100*time.Millisecond))
 	fmt.Fprintln(c.Stdout, "last crawl:", sum)
 	fmt.Fprintf(c.Stdout, "stage agrees with the fleet's truth for %d of %d sites (weighted kappa %.2f)\n", agreement.Exact, agreement.Pages, agreement.Kappa)
 	fmt.Fprintf(c.Stdout, "database: %s\nreport:   %s\n", dbPath, indexPath(reportDir))
