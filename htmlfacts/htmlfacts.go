@@ -740,7 +740,9 @@ func isPlaceholderHref(h string) bool {
 // (location.href = '...', location.assign('...'), window.open('...')), or
 // "" when it has none or builds it from variables.
 func ScriptURL(js string) string {
-	low := strings.ToLower(js)
+	// ASCII lower-casing keeps byte offsets equal in js and low (Unicode
+	// case mapping can change a string's length).
+	low := asciiLower(js)
 	for _, key := range []string{"location.href", "location.assign", "location.replace", "window.open", "location"} {
 		from := 0
 		for from < len(low) {
@@ -763,13 +765,25 @@ func ScriptURL(js string) string {
 				continue
 			}
 			u := strings.TrimSpace(rest[1 : 1+end])
-			if isPlaceholderHref(u) || strings.HasPrefix(u, "#") || strings.ContainsAny(u, "${}") {
+			// A template, a nested quote or white space is no literal address.
+			if isPlaceholderHref(u) || strings.HasPrefix(u, "#") || strings.ContainsAny(u, "${}'\"`<> \t\n\r") {
 				continue
 			}
 			return u
 		}
 	}
 	return ""
+}
+
+// asciiLower lower-cases the ASCII letters of s and leaves every other byte.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // newsWords name a block of news, posts or announcements in class or id.

@@ -83,3 +83,20 @@ func TestExtractScriptLinksAndContext(t *testing.T) {
 		t.Errorf("text at the headline's position = %q, want its date", near)
 	}
 }
+
+// FuzzScriptURL: any handler text gives either nothing or an address that
+// was written, quoted, in the text.
+func FuzzScriptURL(f *testing.F) {
+	for _, s := range []string{`location.href='/a'`, `window.open("https://x/y",'_blank')`, "location.replace(`/b`)", `location='`, `window.location = "#"`, ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, js string) {
+		u := ScriptURL(js)
+		if u == "" {
+			return
+		}
+		if !strings.Contains(js, u) || strings.ContainsAny(u, "'\"`") {
+			t.Errorf("ScriptURL(%q) = %q: not a quoted literal of the input", js, u)
+		}
+	})
+}
