@@ -131,7 +131,7 @@ func runWorkers(t *testing.T, ctx context.Context, url string, cfg Config, n, sl
 // page bodies arrive intact.
 func TestHubWorkers(t *testing.T) {
 	url := startServer(t)
-	cfg := Config{Prefix: "t1", Shards: 8, Lease: 2 * time.Second}
+	cfg := Config{Prefix: "t1", Shards: 8, Lease: 5 * time.Second}
 	ts := targets(30, func(i int) string {
 		if i < 10 {
 			return fmt.Sprintf("dinas%d.pemda.go.id", i) // one key
@@ -200,7 +200,7 @@ func TestHubWorkers(t *testing.T) {
 // the run completes, and a site that crashes once is stored.
 func TestPoison(t *testing.T) {
 	url := startServer(t)
-	cfg := Config{Prefix: "t2", Shards: 4, Lease: time.Second, MaxDeliver: 3}
+	cfg := Config{Prefix: "t2", Shards: 4, Lease: 2 * time.Second, MaxDeliver: 3}
 	ts := targets(6, func(i int) string { return fmt.Sprintf("kab%d.go.id", i) })
 	fc := &fakeCrawl{behave: func(ctx context.Context, t egovbench.Target, call int) error {
 		switch t.ID {
@@ -218,7 +218,7 @@ func TestPoison(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	wctx, stopWorkers := context.WithCancel(ctx)
-	wg := runWorkers(t, wctx, url, cfg, 2, 3, 10*time.Millisecond, fc.crawl, 1500*time.Millisecond)
+	wg := runWorkers(t, wctx, url, cfg, 2, 3, 10*time.Millisecond, fc.crawl, 2500*time.Millisecond)
 	var sv saved
 	st, err := (&Hub{JS: connect(t, url), Config: cfg, Save: sv.save}).Run(ctx, 1, ts)
 	stopWorkers()
