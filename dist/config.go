@@ -16,8 +16,11 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultPrefix     = "egovbench"
-	DefaultShards     = 64
+	DefaultPrefix = "egovbench"
+	// DefaultShards is many more than the sites crawled at once in a
+	// fleet of workers, so that keys hashed together rarely make a site
+	// wait for another while slots are idle.
+	DefaultShards     = 512
 	DefaultLease      = time.Minute
 	DefaultMaxDeliver = 3
 	DefaultBatch      = 64
@@ -76,8 +79,9 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.Prefix, ".*> \t\r\n") {
 		return fmt.Errorf("prefix %q: a single subject token is needed (no dots, wildcards or spaces)", c.Prefix)
 	}
-	if c.Shards > 4096 {
-		return fmt.Errorf("shards %d: at most 4096", c.Shards)
+	if c.Shards > 1000 {
+		// The server's default limit of consumers per stream.
+		return fmt.Errorf("shards %d: at most 1000", c.Shards)
 	}
 	if c.Lease < 500*time.Millisecond {
 		return fmt.Errorf("lease %v: at least 500ms", c.Lease)

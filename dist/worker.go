@@ -40,12 +40,14 @@ type Worker struct {
 	// the lease stops being renewed, so a site that never finishes goes
 	// back to the queue and counts against MaxDeliver.
 	MaxJobTime time.Duration
-	// Poll is the pause after finding no work (default 250ms, jittered).
+	// Poll is the pause after finding no work (default 500ms, jittered),
+	// and how long a listing of the shards that hold jobs is reused.
 	Poll time.Duration
 	Log  LogFunc
 
 	mu        sync.Mutex
 	consumers map[int]jetstream.Consumer
+	empty     map[int]time.Time // shard -> the listing it was found empty in
 	cands     []int
 	candsAt   time.Time
 	held      sync.WaitGroup
@@ -76,9 +78,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.MaxJobTime = 10 * time.Minute
 	}
 	if w.Poll <= 0 {
-		w.Poll = 250 * time.Millisecond
+		w.Poll = 500 * time.Millisecond
 	}
 	w.consumers = map[int]jetstream.Consumer{}
+	w.empty = map[int]time.Time{}
 	var wg sync.WaitGroup
 	for range w.Slots {
 		wg.Add(1)
@@ -109,7 +112,17 @@ func (w *Worker) slot(ctx context.Context) {
 func (w *Worker) next(ctx context.Context) jetstream.Msg {
 	shards := w.candidates(ctx)
 	for _, i := range rand.Perm(len(shards)) {
-		c, err := w.consumer(ctx, shards[i])
+		shard := shards[i]
+		// A shard whose one job is in another worker's hands answers
+		// "nothing" until that job is acked: ask it once per listing,
+		// not once per idle slot.
+		w.mu.Lock()
+		skip := w.empty[shard] == w.candsAt
+		w.mu.Unlock()
+		if skip {
+			continue
+		}
+		c, err := w.consumer(ctx, shard)
 		if err != nil {
 			continue
 		}
@@ -120,6 +133,9 @@ func (w *Worker) next(ctx context.Context) jetstream.Msg {
 		for m := range batch.Messages() {
 			return m
 		}
+		w.mu.Lock()
+		w.empty[shard] = w.candsAt
+		w.mu.Unlock()
 	}
 	return nil
 }

@@ -242,7 +242,7 @@ func checkStoredOnce(t *testing.T, path string, total int) {
 	}
 }
 
-func storedVerdicts(t *testing.T, path string) map[string]string {
+func storedVerdicts(t testing.TB, path string) map[string]string {
 	t.Helper()
 	rows, err := openSQL(t, path).Query(`SELECT t.slug, a.stage, a.score FROM assessments a JOIN targets t ON t.id = a.target_id`)
 	if err != nil {
