@@ -49,6 +49,7 @@ func BenchmarkDistributed(b *testing.B) {
 	// Each iteration's databases are new: a first crawl, in both modes.
 	var localWall, distWall, hubCPU, workerCPU, natsCPU time.Duration
 	var wire, resultBytes int64
+	var localSite, distSite float64
 	for i := range b.N {
 		localDB := filepath.Join(dir, fmt.Sprintf("local%d.db", i))
 		start := time.Now()
@@ -93,6 +94,8 @@ func BenchmarkDistributed(b *testing.B) {
 		ns.WaitForShutdown()
 		resultBytes += hubResultBytes(b, hubLog)
 
+		localSite += meanSiteTime(b, localDB)
+		distSite += meanSiteTime(b, distDB)
 		want, got := storedVerdicts(b, localDB), storedVerdicts(b, distDB)
 		if len(want) != sites || len(got) != sites {
 			b.Fatalf("local stored %d, distributed %d of %d sites", len(want), len(got), sites)
@@ -107,6 +110,8 @@ func BenchmarkDistributed(b *testing.B) {
 	b.ReportMetric(localWall.Seconds()/n, "local_s")
 	b.ReportMetric(distWall.Seconds()/n, "dist_s")
 	b.ReportMetric(distWall.Seconds()/localWall.Seconds(), "dist/local")
+	b.ReportMetric(localSite/n, "local_site_s")
+	b.ReportMetric(distSite/n, "dist_site_s")
 	b.ReportMetric(float64(hubCPU.Microseconds())/n/float64(sites), "hub_cpu_us/result")
 	b.ReportMetric(float64(workerCPU.Milliseconds())/n/float64(sites), "worker_cpu_ms/site")
 	b.ReportMetric(float64(natsCPU.Microseconds())/n/float64(sites), "nats_cpu_us/site")
@@ -163,4 +168,15 @@ func hubResultBytes(b *testing.B, path string) int64 {
 	}
 	b.Fatalf("%s: no \"hub: done\" line", path)
 	return 0
+}
+
+// meanSiteTime is the mean wall time of one site's crawl in a run, in
+// seconds: with the run's wall time it tells slower sites from idle slots.
+func meanSiteTime(b *testing.B, path string) float64 {
+	b.Helper()
+	var ms float64
+	if err := openSQL(b, path).QueryRow(`SELECT avg(finished_at - started_at) FROM crawls WHERE status = 'done'`).Scan(&ms); err != nil {
+		b.Fatal(err)
+	}
+	return ms / 1000
 }
