@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -195,7 +196,9 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			return fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
 	}
-	for i := range cfg.Shards {
+	// Hundreds of consumers, one request each: in parallel, or a hub's
+	// start waits on as many round trips.
+	err := parallel(cfg.Shards, func(i int) error {
 		_, err := js.CreateOrUpdateConsumer(ctx, cfg.jobsStream(), jetstream.ConsumerConfig{
 			Durable:       cfg.shardName(i),
 			FilterSubject: fmt.Sprintf("%s.crawl.%s.>", cfg.Prefix, cfg.shardToken(i)),
@@ -208,6 +211,10 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		if err != nil {
 			return fmt.Errorf("consumer %s: %w", cfg.shardName(i), err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, cc := range []struct{ stream, name string }{{cfg.resultsStream(), "hub"}, {cfg.failuresStream(), "hub"}} {
 		_, err := js.CreateOrUpdateConsumer(ctx, cc.stream, jetstream.ConsumerConfig{
@@ -237,4 +244,35 @@ const resultsAckWait = 15 * time.Second
 
 func api(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, apiTimeout)
+}
+
+// parallel runs fn(0..n-1) on a few goroutines and returns the first error.
+func parallel(n int, fn func(i int) error) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  = make(chan int)
+	)
+	for range min(n, 16) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
 }

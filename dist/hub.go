@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -214,14 +215,19 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 			return 0, fmt.Errorf("purge jobs of run %d: %w", r, err)
 		}
 	}
-	n := 0
+	var todo []egovbench.Target
 	for _, t := range pending {
-		if queued[t.ID] {
-			continue
+		if !queued[t.ID] {
+			todo = append(todo, t)
 		}
+	}
+	var mu sync.Mutex
+	n := 0
+	err = parallel(len(todo), func(i int) error {
+		t := todo[i]
 		data, err := json.Marshal(Job{Run: run, Target: t})
 		if err != nil {
-			return n, fmt.Errorf("job %s: %w", t.ID, err)
+			return fmt.Errorf("job %s: %w", t.ID, err)
 		}
 		subj := h.Config.jobSubject(h.Config.shardOf(h.Key.Key(t.URL)), run, t.ID)
 		// The id makes a second publish of this job (a hub restarted after
@@ -230,13 +236,16 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 		ack, err := h.JS.Publish(pctx, subj, data, jetstream.WithMsgID(msgID(run, t.ID)))
 		cancel()
 		if err != nil {
-			return n, fmt.Errorf("enqueue %s: %w", t.ID, err)
+			return fmt.Errorf("enqueue %s: %w", t.ID, err)
 		}
 		if !ack.Duplicate {
+			mu.Lock()
 			n++
+			mu.Unlock()
 		}
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }
 
 // retry runs fn until it succeeds or ctx ends: the server may be

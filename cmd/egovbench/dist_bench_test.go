@@ -50,6 +50,7 @@ func BenchmarkDistributed(b *testing.B) {
 	var localWall, distWall, hubCPU, workerCPU, natsCPU time.Duration
 	var wire, resultBytes int64
 	var localSite, distSite float64
+	var localIdle, distIdle time.Duration
 	for i := range b.N {
 		localDB := filepath.Join(dir, fmt.Sprintf("local%d.db", i))
 		start := time.Now()
@@ -59,6 +60,8 @@ func BenchmarkDistributed(b *testing.B) {
 			b.Fatalf("local crawl: %v", err)
 		}
 		localWall += time.Since(start)
+		ls, le := runSpan(b, localDB)
+		localIdle += ls.Sub(start) + time.Since(le)
 
 		ns, err := natstest.Start(filepath.Join(dir, fmt.Sprintf("nats%d", i)), 0)
 		if err != nil {
@@ -81,6 +84,8 @@ func BenchmarkDistributed(b *testing.B) {
 			b.Fatalf("hub: %v\n%s", err, tail(string(log), 2000))
 		}
 		distWall += time.Since(start)
+		ds, de := runSpan(b, distDB)
+		distIdle += ds.Sub(start) + time.Since(de)
 		hubCPU += hub.ProcessState.UserTime() + hub.ProcessState.SystemTime()
 		for _, w := range workers {
 			_ = w.Process.Signal(syscall.SIGTERM)
@@ -111,6 +116,8 @@ func BenchmarkDistributed(b *testing.B) {
 	b.ReportMetric(distWall.Seconds()/n, "dist_s")
 	b.ReportMetric(distWall.Seconds()/localWall.Seconds(), "dist/local")
 	b.ReportMetric(localSite/n, "local_site_s")
+	b.ReportMetric(localIdle.Seconds()/n, "local_edges_s")
+	b.ReportMetric(distIdle.Seconds()/n, "dist_edges_s")
 	b.ReportMetric(distSite/n, "dist_site_s")
 	b.ReportMetric(float64(hubCPU.Microseconds())/n/float64(sites), "hub_cpu_us/result")
 	b.ReportMetric(float64(workerCPU.Milliseconds())/n/float64(sites), "worker_cpu_ms/site")
@@ -179,4 +186,15 @@ func meanSiteTime(b *testing.B, path string) float64 {
 		b.Fatal(err)
 	}
 	return ms / 1000
+}
+
+// runSpan is when a run's first site started and its last site finished;
+// the time outside it is the process's start-up and wind-down.
+func runSpan(b *testing.B, path string) (first, last time.Time) {
+	b.Helper()
+	var f, l int64
+	if err := openSQL(b, path).QueryRow(`SELECT min(started_at), max(finished_at) FROM crawls WHERE status = 'done'`).Scan(&f, &l); err != nil {
+		b.Fatal(err)
+	}
+	return time.UnixMilli(f), time.UnixMilli(l)
 }
