@@ -40,7 +40,7 @@ type Worker struct {
 	// the lease stops being renewed, so a site that never finishes goes
 	// back to the queue and counts against MaxDeliver.
 	MaxJobTime time.Duration
-	// Poll is the pause after finding no work (default 500ms, jittered),
+	// Poll is the pause after finding no work (default 200ms, jittered),
 	// and how long a listing of the shards that hold jobs is reused.
 	Poll time.Duration
 	Log  LogFunc
@@ -78,7 +78,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.MaxJobTime = 10 * time.Minute
 	}
 	if w.Poll <= 0 {
-		w.Poll = 500 * time.Millisecond
+		w.Poll = 200 * time.Millisecond
 	}
 	w.consumers = map[int]jetstream.Consumer{}
 	w.empty = map[int]time.Time{}
