@@ -196,10 +196,22 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			return fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
 	}
+	// A restarted hub finds its consumers in place: one listing instead of
+	// a request per shard.
+	have := map[string]jetstream.ConsumerConfig{}
+	if st, err := js.Stream(ctx, cfg.jobsStream()); err == nil {
+		l := st.ListConsumers(ctx)
+		for ci := range l.Info() {
+			have[ci.Name] = ci.Config
+		}
+		if l.Err() != nil {
+			clear(have) // not sure what exists: create or update them all
+		}
+	}
 	// Hundreds of consumers, one request each: in parallel, or a hub's
 	// start waits on as many round trips.
 	err := parallel(cfg.Shards, func(i int) error {
-		_, err := js.CreateOrUpdateConsumer(ctx, cfg.jobsStream(), jetstream.ConsumerConfig{
+		want := jetstream.ConsumerConfig{
 			Durable:       cfg.shardName(i),
 			FilterSubject: fmt.Sprintf("%s.crawl.%s.>", cfg.Prefix, cfg.shardToken(i)),
 			AckPolicy:     jetstream.AckExplicitPolicy,
@@ -207,7 +219,12 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			MaxDeliver:    cfg.MaxDeliver,
 			MaxAckPending: 1, // the politeness guarantee
 			DeliverPolicy: jetstream.DeliverAllPolicy,
-		})
+		}
+		if got, ok := have[want.Durable]; ok && got.FilterSubject == want.FilterSubject && got.AckWait == want.AckWait &&
+			got.MaxDeliver == want.MaxDeliver && got.MaxAckPending == 1 && got.AckPolicy == want.AckPolicy {
+			return nil
+		}
+		_, err := js.CreateOrUpdateConsumer(ctx, cfg.jobsStream(), want)
 		if err != nil {
 			return fmt.Errorf("consumer %s: %w", cfg.shardName(i), err)
 		}

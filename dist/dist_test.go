@@ -277,3 +277,28 @@ func TestWireRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupAgain: a second Setup keeps the consumers, and one with a new
+// lease updates them.
+func TestSetupAgain(t *testing.T) {
+	url := startServer(t)
+	js := connect(t, url)
+	ctx := context.Background()
+	cfg := Config{Prefix: "t3", Shards: 5, Lease: 2 * time.Second, MaxDeliver: 2}
+	for _, lease := range []time.Duration{2 * time.Second, 2 * time.Second, 3 * time.Second} {
+		cfg.Lease = lease
+		if err := Setup(ctx, js, cfg); err != nil {
+			t.Fatal(err)
+		}
+		for i := range cfg.Shards {
+			c, err := js.Consumer(ctx, cfg.withDefaults().jobsStream(), cfg.shardName(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.CachedInfo().Config
+			if got.AckWait != lease || got.MaxDeliver != 2 || got.MaxAckPending != 1 {
+				t.Errorf("shard %d: %+v after Setup with lease %v", i, got, lease)
+			}
+		}
+	}
+}

@@ -133,6 +133,7 @@ func benchChild(b *testing.B, stderrPath string, args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "EGOVBENCH_TEST_CHILD=1")
 	cmd.Stderr = os.Stderr
+	dieWithParent(cmd)
 	if stderrPath != "" {
 		f, err := os.Create(stderrPath)
 		if err != nil {

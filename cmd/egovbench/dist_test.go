@@ -103,6 +103,7 @@ func startChild(t *testing.T, ctx context.Context, name string, args ...string) 
 	c.cmd = exec.CommandContext(ctx, os.Args[0], args...)
 	c.cmd.Env = append(os.Environ(), "EGOVBENCH_TEST_CHILD=1")
 	c.cmd.Stderr = c.stderr
+	dieWithParent(c.cmd)
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
