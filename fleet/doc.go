@@ -18,8 +18,16 @@
 // One HTTP and one HTTPS listener on 127.0.0.1 serve every host by Host
 // header and SNI; Resolve tells a crawler where each "host:port" lives so
 // nothing ever leaves loopback. Content is deterministic: dates derive from
-// Options.RefDate, variation from Options.Seed; only certificate validity
-// follows the real clock, because TLS clients check it against that clock.
+// Options.RefDate (or Options.Now when a clock is given), variation from
+// Options.Seed; only certificate validity follows the real clock, because
+// TLS clients check it against that clock.
+//
+// Sites can change over time: Options.Phases (see Phase and DemoHistory)
+// give a site fewer features earlier in its life, services in maintenance,
+// whole-site maintenance or slow hours, and the fleet serves the state in
+// force at Options.Now; SitesAt tells the truth at any time. The demo moves
+// the clock through a year, so its history is made of real crawls of real
+// states with known answers.
 //
 // Imports: the standard library and the root package egovbench (for Target,
 // Stage and Outcome). It never imports crawler, analyzer, store or reports.

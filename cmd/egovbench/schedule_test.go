@@ -42,11 +42,17 @@ report:
   regenerate_after_crawl: true
   lang: en
 `
+	// The fleet is reached through the config's resolve: and ca_file:
+	// alone, as egovbench fleet serve writes them: no flags.
+	config += "ca_file: ca.pem\nresolve:\n"
+	for from, to := range ff.fleet.Resolve() {
+		config += fmt.Sprintf("  %q: %q\n", from, to)
+	}
 	cfgPath := filepath.Join(dir, "egovbench.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"schedule", "--config", cfgPath, "--log-level", "warn"}, ff.netArgs...)
+	args := []string{"schedule", "--config", cfgPath, "--log-level", "warn"}
 
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -108,6 +114,10 @@ report:
 	}
 	if n := queryInt(t, db, "SELECT count(*) FROM probe_hourly"); n == 0 {
 		t.Error("no hourly rollups after probe rounds")
+	}
+	// Reached through the config's resolve: and ca_file: only.
+	if n := queryInt(t, db, "SELECT count(DISTINCT target) FROM v_probes WHERE outcome = 'ok'"); n < len(ff.fleet.Sites())/2 {
+		t.Errorf("only %d fleet sites answered a probe through the config's resolve: and ca_file:", n)
 	}
 	if n := queryInt(t, db, "SELECT count(*) FROM locks"); n != 0 {
 		t.Errorf("daemon lock not released: %d rows", n)
