@@ -115,8 +115,10 @@ report:
 	if n := queryInt(t, db, "SELECT count(*) FROM probe_hourly"); n == 0 {
 		t.Error("no hourly rollups after probe rounds")
 	}
-	// Reached through the config's resolve: and ca_file: only.
-	if n := queryInt(t, db, "SELECT count(DISTINCT target) FROM v_probes WHERE outcome = 'ok'"); n < len(ff.fleet.Sites())/2 {
+	// Reached through the config's resolve: and ca_file: only: more sites
+	// than the fleet's two HTTP-only ones answered (a loaded machine may
+	// time some probes out, so not all).
+	if n := queryInt(t, db, "SELECT count(DISTINCT target) FROM v_probes WHERE outcome = 'ok'"); n < 5 {
 		t.Errorf("only %d fleet sites answered a probe through the config's resolve: and ca_file:", n)
 	}
 	if n := queryInt(t, db, "SELECT count(*) FROM locks"); n != 0 {
