@@ -3,7 +3,9 @@ package analyzer
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -210,10 +212,17 @@ func DefaultCatalogue() *Catalogue {
 // replace the default ones, new ones are appended, ids under `remove` are
 // dropped, and weights, lists and version given override. Without extends
 // the file replaces the default entirely. Errors name the offending entry.
+//
+// A catalogue is at most MaxCatalogueBytes and may not use YAML aliases: a
+// small file that aliases a large string thousands of times would decode
+// to gigabytes and hold the CPU for minutes before any check could run.
 func LoadCatalogue(path string) (*Catalogue, error) {
-	b, err := os.ReadFile(path)
+	b, err := readCatalogue(path)
 	if err != nil {
-		return nil, fmt.Errorf("read catalogue: %w", err)
+		return nil, err
+	}
+	if err := refuseAliases(b); err != nil {
+		return nil, fmt.Errorf("catalogue %s: %w", path, err)
 	}
 	var head struct {
 		Extends string `yaml:"extends"`
@@ -238,6 +247,54 @@ func LoadCatalogue(path string) (*Catalogue, error) {
 		return nil, fmt.Errorf("catalogue %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// MaxCatalogueBytes bounds a catalogue file: 64 times the embedded one,
+// room for every language and framework anyone is likely to add.
+const MaxCatalogueBytes = 4 << 20
+
+func readCatalogue(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read catalogue: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxCatalogueBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read catalogue: %w", err)
+	}
+	if len(b) > MaxCatalogueBytes {
+		return nil, fmt.Errorf("catalogue %s: larger than %d bytes: %w", path, MaxCatalogueBytes, egovbench.ErrInvalid)
+	}
+	return b, nil
+}
+
+// refuseAliases parses the first document as a node tree, which keeps
+// aliases as references instead of expanding them, and refuses any alias
+// (merge keys "<<: *x" included). Without aliases the decoded catalogue is
+// no bigger than the file, so the bound on the file bounds the work.
+func refuseAliases(b []byte) error {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // empty: the strict decode says what is missing
+		}
+		return fmt.Errorf("parse: %v: %w", err, egovbench.ErrInvalid)
+	}
+	var walk func(n *yaml.Node) error
+	walk = func(n *yaml.Node) error {
+		if n.Kind == yaml.AliasNode {
+			return fmt.Errorf("line %d: YAML alias *%s: aliases are not allowed in a catalogue (write the value out): %w",
+				n.Line, n.Value, egovbench.ErrInvalid)
+		}
+		for _, c := range n.Content {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(&doc)
 }
 
 func decodeStrict(b []byte, f *catalogueFile) error {
