@@ -3,6 +3,8 @@ package schedule
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +58,10 @@ type Event struct {
 	// FromStage and ToStage are stage names (stage_drop only).
 	FromStage string `json:"from_stage,omitempty"`
 	ToStage   string `json:"to_stage,omitempty"`
+	// Key identifies the event: a delivery repeated after a restart or a
+	// lost answer carries the same key (also sent as the Idempotency-Key
+	// header), so the receiver can drop the copy.
+	Key string `json:"idempotency_key"`
 	// Text is a one-line human summary, so chat webhooks that display a
 	// "text" field work unchanged. It holds only analyst-supplied ids and
 	// our own words, never text taken from a site.
@@ -64,11 +71,29 @@ type Event struct {
 // maxAlertError bounds the error text carried in an event.
 const maxAlertError = 300
 
+// AlertStore keeps the alerter's per-target state and its webhook queue, so
+// that they survive a restart; *store.DB implements it. Without one the
+// alerter keeps both in memory.
+type AlertStore interface {
+	AlertStates(ctx context.Context) ([]egovbench.AlertState, error)
+	// SaveAlerts stores states and queues alerts in one transaction, then
+	// marks dropped the oldest pending alerts beyond maxPending (except the
+	// one being sent) and returns their keys.
+	SaveAlerts(ctx context.Context, states []egovbench.AlertState, alerts []egovbench.Alert, maxPending int, sending string) (dropped []string, err error)
+	// PendingAlerts returns up to limit pending alerts, oldest first.
+	PendingAlerts(ctx context.Context, limit int) ([]egovbench.Alert, error)
+	// AlertAttempted records a delivery attempt's result.
+	AlertAttempted(ctx context.Context, key string, status egovbench.AlertStatus, next time.Time, lastErr string) error
+}
+
 // Alerter turns probe rounds and stage changes into events, logs them, and
 // POSTs them to the webhook from a bounded queue in the background (see
-// Run). Observe and ObserveStages never block on the network: when the
-// queue is full the oldest event is dropped and counted. It is safe for
-// concurrent use.
+// Run). Each target's state and the queue live in an AlertStore, written in
+// one transaction per round, so a restarted daemon announces nothing twice
+// and still delivers what was queued: delivery is at least once, each event
+// carrying its idempotency key. Observe and ObserveStages never block on the
+// network: when the queue is full the oldest event is dropped and counted.
+// It is safe for concurrent use.
 type Alerter struct {
 	cfg     AlertConfig
 	client  *http.Client
@@ -76,22 +101,19 @@ type Alerter struct {
 	metrics *Metrics
 	maint   *Maintenance
 	now     func() time.Time
+	store   AlertStore
 
-	mu    sync.Mutex
-	sites map[string]*siteState
+	mu     sync.Mutex
+	loaded bool
+	sites  map[string]egovbench.AlertState
 
-	qmu    sync.Mutex
-	queue  []Event
-	notify chan struct{}
+	// sending is the key of the alert whose POST is under way, which the
+	// queue bound must not drop (it may already have been received).
+	sendMu  sync.Mutex
+	sending string
 
+	notify  chan struct{}
 	running atomic.Bool
-}
-
-type siteState struct {
-	fails  int
-	since  time.Time
-	down   bool
-	lastAt time.Time
 }
 
 // AlerterOption customises an Alerter.
@@ -117,6 +139,10 @@ func WithMaintenance(m *Maintenance) AlerterOption { return func(a *Alerter) { a
 
 // WithAlertClock sets the clock used to stamp stage-drop events.
 func WithAlertClock(now func() time.Time) AlerterOption { return func(a *Alerter) { a.now = now } }
+
+// WithAlertStore keeps the alert state and queue in s (the daemon's
+// database) instead of in memory.
+func WithAlertStore(s AlertStore) AlerterOption { return func(a *Alerter) { a.store = s } }
 
 // NewAlerter returns an alerter for cfg (normally Config.Alerts, already
 // validated; zero numeric fields fall back to the defaults).
@@ -148,7 +174,7 @@ func NewAlerter(cfg AlertConfig, opts ...AlerterOption) *Alerter {
 		},
 		log:    slog.New(slog.DiscardHandler),
 		now:    time.Now,
-		sites:  map[string]*siteState{},
+		sites:  map[string]egovbench.AlertState{},
 		notify: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
@@ -157,74 +183,111 @@ func NewAlerter(cfg AlertConfig, opts ...AlerterOption) *Alerter {
 	if a.metrics == nil {
 		a.metrics = NewMetrics()
 	}
+	if a.store == nil {
+		a.store = newMemAlertStore()
+	}
 	return a
+}
+
+// storeTimeout bounds one write of alert state; a database stuck longer
+// costs the round its alerts (logged), never the prober its progress.
+const storeTimeout = 30 * time.Second
+
+// load reads the stored states once; a.mu must be held.
+func (a *Alerter) load(ctx context.Context) error {
+	if a.loaded {
+		return nil
+	}
+	states, err := a.store.AlertStates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range states {
+		a.sites[s.TargetID] = s
+	}
+	a.loaded = true
+	return nil
 }
 
 // Observe feeds one round of probes. A site becomes "down" after DownAfter
 // consecutive failed probes and "recovered" on its next ok probe. Blocked
 // probes say nothing about availability and are ignored; so are failures
-// inside a maintenance window and probes older than one already seen.
+// inside a maintenance window and probes older than one already seen. The
+// round's state changes and events are stored together; if they cannot be
+// stored the round is logged and forgotten, and the next one decides.
 func (a *Alerter) Observe(probes []egovbench.Probe) {
-	var events []Event
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.load(ctx); err != nil {
+		a.log.Error("load alert state; probe round not observed", "err", err)
+		return
+	}
+	changed := map[string]egovbench.AlertState{}
+	var events []Event
 	for _, p := range probes {
 		if p.TargetID == "" {
 			continue
 		}
-		st := a.sites[p.TargetID]
-		if st == nil {
-			st = &siteState{}
-			a.sites[p.TargetID] = st
+		st, ok := changed[p.TargetID]
+		if !ok {
+			st = a.sites[p.TargetID]
+			st.TargetID = p.TargetID
 		}
-		if p.At.Before(st.lastAt) {
+		if p.At.Before(st.LastProbe) {
 			continue
 		}
-		st.lastAt = p.At
+		st.LastProbe = p.At
 		switch {
 		case !p.Outcome.Counted():
-			continue
 		case p.Outcome.Up():
-			if st.down && a.cfg.OnRecovery {
+			if st.Down && a.cfg.OnRecovery {
 				events = append(events, Event{
 					Type: EventRecovered, TargetID: p.TargetID, At: p.At, URL: p.URL,
-					Outcome: p.Outcome, Failures: st.fails, Since: st.since,
-					DownSeconds: p.At.Sub(st.since).Seconds(),
+					Outcome: p.Outcome, Failures: st.Failures, Since: st.Since,
+					DownSeconds: p.At.Sub(st.Since).Seconds(),
 					Text: fmt.Sprintf("RECOVERED: %s is up again after %s down (%d failed checks)",
-						p.TargetID, p.At.Sub(st.since).Round(time.Second), st.fails),
+						p.TargetID, p.At.Sub(st.Since).Round(time.Second), st.Failures),
 				})
 			}
-			*st = siteState{lastAt: p.At}
+			st.Failures, st.Since, st.Down = 0, time.Time{}, false
 		default:
 			if a.maint.Active(p.TargetID, p.At) {
-				continue
+				break
 			}
-			if st.fails == 0 {
-				st.since = p.At
+			if st.Failures == 0 {
+				st.Since = p.At
 			}
-			st.fails++
-			if !st.down && st.fails >= a.cfg.DownAfter {
-				st.down = true
+			st.Failures++
+			if !st.Down && st.Failures >= a.cfg.DownAfter {
+				st.Down = true
 				events = append(events, Event{
 					Type: EventDown, TargetID: p.TargetID, At: p.At, URL: p.URL,
 					Outcome: p.Outcome, Error: truncate(p.Error, maxAlertError),
-					Failures: st.fails, Since: st.since,
+					Failures: st.Failures, Since: st.Since,
 					Text: fmt.Sprintf("DOWN: %s failed %d consecutive checks since %s (last: %s)",
-						p.TargetID, st.fails, st.since.UTC().Format(time.RFC3339), p.Outcome),
+						p.TargetID, st.Failures, st.Since.UTC().Format(time.RFC3339), p.Outcome),
 				})
 			}
 		}
+		changed[p.TargetID] = st
 	}
-	a.mu.Unlock()
-	for _, e := range events {
-		a.emit(e)
-	}
+	a.commit(ctx, changed, events)
 }
 
-// ObserveStages compares the stages of two consecutive crawls and raises a
-// "stage_drop" event for each target whose stage fell. Targets missing from
-// prev (new ones) are not compared.
+// ObserveStages raises a "stage_drop" event for each target of cur whose
+// stage is lower than the one last compared for it, which is stored with
+// the alert state; prev (the stages before the crawl) stands in for targets
+// never compared yet. A crawl cut by a restart therefore neither loses the
+// drops of the sites it assessed before the stop nor repeats them.
 func (a *Alerter) ObserveStages(prev, cur map[string]egovbench.Stage) {
-	if !a.cfg.OnStageDrop {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.load(ctx); err != nil {
+		a.log.Error("load alert state; stages not compared", "err", err)
 		return
 	}
 	ids := make([]string, 0, len(cur))
@@ -233,65 +296,130 @@ func (a *Alerter) ObserveStages(prev, cur map[string]egovbench.Stage) {
 	}
 	sort.Strings(ids)
 	now := a.now()
+	changed := map[string]egovbench.AlertState{}
+	var events []Event
 	for _, id := range ids {
-		p, ok := prev[id]
 		c := cur[id]
-		if !ok || c >= p {
-			continue
+		st := a.sites[id]
+		st.TargetID = id
+		base, known := st.Stage, st.StageKnown
+		if !known {
+			base, known = prev[id]
 		}
-		a.emit(Event{
-			Type: EventStageDrop, TargetID: id, At: now,
-			FromStage: p.String(), ToStage: c.String(),
-			Text: fmt.Sprintf("STAGE DROP: %s fell from %s to %s", id, p, c),
-		})
+		if known && c < base && a.cfg.OnStageDrop {
+			events = append(events, Event{
+				Type: EventStageDrop, TargetID: id, At: now,
+				FromStage: base.String(), ToStage: c.String(),
+				Text: fmt.Sprintf("STAGE DROP: %s fell from %s to %s", id, base, c),
+			})
+		}
+		if !st.StageKnown || st.Stage != c {
+			st.Stage, st.StageKnown = c, true
+			changed[id] = st
+		}
 	}
+	a.commit(ctx, changed, events)
 }
 
-// emit logs an event and queues it for the webhook.
-func (a *Alerter) emit(e Event) {
-	a.metrics.alertRaised(e.Type)
-	a.log.Info("alert", "type", string(e.Type), "target_id", e.TargetID, "outcome", string(e.Outcome),
-		"failures", e.Failures, "from_stage", e.FromStage, "to_stage", e.ToStage)
-	if a.cfg.Webhook == "" {
+// commit stores the changed states and queues the events in one
+// transaction, then applies them in memory, logs and counts the events and
+// wakes the sender. a.mu must be held.
+func (a *Alerter) commit(ctx context.Context, changed map[string]egovbench.AlertState, events []Event) {
+	if len(changed) == 0 && len(events) == 0 {
 		return
 	}
-	a.qmu.Lock()
-	if len(a.queue) >= a.cfg.QueueSize {
-		old := a.queue[0]
-		a.queue = a.queue[1:]
-		a.metrics.alertDropped(old.Type)
-		a.log.Warn("alert queue full; dropped oldest event", "type", string(old.Type), "target_id", old.TargetID)
+	states := make([]egovbench.AlertState, 0, len(changed))
+	for _, st := range changed {
+		states = append(states, st)
 	}
-	a.queue = append(a.queue, e)
-	a.qmu.Unlock()
-	select {
-	case a.notify <- struct{}{}:
-	default:
+	sort.Slice(states, func(i, j int) bool { return states[i].TargetID < states[j].TargetID })
+	var queued []egovbench.Alert
+	if a.cfg.Webhook != "" {
+		created := time.Now()
+		for i := range events {
+			e := &events[i]
+			e.Key = eventKey(*e)
+			body, err := json.Marshal(e)
+			if err != nil {
+				a.log.Error("encode alert", "err", err)
+				continue
+			}
+			queued = append(queued, egovbench.Alert{Key: e.Key, Type: string(e.Type), TargetID: e.TargetID,
+				Body: body, CreatedAt: created, Status: egovbench.AlertPending})
+		}
+	} else {
+		for i := range events {
+			events[i].Key = eventKey(events[i])
+		}
+	}
+	a.sendMu.Lock()
+	sending := a.sending
+	a.sendMu.Unlock()
+	dropped, err := a.store.SaveAlerts(ctx, states, queued, a.cfg.QueueSize, sending)
+	if err != nil {
+		// Nothing was stored: the state stays as it was, so the next round
+		// raises these events again rather than never.
+		a.log.Error("store alert state; events of this round not raised", "err", err, "events", len(events))
+		return
+	}
+	for _, st := range states {
+		a.sites[st.TargetID] = st
+	}
+	for _, e := range events {
+		a.metrics.alertRaised(e.Type)
+		a.log.Info("alert", "type", string(e.Type), "target_id", e.TargetID, "outcome", string(e.Outcome),
+			"failures", e.Failures, "from_stage", e.FromStage, "to_stage", e.ToStage, "key", e.Key)
+	}
+	for _, k := range dropped {
+		typ := EventType(k[:strings.IndexByte(k+":", ':')])
+		a.metrics.alertDropped(typ)
+		a.log.Warn("alert queue full; dropped oldest event", "key", k)
+	}
+	if len(queued) > 0 {
+		select {
+		case a.notify <- struct{}{}:
+		default:
+		}
 	}
 }
 
-func (a *Alerter) pop() (Event, bool) {
-	a.qmu.Lock()
-	defer a.qmu.Unlock()
-	if len(a.queue) == 0 {
-		return Event{}, false
-	}
-	e := a.queue[0]
-	a.queue[0] = Event{}
-	a.queue = a.queue[1:]
-	return e, true
+// eventKey derives the idempotency key from what the event is about, so it
+// is the same however often the event is posted: type, target, the time the
+// state changed, and for stage drops the stages. It starts with the type.
+func eventKey(e Event) string {
+	// Milliseconds, as stored: a state read back after a restart gives the
+	// same key as the one held in memory before it.
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%d|%d|%s|%s", e.Type, e.TargetID, e.At.UnixMilli(),
+		e.Since.UnixMilli(), e.FromStage, e.ToStage))
+	return string(e.Type) + ":" + hex.EncodeToString(h[:12])
 }
 
-// Pending returns the number of events waiting to be sent.
+// Pending returns the number of events waiting to be sent, not counting one
+// whose POST is under way.
 func (a *Alerter) Pending() int {
-	a.qmu.Lock()
-	defer a.qmu.Unlock()
-	return len(a.queue)
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	pend, err := a.store.PendingAlerts(ctx, a.cfg.QueueSize+1)
+	if err != nil {
+		a.log.Error("count pending alerts", "err", err)
+		return 0
+	}
+	a.sendMu.Lock()
+	defer a.sendMu.Unlock()
+	n := len(pend)
+	for _, p := range pend {
+		if p.Key == a.sending {
+			n--
+		}
+	}
+	return n
 }
 
-// Run delivers queued events until ctx is cancelled, retrying failures
-// with exponential backoff. On cancellation it tries each event still
-// queued once more, within AlertConfig.Timeout in all, then returns.
+// Run delivers queued events, oldest first, until ctx is cancelled,
+// retrying failures with exponential backoff; the attempts are stored, so a
+// restart continues where the last process stopped. On cancellation it
+// tries each event still queued once more, within AlertConfig.Timeout in
+// all; what is still undelivered then stays queued for the next start.
 // Only one Run may be active at a time.
 func (a *Alerter) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
@@ -303,21 +431,34 @@ func (a *Alerter) Run(ctx context.Context) error {
 			a.flush()
 			return nil
 		}
-		e, ok := a.pop()
-		if !ok {
-			select {
-			case <-ctx.Done():
-				a.flush()
-				return nil
-			case <-a.notify:
-				continue
-			}
+		pend, err := a.store.PendingAlerts(ctx, 1)
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("read alert queue", "err", err)
 		}
-		if !a.deliver(ctx, e, a.cfg.MaxRetries) {
-			// Interrupted by shutdown: give it its last chance in flush.
-			a.qmu.Lock()
-			a.queue = append([]Event{e}, a.queue...)
-			a.qmu.Unlock()
+		var wait time.Duration = -1 // until notified
+		switch {
+		case err != nil:
+			wait = a.cfg.Backoff.Std()
+		case len(pend) == 1:
+			wait = time.Until(pend[0].NextAttempt)
+		}
+		if len(pend) == 1 && err == nil && wait <= 0 {
+			a.attempt(ctx, pend[0], false)
+			continue
+		}
+		var t *time.Timer
+		var timer <-chan time.Time
+		if wait >= 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-a.notify:
+		case <-timer:
+		}
+		if t != nil {
+			t.Stop()
 		}
 	}
 }
@@ -327,67 +468,86 @@ func (a *Alerter) Run(ctx context.Context) error {
 func (a *Alerter) flush() {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout.Std())
 	defer cancel()
-	for {
-		e, ok := a.pop()
-		if !ok {
+	pend, err := a.store.PendingAlerts(ctx, a.cfg.QueueSize+1)
+	if err != nil {
+		a.log.Warn("read alert queue at shutdown", "err", err)
+		return
+	}
+	for i, al := range pend {
+		if ctx.Err() != nil {
+			a.log.Warn("alerts left queued for the next start", "count", len(pend)-i)
 			return
 		}
-		if ctx.Err() != nil || !a.deliver(ctx, e, 0) {
-			a.metrics.alertFailed(e.Type)
-			a.log.Warn("alert not delivered before shutdown", "type", string(e.Type), "target_id", e.TargetID)
-		}
+		a.attempt(ctx, al, true)
 	}
 }
 
-// deliver POSTs e with up to retries retries. It returns false only when ctx
-// ended before the event was either sent or given up on.
-func (a *Alerter) deliver(ctx context.Context, e Event, retries int) bool {
-	body, err := json.Marshal(e)
-	if err != nil {
-		a.metrics.alertFailed(e.Type)
-		a.log.Error("encode alert", "err", err)
-		return true
+// attempt POSTs one alert and stores the result: delivered; pending again
+// after a backoff (retryable, retries left, or at shutdown); or failed.
+func (a *Alerter) attempt(ctx context.Context, al egovbench.Alert, final bool) {
+	a.sendMu.Lock()
+	a.sending = al.Key
+	a.sendMu.Unlock()
+	defer func() {
+		a.sendMu.Lock()
+		a.sending = ""
+		a.sendMu.Unlock()
+	}()
+	typ := EventType(al.Type)
+	// A POST under way is not cut by shutdown (it is bounded by its own
+	// timeout): cutting it after the receiver acted would only make the
+	// next start deliver it again.
+	retry, err := a.post(context.WithoutCancel(ctx), al)
+	status, next, lastErr := egovbench.AlertDelivered, time.Time{}, ""
+	switch {
+	case err == nil:
+		a.metrics.alertSent(typ)
+	case retry && (final || al.Attempts < a.cfg.MaxRetries):
+		// At shutdown the event stays queued for the next start, whatever
+		// its attempts: it was not given up on, only interrupted.
+		status, next, lastErr = egovbench.AlertPending, time.Now().Add(a.backoff(al.Attempts)), err.Error()
+		if final {
+			a.log.Warn("alert not delivered before shutdown; kept for the next start", "type", al.Type,
+				"target_id", al.TargetID, "key", al.Key, "err", err)
+		}
+	default:
+		status, lastErr = egovbench.AlertFailed, err.Error()
+		a.metrics.alertFailed(typ)
+		a.log.Warn("alert delivery failed", "type", al.Type, "target_id", al.TargetID, "key", al.Key,
+			"attempts", al.Attempts+1, "err", err)
 	}
-	delay := a.cfg.Backoff.Std()
-	for attempt := 0; ; attempt++ {
-		// A POST under way is not cut by shutdown (it is bounded by its own
-		// timeout): cutting it after the receiver acted would deliver the
-		// event twice when flush retries it.
-		retry, err := a.post(context.WithoutCancel(ctx), body)
-		if err == nil {
-			a.metrics.alertSent(e.Type)
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		if !retry || attempt >= retries {
-			a.metrics.alertFailed(e.Type)
-			a.log.Warn("alert delivery failed", "type", string(e.Type), "target_id", e.TargetID,
-				"attempts", attempt+1, "err", err)
-			return true
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false
-		case <-t.C:
-		}
-		delay = min(2*delay, a.cfg.MaxBackoff.Std())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := a.store.AlertAttempted(sctx, al.Key, status, next, truncate(lastErr, maxAlertError)); err != nil {
+		// Left pending: it will be posted again, which its key makes harmless.
+		a.log.Error("record alert delivery", "key", al.Key, "err", err)
 	}
+}
+
+// backoff is the wait after the n-th failed attempt (0-based): Backoff,
+// doubled each time, at most MaxBackoff.
+func (a *Alerter) backoff(n int) time.Duration {
+	d := a.cfg.Backoff.Std()
+	for range n {
+		d *= 2
+		if d >= a.cfg.MaxBackoff.Std() {
+			return a.cfg.MaxBackoff.Std()
+		}
+	}
+	return min(d, a.cfg.MaxBackoff.Std())
 }
 
 // post sends one request; retry says whether a later attempt might succeed.
-func (a *Alerter) post(ctx context.Context, body []byte) (retry bool, err error) {
+func (a *Alerter) post(ctx context.Context, al egovbench.Alert) (retry bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout.Std())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.Webhook, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.Webhook, bytes.NewReader(al.Body))
 	if err != nil {
 		return false, fmt.Errorf("build webhook request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "egovbench-alerter")
+	req.Header.Set("Idempotency-Key", al.Key)
 	resp, err := a.client.Do(req)
 	if err != nil {
 		return true, fmt.Errorf("post webhook: %w", err)

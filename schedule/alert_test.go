@@ -400,3 +400,87 @@ func BenchmarkAlerterObserve550(b *testing.B) {
 		a.Observe(round)
 	}
 }
+
+// TestAlertStateSurvivesRestart: a second alerter on the same store (a
+// restarted daemon) announces nothing already announced, delivers what the
+// first queued but never sent, and still announces the recovery.
+func TestAlertStateSurvivesRestart(t *testing.T) {
+	rec := newReceiver(t)
+	cfg := alertConfig(rec.srv.URL)
+	cfg.DownAfter = 2
+	st := newMemAlertStore()
+	first := NewAlerter(cfg, WithAlertStore(st))
+	first.Observe(probes("kota-a", t0, egovbench.OutcomeTimeout, egovbench.OutcomeTimeout))
+	first.ObserveStages(nil, map[string]egovbench.Stage{"kota-b": egovbench.StageIntegration})
+	// The first daemon dies before delivering anything.
+
+	m := NewMetrics()
+	second := NewAlerter(cfg, WithAlertStore(st), WithAlertMetrics(m))
+	runAlerter(t, second)
+	second.Observe(probes("kota-a", t0.Add(10*time.Minute), egovbench.OutcomeTimeout, egovbench.OutcomeTimeout))
+	// A crawl resumed after the restart: prev already holds the new stage
+	// of kota-b; the stored stage is what it is compared with.
+	second.ObserveStages(map[string]egovbench.Stage{"kota-b": egovbench.StagePresence},
+		map[string]egovbench.Stage{"kota-b": egovbench.StagePresence})
+	second.Observe(probes("kota-a", t0.Add(20*time.Minute), egovbench.OutcomeOK))
+	waitFor(t, func() bool { return len(rec.events()) == 3 }, "three deliveries")
+	time.Sleep(50 * time.Millisecond)
+	got := rec.events()
+	if len(got) != 3 || got[0].Type != EventDown || got[1].Type != EventStageDrop || got[2].Type != EventRecovered {
+		t.Fatalf("delivered %+v, want down, stage_drop, recovered once each", got)
+	}
+	if got[2].Since != t0 || got[2].Failures != 4 {
+		t.Errorf("recovered since %s after %d failures, want %s and 4", got[2].Since, got[2].Failures, t0)
+	}
+	keys := map[string]bool{}
+	for _, e := range got {
+		if e.Key == "" || keys[e.Key] {
+			t.Errorf("event %s has key %q (empty or repeated)", e.Type, e.Key)
+		}
+		keys[e.Key] = true
+	}
+	if raised, _, _, _ := m.AlertCounts(EventDown); raised != 0 {
+		t.Errorf("the restarted alerter raised %d down events", raised)
+	}
+}
+
+// TestAlertKeptQueuedAtShutdown: an event the receiver could not take before
+// shutdown is neither failed nor lost; the next start delivers it.
+func TestAlertKeptQueuedAtShutdown(t *testing.T) {
+	rec := newReceiver(t)
+	var up atomic.Bool
+	rec.status = func(int) int {
+		if up.Load() {
+			return 200
+		}
+		return http.StatusServiceUnavailable
+	}
+	cfg := alertConfig(rec.srv.URL)
+	cfg.DownAfter = 1
+	cfg.MaxRetries = 1
+	cfg.Backoff = Duration(time.Hour) // no retry before the stop
+	cfg.MaxBackoff = Duration(time.Hour)
+	st := newMemAlertStore()
+	m := NewMetrics()
+	a := NewAlerter(cfg, WithAlertStore(st), WithAlertMetrics(m))
+	stop := runAlerter(t, a)
+	a.Observe(probes("kota-a", t0, egovbench.OutcomeTimeout))
+	waitFor(t, func() bool { return len(rec.attempts()) >= 1 }, "first attempt")
+	stop()
+	if _, _, failed, _ := m.AlertCounts(EventDown); failed != 0 {
+		t.Errorf("failed = %d at shutdown, want the event kept", failed)
+	}
+	if p, _ := st.PendingAlerts(context.Background(), 10); len(p) != 1 {
+		t.Fatalf("pending after shutdown = %d, want 1", len(p))
+	}
+	up.Store(true)
+	cfg.Backoff, cfg.MaxBackoff = Duration(5*time.Millisecond), Duration(5*time.Millisecond)
+	b := NewAlerter(cfg, WithAlertStore(st))
+	// Its next attempt is an hour away; a restart waits for it like the
+	// first process would have, so bring it forward as time would.
+	for i := range st.queue {
+		st.queue[i].NextAttempt = time.Now()
+	}
+	runAlerter(t, b)
+	waitFor(t, func() bool { return len(rec.events()) == 1 }, "delivery after restart")
+}

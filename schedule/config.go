@@ -158,15 +158,19 @@ type AlertConfig struct {
 	OnStageDrop bool `yaml:"on_stage_drop"`
 	// Timeout bounds one POST; default 10s.
 	Timeout Duration `yaml:"timeout"`
-	// MaxRetries is how often a failed POST is retried; default 5.
+	// MaxRetries is how often a failed POST (network error, 408, 425, 429,
+	// 5xx) is retried before the event is marked failed; other answers are
+	// not retried. Attempts and the queue are stored, so retries continue
+	// across restarts. Default 100: with the default backoff, about eight
+	// hours of a receiver being down.
 	MaxRetries int `yaml:"max_retries"`
 	// Backoff is the wait before the first retry, doubled for each next one
 	// up to MaxBackoff; defaults 1s and 5m.
 	Backoff    Duration `yaml:"backoff"`
 	MaxBackoff Duration `yaml:"max_backoff"`
-	// QueueSize bounds the events waiting to be sent; when it is full the
-	// oldest is dropped (and counted) so that a dead receiver never blocks
-	// probing. Default 256.
+	// QueueSize bounds the events waiting to be sent (kept in the
+	// database's alert_outbox); when it is full the oldest is dropped (and
+	// counted) so that a dead receiver never blocks probing. Default 256.
 	QueueSize int `yaml:"queue_size"`
 	// AllowPrivate lets the webhook live on a private or loopback address
 	// (an intranet chat server). By default webhook POSTs refuse the same
@@ -218,7 +222,7 @@ func DefaultConfig() *Config {
 			OnRecovery:  true,
 			OnStageDrop: true,
 			Timeout:     Duration(10 * time.Second),
-			MaxRetries:  5,
+			MaxRetries:  100,
 			Backoff:     Duration(time.Second),
 			MaxBackoff:  Duration(5 * time.Minute),
 			QueueSize:   256,

@@ -157,7 +157,7 @@ func TestConfigErrorsNameFieldAndLine(t *testing.T) {
 		{`webhook: https://chat.example.org/hooks/egovbench`, `webhook: ftp://chat.example.org/x`, "alerts.webhook", "http(s) URL"},
 		{`proxy: ""`, `proxy: "socks5://127.0.0.1:1080"`, "alerts.proxy", "http(s) URL"},
 		{`down_after: 3`, `down_after: 0`, "alerts.down_after", "at least 1"},
-		{`max_retries: 5`, `max_retries: -1`, "alerts.max_retries", "negative"},
+		{`max_retries: 100`, `max_retries: -1`, "alerts.max_retries", "negative"},
 		{`max_backoff: 5m`, `max_backoff: 1ms`, "alerts.max_backoff", "at least alerts.backoff"},
 		{`queue_size: 256`, `queue_size: 0`, "alerts.queue_size", "at least 1"},
 		{`listen: 127.0.0.1:9090`, `listen: "9090"`, "http.listen", "host:port"},

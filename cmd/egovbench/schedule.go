@@ -157,6 +157,10 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 				return err
 			}
 			c.Logger.Info("pruned raw probes", "deleted", n)
+			if n, err = db.PruneAlerts(ctx, now.Add(-time.Duration(cfg.Retention.RawProbes))); err != nil {
+				return err
+			}
+			c.Logger.Info("pruned finished alerts", "deleted", n)
 			if keep := time.Duration(cfg.Retention.Rollups); keep > 0 {
 				n, err := db.PruneRollups(ctx, now.Add(-keep))
 				if err != nil {
@@ -183,7 +187,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	sched, err = schedule.New(cfg, jobs, schedule.WithLogger(c.Logger), schedule.WithMetrics(metrics),
-		schedule.WithAlerterOptions(schedule.WithAlertHTTPClient(crawler.NewClient(hookCfg))))
+		schedule.WithAlerterOptions(schedule.WithAlertHTTPClient(crawler.NewClient(hookCfg)), schedule.WithAlertStore(db)))
 	if err != nil {
 		return err
 	}
