@@ -246,6 +246,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 		DROP TABLE unverified_services;
 		ALTER TABLE assessments DROP COLUMN language;
 		ALTER TABLE assessments DROP COLUMN language_covered;
+		DROP TABLE alert_outbox;
+		DROP TABLE alert_state;
 		DELETE FROM schema_migrations WHERE version > 1`); err != nil {
 		t.Fatal(err)
 	}
