@@ -16,7 +16,6 @@ import (
 	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/crawler"
 	"github.com/egovbench/egovbench/fleet"
-	"github.com/egovbench/egovbench/reports"
 	"github.com/egovbench/egovbench/store"
 )
 
@@ -245,7 +244,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	// agreement with the fleet's built-in truth is printed below.
 	agreement := fleetAgreement(truth, in.Latest)
 	reportDir := filepath.Join(*out, "report")
-	if err := reports.Write(ctx, reportDir, in); err != nil {
+	if err := publishReport(ctx, reportDir, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if err := printFleetVerdicts(c.Stdout, truth, in.Latest); err != nil {

@@ -68,7 +68,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := reports.Write(ctx, *out, in); err != nil {
+	if err := publishReport(ctx, *out, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	fmt.Fprintf(c.Stdout, "report: %s\n", indexPath(*out))
@@ -84,6 +84,15 @@ func reportAgreement(cal analyzer.Calibration) *reports.Agreement {
 			Recall: f.Recall, F1: f.F1, Support: f.Support})
 	}
 	return ag
+}
+
+// publishReport writes in as the report shown at out, replacing the one
+// there all at once (see reports.Publish): the daemon serves out while it
+// regenerates it, and anyone may be reading it.
+func publishReport(ctx context.Context, out string, in reports.Input) error {
+	return reports.Publish(ctx, out, func(ctx context.Context, into, _ string) error {
+		return reports.Write(ctx, into, in)
+	})
 }
 
 // reportInput reads from the store everything the report shows.

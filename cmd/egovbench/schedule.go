@@ -12,7 +12,6 @@ import (
 	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/crawler"
-	"github.com/egovbench/egovbench/reports"
 	"github.com/egovbench/egovbench/schedule"
 	"github.com/egovbench/egovbench/store"
 )
@@ -148,7 +147,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			if err != nil {
 				return err
 			}
-			return reports.Write(ctx, cfg.Report.Out, in)
+			return publishReport(ctx, cfg.Report.Out, in)
 		},
 		Prune: func(ctx context.Context) error {
 			now := time.Now()

@@ -239,6 +239,11 @@ func (c *collector) take() (console, dialogs, failed []string) {
 func Check(ctx context.Context, dir string) (Result, error) {
 	var res Result
 	var pages []string
+	// A published report folder is a symbolic link to its current
+	// version, which WalkDir would not enter.
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
