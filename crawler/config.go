@@ -41,9 +41,10 @@ type Config struct {
 	// MaxRetryAfter bounds how long a 429/503 Retry-After may hold a host
 	// back (default 30 s); a page refused with a longer wait is not retried.
 	MaxRetryAfter time.Duration
-	// AllowPrivate permits private, loopback and link-local addresses.
-	// Otherwise they are refused when dialling, after DNS, so rebinding and
-	// redirects to such addresses are caught (OutcomePrivateAddress).
+	// AllowPrivate permits private, loopback, link-local and the other
+	// special-purpose addresses (see Refused). Otherwise they are refused
+	// when dialling, after DNS, so rebinding and redirects to such
+	// addresses are caught (OutcomePrivateAddress).
 	AllowPrivate bool
 	// Resolve maps "host:port" to "ip:port" like curl --resolve.
 	Resolve map[string]string

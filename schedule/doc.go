@@ -2,7 +2,8 @@
 // configuration (with defaults and field-naming validation), the cron loop
 // that starts deep crawls, uptime probe rounds, report regeneration and
 // pruning on their own schedules in the analyst's time zone, the alerter that
-// posts webhook events when a site goes down, recovers or drops a stage, the
+// posts webhook events when a site goes down, recovers or drops a stage
+// (its state and queue kept in an AlertStore, the daemon's database), the
 // Prometheus-format metrics and the optional HTTP listener (/healthz,
 // /metrics and the report directory as static files).
 //
