@@ -1,4 +1,4 @@
--- 0005_alerts: the daemon's alert state and webhook queue, kept in the
+-- 0006_alerts: the daemon's alert state and webhook queue, kept in the
 -- database so that a restart (kill -9 included) neither posts again an
 -- event already announced nor loses one not yet delivered.
 
