@@ -2,7 +2,6 @@ package dist
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -97,10 +96,12 @@ func (c Config) failuresStream() string    { return c.stream("FAILURES") }
 func (c Config) shardName(i int) string    { return fmt.Sprintf("shard-%04d", i) }
 func (c Config) shardToken(i int) string   { return fmt.Sprintf("%04d", i) }
 
-// jobSubject is prefix.crawl.<shard>.<run>.<site>; the site id is encoded
-// because ids may hold dots (a host name is the default id).
-func (c Config) jobSubject(shard int, run int64, site string) string {
-	return fmt.Sprintf("%s.crawl.%s.%d.%s", c.Prefix, c.shardToken(shard), run, siteToken(site))
+// jobSubject is prefix.crawl.<shard>.<run>. The site is in the job, not
+// in the subject: idle workers list the subjects that hold jobs to find
+// work, and a listing of shards stays small where one of sites would grow
+// with the fleet (it was most of the bytes through the server).
+func (c Config) jobSubject(shard int, run int64) string {
+	return fmt.Sprintf("%s.crawl.%s.%d", c.Prefix, c.shardToken(shard), run)
 }
 
 func (c Config) resultSubject(run int64) string { return fmt.Sprintf("%s.result.%d", c.Prefix, run) }
@@ -109,26 +110,20 @@ func (c Config) advisorySubject() string {
 	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + c.jobsStream() + ".*"
 }
 
-func siteToken(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
 // msgID is the deterministic id of a site's job and of its result: the
 // server drops a second publish of it within the Duplicates window.
 func msgID(run int64, site string) string { return fmt.Sprintf("%d/%s", run, site) }
 
-// parseJobSubject returns the run and site of a job subject.
-func (c Config) parseJobSubject(subj string) (run int64, site string, err error) {
+// parseJobSubject returns the run of a job subject.
+func (c Config) parseJobSubject(subj string) (run int64, err error) {
 	parts := strings.Split(subj, ".")
-	if len(parts) != 5 || parts[0] != c.Prefix || parts[1] != "crawl" {
-		return 0, "", fmt.Errorf("not a job subject: %q", subj)
+	if len(parts) != 4 || parts[0] != c.Prefix || parts[1] != "crawl" {
+		return 0, fmt.Errorf("not a job subject: %q", subj)
 	}
 	if _, err := fmt.Sscan(parts[3], &run); err != nil {
-		return 0, "", fmt.Errorf("job subject %q: run: %w", subj, err)
+		return 0, fmt.Errorf("job subject %q: run: %w", subj, err)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[4])
-	if err != nil {
-		return 0, "", fmt.Errorf("job subject %q: site: %w", subj, err)
-	}
-	return run, string(b), nil
+	return run, nil
 }
 
 // KeyBy says which requests must not overlap: sites sharing a key are never

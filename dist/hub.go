@@ -30,7 +30,7 @@ type Hub struct {
 
 // HubStats are what a hub did in one Run.
 type HubStats struct {
-	Enqueued   int   // jobs published (jobs already queued are not published again)
+	Enqueued   int   // jobs published (jobs already queued, or done, within the Duplicates window are dropped by the server)
 	Stored     int   // results saved
 	Failed     int   // sites recorded as failed for good
 	Duplicates int   // results delivered again and dropped
@@ -167,8 +167,10 @@ func (h *Hub) drainFailures(ctx context.Context, failures jetstream.Consumer, ru
 		if err != nil {
 			continue // not acked: seen again on the next pass
 		}
-		r, site, err := h.Config.parseJobSubject(raw.Subject)
-		if err == nil && r == run && remaining[site] {
+		var job Job
+		err = json.Unmarshal(raw.Data, &job)
+		site := job.Target.ID
+		if err == nil && job.Run == run && remaining[site] {
 			res := Result{Run: run, TargetID: site, Attempts: int(adv.Deliveries),
 				Failed: fmt.Sprintf("no attempt finished in %d deliveries (the worker died, or the crawl outlived its lease)", adv.Deliveries)}
 			if err := h.Save(ctx, res); err != nil {
@@ -185,8 +187,8 @@ func (h *Hub) drainFailures(ctx context.Context, failures jetstream.Consumer, ru
 	return nil
 }
 
-// enqueue publishes a job for every pending target not already queued;
-// jobs of other runs (an interrupted run's leftovers) are purged first.
+// enqueue publishes a job for every pending target; jobs of other runs (an
+// interrupted run's leftovers) are purged first.
 func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target) (int, error) {
 	actx, cancel := api(ctx)
 	defer cancel()
@@ -198,29 +200,20 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 	if err != nil {
 		return 0, fmt.Errorf("jobs stream: %w", err)
 	}
-	queued := map[string]bool{}
 	otherRuns := map[int64]bool{}
 	for subj := range info.State.Subjects {
-		r, site, err := h.Config.parseJobSubject(subj)
-		switch {
-		case err != nil:
-		case r == run:
-			queued[site] = true
-		default:
+		if r, err := h.Config.parseJobSubject(subj); err == nil && r != run {
 			otherRuns[r] = true
 		}
 	}
 	for r := range otherRuns {
-		if err := s.Purge(actx, jetstream.WithPurgeSubject(fmt.Sprintf("%s.crawl.*.%d.*", h.Config.Prefix, r))); err != nil {
+		if err := s.Purge(actx, jetstream.WithPurgeSubject(fmt.Sprintf("%s.crawl.*.%d", h.Config.Prefix, r))); err != nil {
 			return 0, fmt.Errorf("purge jobs of run %d: %w", r, err)
 		}
 	}
-	var todo []egovbench.Target
-	for _, t := range pending {
-		if !queued[t.ID] {
-			todo = append(todo, t)
-		}
-	}
+	// Jobs still queued from before a hub restart are published again:
+	// their message id makes the server drop them (within Duplicates).
+	todo := pending
 	var mu sync.Mutex
 	n := 0
 	err = parallel(len(todo), func(i int) error {
@@ -229,7 +222,7 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 		if err != nil {
 			return fmt.Errorf("job %s: %w", t.ID, err)
 		}
-		subj := h.Config.jobSubject(h.Config.shardOf(h.Key.Key(t.URL)), run, t.ID)
+		subj := h.Config.jobSubject(h.Config.shardOf(h.Key.Key(t.URL)), run)
 		// The id makes a second publish of this job (a hub restarted after
 		// the job was done but before its result was stored) a no-op.
 		pctx, cancel := api(ctx)
