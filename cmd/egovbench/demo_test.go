@@ -27,16 +27,16 @@ func TestDemoEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := t.TempDir()
-	// Five months of history (a site moves up three months ago, another
+	// Four months of history (a site moves up three months ago, another
 	// in the last month, when one drops) and 13 days of probes (one site's
 	// two-day maintenance): the demo's year, shortened for the race detector.
 	demoOut := mustRun(t, ctx, "demo", "--out", out, "--log-level", "warn",
-		"--months", "5", "--probe-days", "13", "--probe-every", "5h")
+		"--months", "4", "--probe-days", "13", "--probe-every", "5h")
 	dbPath := filepath.Join(out, "egovbench.db")
 	if !strings.Contains(demoOut, dbPath) || !strings.Contains(demoOut, filepath.Join(out, "report", "index.html")) {
 		t.Errorf("demo does not say where the database and report are:\n%s", demoOut)
 	}
-	if !strings.Contains(demoOut, "history: 6 monthly crawls") || !strings.Contains(demoOut, "63 probe rounds") {
+	if !strings.Contains(demoOut, "history: 5 monthly crawls") || !strings.Contains(demoOut, "63 probe rounds") {
 		t.Errorf("demo does not tell the history it made:\n%s", demoOut)
 	}
 
@@ -222,8 +222,8 @@ func checkDemoHistory(t *testing.T, f *fleet.Fleet, history []struct {
 		}
 		last[h.TargetID] = h.Stage
 	}
-	if len(runs) != 6 {
-		t.Errorf("history has %d crawl runs, want 6", len(runs))
+	if len(runs) != 5 {
+		t.Errorf("history has %d crawl runs, want 5", len(runs))
 	}
 	if up < 2 || down < 1 {
 		t.Errorf("history has %d stage moves up and %d drops; want at least 2 and 1", up, down)
