@@ -10,7 +10,10 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -71,6 +74,9 @@ func findBrowser(path string) (string, error) {
 type browser struct {
 	path string
 	tabs chan struct{}
+	// idle holds open tabs between renders: opening and closing a tab
+	// costs more than rendering a small page.
+	idle chan *tab
 
 	mu       sync.Mutex
 	ctx      context.Context // browser context; tabs are children
@@ -83,7 +89,8 @@ type browser struct {
 }
 
 func newBrowser(path string, tabs int) *browser {
-	return &browser{path: path, tabs: make(chan struct{}, max(tabs, 1))}
+	n := max(tabs, 1)
+	return &browser{path: path, tabs: make(chan struct{}, n), idle: make(chan *tab, n)}
 }
 
 // acquire waits for a free tab slot.
@@ -94,6 +101,91 @@ func (b *browser) acquire(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// tab is one open page of the browser, with request interception on and
+// the page's dialogs and new windows silenced.
+type tab struct {
+	ctx     context.Context
+	browser context.Context // the browser it belongs to
+	close   func()          // closes the tab; safe to call more than once
+	release func()          // frees the tab slot of whoever holds the tab
+}
+
+// getTab waits for a tab slot and returns an idle tab of the running
+// browser, or opens one. The caller gives it back with putTab.
+func (b *browser) getTab(ctx context.Context) (*tab, error) {
+	release, err := b.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bctx, err := b.context()
+	if err != nil {
+		release()
+		return nil, err
+	}
+	for {
+		var t *tab
+		select {
+		case t = <-b.idle:
+		default:
+		}
+		if t == nil {
+			break
+		}
+		if t.browser == bctx && t.ctx.Err() == nil {
+			t.release = release
+			return t, nil
+		}
+		t.close()
+	}
+	tctx, cancel := chromedp.NewContext(bctx)
+	var once sync.Once
+	t := &tab{ctx: tctx, browser: bctx, close: func() { once.Do(cancel) }, release: release}
+	// The tab's first Run opens it; a deadline on that Run would close it
+	// when the deadline passes, so a timer closes the tab instead.
+	timer := time.AfterFunc(tabOpenTimeout, t.close)
+	defer timer.Stop()
+	fail := func(what string, err error) (*tab, error) {
+		t.close()
+		release()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := chromedp.Do(tctx); err != nil {
+		return fail("open tab", err)
+	}
+	if _, err := chromedp.Call(tctx, fetch.Enable, fetch.EnableParams{}); err != nil {
+		return fail("intercept", err)
+	}
+	if _, err := chromedp.Call(tctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: quietScript}); err != nil {
+		return fail("install quiet script", err)
+	}
+	return t, nil
+}
+
+// tabOpenTimeout bounds opening a tab in a browser that stopped answering.
+const tabOpenTimeout = 10 * time.Second
+
+// putTab gives a tab back and frees its slot. A healthy tab is emptied
+// (about:blank stops whatever the last page still runs) and kept for the
+// next render; any other is closed.
+func (b *browser) putTab(t *tab, healthy bool) {
+	defer t.release()
+	if healthy {
+		ctx, cancel := context.WithTimeout(t.ctx, 2*time.Second)
+		// Not waiting for the blank page's load: the commit is enough to
+		// stop the last page, and the next render waits for its own.
+		_, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: "about:blank"})
+		cancel()
+		if err == nil {
+			select {
+			case b.idle <- t:
+				return
+			default:
+			}
+		}
+	}
+	t.close()
 }
 
 // context returns the running browser's context, starting the browser
@@ -173,6 +265,15 @@ func (b *browser) context() (context.Context, error) {
 }
 
 func (b *browser) closeLocked() {
+	for {
+		select {
+		case t := <-b.idle:
+			t.close()
+			continue
+		default:
+		}
+		break
+	}
 	if b.stop != nil {
 		b.stop()
 		b.stop = nil

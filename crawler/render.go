@@ -27,18 +27,34 @@ const (
 	maxRenderRequests = 64
 	// renderQuiet is how long a page must make no request, after its load
 	// event, to count as settled.
-	renderQuiet = 300 * time.Millisecond
+	renderQuiet = 200 * time.Millisecond
 	// renderReadReserve is kept from the page's time to read its DOM.
 	renderReadReserve = 2 * time.Second
 )
 
 // quietScript runs before any script of a rendered page: dialogs and new
-// windows would block or escape the tab, so they do nothing.
+// windows would block or escape the tab, so they do nothing. It also keeps
+// count, inside the page, of the requests its scripts have under way and of
+// when its DOM last changed: a request a script starts is counted at once,
+// where its interception event may reach the crawler late on a busy machine.
 const quietScript = `(() => {
   const none = () => undefined;
   window.alert = none; window.print = none;
   window.confirm = () => false; window.prompt = () => null; window.open = () => null;
+  const st = {pending: 0, last: Date.now()};
+  Object.defineProperty(window, '__egovbench', {value: st});
+  const begin = () => { st.pending++; st.last = Date.now(); };
+  const end = () => { st.pending--; st.last = Date.now(); };
+  const f = window.fetch;
+  if (f) window.fetch = function () { begin(); const p = f.apply(this, arguments); p.then(end, end); return p; };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function () { begin(); this.addEventListener('loadend', end); return send.apply(this, arguments); };
+  new MutationObserver(() => { st.last = Date.now(); }).observe(document, {subtree: true, childList: true, characterData: true});
 })();`
+
+// settledExpr tells whether the page's scripts have no request under way
+// and left the DOM alone for renderQuiet.
+var settledExpr = fmt.Sprintf(`(() => { const s = window.__egovbench; return !s || (s.pending <= 0 && Date.now() - s.last >= %d); })()`, renderQuiet.Milliseconds())
 
 // renderStats counts what the browser asked for while rendering one page.
 type renderStats struct {
@@ -71,38 +87,32 @@ type renderJob struct {
 // errRenderSize marks a rendered DOM over the page byte cap.
 var errRenderSize = errors.New("rendered page over the byte cap")
 
-// render opens job.url in a fresh tab (its own browser context: no cookie
-// or storage of another site), serves the static HTML as the document and
-// answers every other request through job.answer, waits for the page to
-// settle, and returns the DOM as HTML. The tab is closed whatever happens:
-// a page that never settles, loops in script or grows without end costs
-// its time budget and no more.
-func (b *browser) render(ctx context.Context, job renderJob) ([]byte, error) {
-	release, err := b.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	bctx, err := b.context()
-	if err != nil {
-		return nil, err
-	}
-	tab, closeTab := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	defer closeTab()
+// render opens job.url in a tab of the pool, serves the static HTML as the
+// document and answers every other request through job.answer, waits for
+// the page to settle, and returns the DOM as HTML. A tab whose page did not
+// let go by the deadline (a script loop, endless requests, a huge DOM) is
+// closed, whatever the page is doing, and never reused: the page costs its
+// time budget and no more.
+func (b *browser) render(ctx context.Context, job renderJob) (_ []byte, err error) {
 	deadline := time.Now().Add(job.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	settleBy := deadline.Add(-min(renderReadReserve, job.timeout/4))
-	// The tab is closed at the deadline or when the crawl ends, whatever
-	// the page is doing; nothing below can outlive it.
-	defer time.AfterFunc(time.Until(deadline), closeTab).Stop()
-	defer context.AfterFunc(ctx, closeTab)()
-	// The tab's first Run opens it; a deadline on that Run would close it
-	// when the deadline passes, so the deadlines go on later calls.
-	if err := chromedp.Do(tab); err != nil {
-		return nil, fmt.Errorf("open tab: %w", err)
+	t, err := b.getTab(ctx)
+	if err != nil {
+		return nil, err
 	}
+	var killed atomic.Bool
+	kill := func() { killed.Store(true); t.close() }
+	timer := time.AfterFunc(time.Until(deadline), kill)
+	stop := context.AfterFunc(ctx, kill)
+	defer func() {
+		timer.Stop()
+		stop()
+		b.putTab(t, err == nil && !killed.Load())
+	}()
+	tab := t.ctx
+	settleBy := deadline.Add(-min(renderReadReserve, job.timeout/4))
 	runCtx, cancel := context.WithDeadline(tab, settleBy)
 	defer cancel()
 
@@ -181,19 +191,19 @@ func (b *browser) render(ctx context.Context, job renderJob) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open tab: %w", err)
 	}
-	if _, err := chromedp.Call(runCtx, fetch.Enable, fetch.EnableParams{}); err != nil {
-		return nil, fmt.Errorf("intercept: %w", err)
-	}
-	if _, err := chromedp.Call(runCtx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: quietScript}); err != nil {
-		return nil, fmt.Errorf("install quiet script: %w", err)
-	}
 	navErr := chromedp.Do(runCtx, chromedp.Navigate(job.url))
 	if navErr == nil {
-		// Settled: no request in flight for renderQuiet after load.
+		// Settled: after load, no request in flight (as the crawler and
+		// as the page count them) and no DOM change for renderQuiet.
 		t := time.NewTicker(50 * time.Millisecond)
 		for runCtx.Err() == nil {
 			if inflight.Load() == 0 && time.Since(time.Unix(0, lastReq.Load())) >= renderQuiet {
-				break
+				ectx, cancel := context.WithTimeout(runCtx, time.Second)
+				quiet, err := chromedp.Run(ectx, chromedp.Evaluate[bool](settledExpr))
+				cancel()
+				if err == nil && quiet {
+					break
+				}
 			}
 			select {
 			case <-t.C:
@@ -208,7 +218,11 @@ func (b *browser) render(ctx context.Context, job renderJob) ([]byte, error) {
 	cancel() // answers nothing more: the page is read as it stands
 	readCtx, cancelRead := context.WithDeadline(tab, deadline)
 	defer cancelRead()
-	html, err := readDOM(readCtx, job.maxHTML)
+	html, stopped, err := readDOM(readCtx, job.maxHTML)
+	if stopped {
+		// A termination may still be pending in the tab: never reuse it.
+		killed.Store(true)
+	}
 	if err != nil {
 		if navErr != nil && !errors.Is(navErr, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("load: %w", navErr)
@@ -220,31 +234,32 @@ func (b *browser) render(ctx context.Context, job renderJob) ([]byte, error) {
 
 // readDOM returns the tab's document as HTML. A page still running a
 // script (a loop) has it stopped first, so its DOM can be read as it is.
-func readDOM(ctx context.Context, maxHTML int64) ([]byte, error) {
+func readDOM(ctx context.Context, maxHTML int64) (_ []byte, stopped bool, _ error) {
 	const lenExpr = `document.documentElement ? document.documentElement.outerHTML.length : 0`
 	short, cancel := context.WithTimeout(ctx, time.Second)
 	n, err := chromedp.Run(short, chromedp.Evaluate[int64](lenExpr))
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("read page: %w", ctx.Err())
+			return nil, false, fmt.Errorf("read page: %w", ctx.Err())
 		}
 		// The page's script holds the thread: stop it, then read.
+		stopped = true
 		if _, terr := chromedp.Call(ctx, runtime.TerminateExecution, cdp.Empty{}); terr != nil {
-			return nil, fmt.Errorf("stop page script: %w", terr)
+			return nil, stopped, fmt.Errorf("stop page script: %w", terr)
 		}
 		if n, err = chromedp.Run(ctx, chromedp.Evaluate[int64](lenExpr)); err != nil {
-			return nil, fmt.Errorf("read page: %w", err)
+			return nil, stopped, fmt.Errorf("read page: %w", err)
 		}
 	}
 	if maxHTML > 0 && n > maxHTML {
-		return nil, fmt.Errorf("%d characters: %w", n, errRenderSize)
+		return nil, stopped, fmt.Errorf("%d characters: %w", n, errRenderSize)
 	}
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement ? document.documentElement.outerHTML : ""`))
 	if err != nil {
-		return nil, fmt.Errorf("read page: %w", err)
+		return nil, stopped, fmt.Errorf("read page: %w", err)
 	}
-	return []byte("<!DOCTYPE html>\n" + s), nil
+	return []byte("<!DOCTYPE html>\n" + s), stopped, nil
 }
 
 // preflight answers a CORS preflight in the crawler's place: the real
@@ -360,8 +375,8 @@ func needsRender(f *pageFacts) bool {
 		return false
 	}
 	switch {
-	case hf.EmptyMounts > 0, hf.Noscript:
-		return true // an app root or a placeholder menu, or a page that says it needs script
+	case hf.EmptyMounts > 0, hf.Noscript, hf.ScriptMarkup > 0:
+		return true // an app root, a placeholder menu, a page that says it needs script, forms or links in script
 	case f.TextLen < 400 && len(f.Links) < 8:
 		return true // next to nothing to read without script
 	case hf.ScriptBytes > 4*f.TextLen && len(f.Links) < 15:

@@ -113,7 +113,15 @@ func detectors() map[string]func(e probeEnv, sc *siteCrawl) bool {
 		},
 		"search": func(e probeEnv, sc *siteCrawl) bool { return sc.any(`form[role=search] input[type=search]`) },
 		"complaint": func(e probeEnv, sc *siteCrawl) bool {
-			return len(e.workingLinks(sc, func(u *url.URL, texts []string) bool {
+			// A link to the service, or its form right on the page (a
+			// button that opens it in a modal).
+			form := false
+			for _, p := range sc.pages {
+				p.doc.Find(`form[method=post]`).Each(func(_ int, f *goquery.Selection) {
+					form = form || textMatch([]string{f.Text()}, "pengaduan", "complaint")
+				})
+			}
+			return form || len(e.workingLinks(sc, func(u *url.URL, texts []string) bool {
 				return textMatch(texts, "pengaduan", "complaint")
 			})) > 0
 		},

@@ -180,6 +180,7 @@ func (f *Fleet) build() error {
 		// After the hostile site, so that every site of the hand-made
 		// fleet keeps its position, and so its content.
 		specs = append(specs, classSpecs()...)
+		specs = append(specs, scriptSpecs()...)
 	}
 	for i, sp := range specs {
 		news := 6

@@ -19,7 +19,7 @@ import (
 const testSlow = 150 * time.Millisecond
 
 func TestGroundTruthIsConsistent(t *testing.T) {
-	specs := append(append(defaultSpecs(), hostileSpec()), classSpecs()...)
+	specs := append(append(append(defaultSpecs(), hostileSpec()), classSpecs()...), scriptSpecs()...)
 	ids, domains := map[string]bool{}, map[string]bool{}
 	stages := map[egovbench.Stage]int{}
 	for _, sp := range specs {

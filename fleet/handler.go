@@ -133,6 +133,9 @@ func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, ho
 			"Mohon maaf, halaman ini sedang dalam pengembangan. Layanan akan segera tersedia.")
 		return
 	}
+	if kind == kindMain && sp.js != jsNone && f.serveScript(w, r, s, ctx) {
+		return
+	}
 	var p *pageData
 	if kind == kindMain {
 		p = s.mainPage(ctx, path, r.URL.Query())
@@ -148,6 +151,10 @@ func (f *Fleet) serveSite(w http.ResponseWriter, r *http.Request, tlsOn bool, ho
 	}
 	if r.Method == http.MethodPost {
 		p.Blocks = append([]block{{Paras: []string{s.tr("Terima kasih, data Anda telah kami terima.", "Thank you, we have received your submission.")}}}, p.Blocks...)
+	}
+	if kind == kindMain && sp.js != jsNone {
+		f.writeScripted(w, p, sp)
+		return
 	}
 	f.writePage(w, http.StatusOK, p)
 }

@@ -114,6 +114,9 @@ func crawlSite(tb testing.TB, c *http.Client, s Site, max int) *siteCrawl {
 		if err != nil {
 			tb.Fatalf("%s: get %s: %v", s.Target.ID, u, err)
 		}
+		if s.Script != "" && p.doc != nil {
+			p = scriptView(tb, c, p)
+		}
 		if p.doc == nil || p.status != http.StatusOK {
 			sc.other[u] = p.status
 			continue
@@ -200,3 +203,45 @@ func (sc *siteCrawl) onclickTargets() []string {
 }
 
 var onclickHref = regexp.MustCompile(`location(?:\.href)?\s*=\s*['"]([^'"]+)['"]`)
+
+var modalScript = regexp.MustCompile(`document\.getElementById\('(modal-form-\d+)'\)\.innerHTML = '((?:[^'\\]|\\.)*)';`)
+
+// scriptView is what a browser shows of a page of a script-built site, put
+// together from the same endpoints its scripts call (the page API, the
+// header and footer partials, the forms written into modals), so that the
+// features of these sites are checked as a citizen sees them.
+func scriptView(tb testing.TB, c *http.Client, p *fetched) *fetched {
+	tb.Helper()
+	u, err := url.Parse(p.url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	body := p.body
+	fetch := func(path string) string {
+		r, err := get(tb, c, u.Scheme+"://"+u.Host+path)
+		if err != nil || r.status != http.StatusOK {
+			tb.Fatalf("script fetch %s: %v %v", path, err, r)
+		}
+		return r.body
+	}
+	if strings.Contains(body, `<div id="app"></div>`) {
+		body = strings.Replace(body, `<div id="app"></div>`, `<div id="app">`+fetch("/api/page?path="+url.QueryEscape(u.RequestURI()))+`</div>`, 1)
+	}
+	for _, part := range []string{"header", "footer"} {
+		if ph := `<` + part + ` id="` + part + `"></` + part + `>`; strings.Contains(body, ph) {
+			body = strings.Replace(body, ph, fetch("/partials/"+part+".html"), 1)
+		}
+	}
+	for _, m := range modalScript.FindAllStringSubmatch(body, -1) {
+		form := strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\n`, "\n", `\r`, "\r", `<\/`, "</").Replace(m[2])
+		ph := `<div id="` + m[1] + `" class="modal" hidden>`
+		body = strings.Replace(body, ph+`</div>`, ph+form+`</div>`, 1)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v := *p
+	v.body, v.doc = body, doc
+	return &v
+}

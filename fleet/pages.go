@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,15 +159,36 @@ func (s *site) home(c pageCtx) *pageData {
 		b.Links = append(b.Links, link{Href: s.featureURL("news"), Text: s.tr("Indeks berita", "All news")})
 		p.Blocks = append(p.Blocks, b)
 	}
+	var more []block
 	if b := s.servicesBlock(); len(b.Links) > 0 {
-		p.Blocks = append(p.Blocks, b)
+		more = append(more, b)
 	}
 	if s.feat["national_link"] {
-		p.Blocks = append(p.Blocks, s.nationalBlock())
+		more = append(more, s.nationalBlock())
 	}
 	if s.feat["agency_portal"] {
-		p.Blocks = append(p.Blocks, s.agencyBlock())
+		more = append(more, s.agencyBlock())
 	}
+	if sp.js == jsModal && s.feat["complaint"] {
+		// The complaint service is a button on the homepage that opens its
+		// form in a modal; no link leads to it.
+		for i := range more {
+			more[i].Links = slices.DeleteFunc(slices.Clone(more[i].Links), func(l link) bool { return l.Href == s.featureURL("complaint") })
+		}
+		more = slices.DeleteFunc(more, func(b block) bool { return len(b.Links) == 0 })
+		b := s.complaintPage(c).Blocks[0]
+		b.Heading = s.tr("Pengaduan Masyarakat", "Make a complaint")
+		more = append(more, b)
+	}
+	if sp.js == jsMenu {
+		// Services, national systems and agencies are menu items, and
+		// the menu is built by script.
+		for _, b := range more {
+			p.Nav = append(p.Nav, b.Links...)
+		}
+		return p
+	}
+	p.Blocks = append(p.Blocks, more...)
 	return p
 }
 

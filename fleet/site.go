@@ -33,6 +33,11 @@ type Site struct {
 	Hosts []string
 	// Synthetic is true for sites generated for benchmarks.
 	Synthetic bool
+	// StaticStage is the highest stage a reader of the static HTML alone
+	// can find: TrueStage, except on sites that build their pages with
+	// script (Script names how), where only a browser sees TrueStage.
+	StaticStage egovbench.Stage
+	Script      string
 }
 
 // Has reports whether the site truly has the feature id.
@@ -181,6 +186,11 @@ func newSite(sp siteSpec, synthetic bool, newsCount int) *site {
 		TLS:          sp.tls,
 		Outcome:      expectedOutcome(sp.beh),
 		Synthetic:    synthetic,
+		StaticStage:  sp.stage,
+		Script:       sp.js.String(),
+	}
+	if sp.js != jsNone {
+		s.pub.StaticStage = sp.staticStage
 	}
 	for h := range s.hosts {
 		s.pub.Hosts = append(s.pub.Hosts, h)

@@ -96,6 +96,10 @@ type siteSpec struct {
 	// classFeatures are true features that the class's own content provides
 	// (classes.go), not the standard layout; they count like features.
 	classFeatures string
+	// js builds the site's pages with script; staticStage is then the
+	// highest stage a reader of the static HTML alone can find.
+	js          jsMode
+	staticStage egovbench.Stage
 }
 
 // Heads of government, used in page text.
@@ -236,4 +240,32 @@ func hostileSpec() siteSpec {
 		level: "kabupaten", region: "Tanjung Mutiara", parent: "prov-tanjungmutiara", head: headBupati, headName: "H. Syahrul Gunawan",
 		stage: egovbench.StageInteraction, beh: BehaviourHostile, tls: TLSHSTS,
 		features: "contact leadership organisation news search complaint feedback_form social viewport lang"}
+}
+
+// scriptSpecs are the sites of the default fleet that build their pages
+// with script (after the hostile site, so that adding them changed no other
+// site's content).
+func scriptSpecs() []siteSpec {
+	const tm = "Tanjung Mutiara"
+	return []siteSpec{
+		{id: "kab-lerengbiru", name: "Pemerintah Kabupaten Lereng Biru", domain: "lerengbirukab.go.id", www: true,
+			level: "kabupaten", region: tm, parent: "prov-tanjungmutiara", head: headBupati, headName: "H. La Ode Muhammad Sabir",
+			stage: egovbench.StageIntegration, beh: BehaviourOK, tls: TLSHSTS, js: jsMenu,
+			// The homepage names the head and the news; everything else is
+			// in the menu a script fetches.
+			staticStage: egovbench.StagePresence,
+			features:    "contact leadership organisation news regulations budget public_info service_info complaint feedback_form social national_link agency_portal viewport lang"},
+		{id: "kota-cahayabaru", name: "Pemerintah Kota Cahaya Baru", domain: "cahayabarukota.go.id", www: true,
+			level: "kota", region: tm, parent: "prov-tanjungmutiara", head: headWali, headName: "dr. Indah Permatasari, M.Kes.",
+			stage: egovbench.StageInteraction, beh: BehaviourOK, tls: TLSHSTS, js: jsSPA,
+			// Every page is an empty app root.
+			staticStage: egovbench.StageNone,
+			features:    "contact leadership organisation news regulations budget public_info service_info search complaint feedback_form email_officials social viewport lang"},
+		{id: "kab-tanjungpinang", name: "Pemerintah Kabupaten Tanjung Pinang Raya", domain: "tanjungpinangrayakab.go.id", www: true,
+			level: "kabupaten", region: tm, parent: "prov-tanjungmutiara", head: headBupati, headName: "H. Raja Ariza Fahmi",
+			stage: egovbench.StageInteraction, beh: BehaviourOK, tls: TLSHSTS, js: jsModal,
+			// The complaint and feedback forms are written by script.
+			staticStage: egovbench.StagePresence,
+			features:    "contact leadership organisation news regulations budget public_info service_info complaint feedback_form viewport lang"},
+	}
 }

@@ -105,6 +105,9 @@ type Facts struct {
 	// which pages to render in a browser.
 	Scripts     int  // <script> elements
 	ScriptBytes int  // bytes of inline script source
+	// ScriptMarkup counts inline scripts whose source writes a form or a
+	// link (markup in a string): content only a browser will show.
+	ScriptMarkup int
 	Noscript    bool // a <noscript> that asks for JavaScript: the page says it needs script
 	// EmptyMounts counts empty elements named like a place a script fills:
 	// an app root (<div id="app"></div>, <app-root>) or a header, menu or
@@ -546,7 +549,11 @@ func (w *walker) start(z *html.Tokenizer, a atom.Atom, selfClosing bool) {
 func (w *walker) skippedText(z *html.Tokenizer) {
 	switch w.skip {
 	case atom.Script:
-		w.f.ScriptBytes += len(z.Raw())
+		raw := z.Raw()
+		w.f.ScriptBytes += len(raw)
+		if bytes.Contains(raw, []byte("<form")) || bytes.Contains(raw, []byte("<a href")) {
+			w.f.ScriptMarkup++
+		}
 	case atom.Noscript:
 		// Tag managers put an <iframe> in <noscript> on static pages too;
 		// a script-built page asks for JavaScript in words.

@@ -302,9 +302,13 @@ func TestExtractScriptSigns(t *testing.T) {
 		{"placeholders", `<header id='site-header'>  </header><nav id=menu></nav><footer id="footer"><!-- filled --></footer>`, 0, 3, false, false},
 		{"tag manager", `<noscript><iframe src="https://www.googletagmanager.com/ns.html"></iframe></noscript><div data-id="app"></div>`, 0, 0, false, false},
 		{"nested", `<div id="app"><div id="root"></div></div>`, 0, 1, false, false},
+		{"modal", `<div id="m"></div><script>m.innerHTML = '<form action="/kirim" method="post"><\/form>';</script>`, 1, 0, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := Extract("https://kab.go.id/", []byte(`<html><body>`+tc.html+`</body></html>`))
+			if tc.name == "modal" && f.ScriptMarkup != 1 {
+				t.Errorf("script markup %d, want 1", f.ScriptMarkup)
+			}
 			if f.Scripts != tc.scripts || f.EmptyMounts != tc.mounts || f.Noscript != tc.noscript || (f.ScriptBytes > 0) != tc.scriptText {
 				t.Errorf("scripts %d mounts %d noscript %v script bytes %d; want %d %d %v %v",
 					f.Scripts, f.EmptyMounts, f.Noscript, f.ScriptBytes, tc.scripts, tc.mounts, tc.noscript, tc.scriptText)

@@ -196,6 +196,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		sum            summary
 		crawls, rounds int
 		probes         int
+		fallback       string // why pages were read as static HTML although rendering was asked for
 	)
 	for _, ev := range events {
 		clock.set(ev.at)
@@ -211,6 +212,10 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		cr, err := crawler.New(ccfg)
 		if err != nil {
 			return fmt.Errorf("crawler: %w", err)
+		}
+		if why := cr.RenderFallback(); why != "" && fallback == "" {
+			fallback = why
+			fmt.Fprintln(c.Stderr, "warning: "+why)
 		}
 		env := *c.Env
 		// Progress of every simulated month would drown the story; the
@@ -242,13 +247,19 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	truth := f.SitesAt(end)
 	// The methodology page keeps the agreement measured on real pages; the
 	// agreement with the fleet's built-in truth is printed below.
-	agreement := fleetAgreement(truth, in.Latest)
+	// Read as static HTML (--render never, or no browser), script-built
+	// sites can only reach their static stage: that is the truth then.
+	static := ccfg.Render == crawler.RenderNever || fallback != ""
+	agreement := fleetAgreement(truth, in.Latest, static)
 	reportDir := filepath.Join(*out, "report")
 	if err := publishReport(ctx, reportDir, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := printFleetVerdicts(c.Stdout, truth, in.Latest); err != nil {
+	if err := printFleetVerdicts(c.Stdout, truth, in.Latest, static); err != nil {
 		return err
+	}
+	if static {
+		fmt.Fprintln(c.Stdout, "(pages read as static HTML: the sites built by script are expected at the stage their static HTML shows)")
 	}
 	fmt.Fprintln(c.Stdout)
 	fmt.Fprintf(c.Stdout, "history: %d monthly crawls from %s to %s and %d probe rounds (%d probes), replayed in %s\n",
@@ -272,13 +283,23 @@ func writeFleetTargets(f *fleet.Fleet, path string) error {
 	return file.Close()
 }
 
+// expectedStage is the stage a crawl should find on a simulated site: the
+// stage it was built to have, or, read as static HTML only, what its static
+// HTML shows.
+func expectedStage(s fleet.Site, static bool) egovbench.Stage {
+	if static {
+		return s.StaticStage
+	}
+	return s.TrueStage
+}
+
 // fleetAgreement compares the assessed stages with the stages the simulated
 // sites were built to have.
-func fleetAgreement(sites []fleet.Site, latest map[string]egovbench.Assessment) analyzer.Calibration {
+func fleetAgreement(sites []fleet.Site, latest map[string]egovbench.Assessment, static bool) analyzer.Calibration {
 	var truth, found []egovbench.Stage
 	for _, s := range sites {
 		if a, ok := latest[s.Target.ID]; ok {
-			truth = append(truth, s.TrueStage)
+			truth = append(truth, expectedStage(s, static))
 			found = append(found, a.Stage)
 		}
 	}
@@ -287,7 +308,7 @@ func fleetAgreement(sites []fleet.Site, latest map[string]egovbench.Assessment) 
 
 // printFleetVerdicts shows, per simulated site, the stage it was built with
 // beside the stage the pipeline found.
-func printFleetVerdicts(w io.Writer, sites []fleet.Site, latest map[string]egovbench.Assessment) error {
+func printFleetVerdicts(w io.Writer, sites []fleet.Site, latest map[string]egovbench.Assessment, static bool) error {
 	sorted := append([]fleet.Site(nil), sites...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Target.ID < sorted[j].Target.ID })
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
@@ -297,11 +318,15 @@ func printFleetVerdicts(w io.Writer, sites []fleet.Site, latest map[string]egovb
 		found, score, mark := "(not assessed)", "", "!"
 		if ok {
 			found, score = a.Stage.String(), fmt.Sprintf("%.1f", a.Score)
-			if a.Stage == s.TrueStage {
+			if a.Stage == expectedStage(s, static) {
 				mark = ""
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(s.Target.ID, 40), s.Behaviour, s.TrueStage, found, score, mark)
+		beh := string(s.Behaviour)
+		if s.Script != "" {
+			beh += ", " + s.Script
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(s.Target.ID, 40), beh, expectedStage(s, static), found, score, mark)
 	}
 	return tw.Flush()
 }
