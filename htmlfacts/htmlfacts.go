@@ -103,12 +103,12 @@ type Facts struct {
 
 	// Signs that a script builds the page, for the crawler's choice of
 	// which pages to render in a browser.
-	Scripts     int  // <script> elements
-	ScriptBytes int  // bytes of inline script source
+	Scripts     int // <script> elements
+	ScriptBytes int // bytes of inline script source
 	// ScriptMarkup counts inline scripts whose source writes a form or a
 	// link (markup in a string): content only a browser will show.
 	ScriptMarkup int
-	Noscript    bool // a <noscript> that asks for JavaScript: the page says it needs script
+	Noscript     bool // a <noscript> that asks for JavaScript: the page says it needs script
 	// EmptyMounts counts empty elements named like a place a script fills:
 	// an app root (<div id="app"></div>, <app-root>) or a header, menu or
 	// footer placeholder.
