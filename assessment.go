@@ -12,6 +12,10 @@ type Evidence struct {
 	Element string `json:"element"`
 	// Text is the matched text (anchor text, label, heading), at most 200 runes.
 	Text string `json:"text"`
+	// Rendered is true when the evidence was seen only once the page was
+	// rendered in a browser: the HTML the server sent does not carry it,
+	// so a citizen without JavaScript does not see it either.
+	Rendered bool `json:"rendered,omitempty"`
 }
 
 // IndicatorResult is the verdict on one binary indicator for one site.

@@ -94,7 +94,11 @@ func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Tim
 	}
 	// A maintenance or coming-soon page shows no working content, whatever its menus say.
 	if !ps.deadWords {
-		ps.cands = c.scanPage(pf, nil, pageContext{staff: ps.staff, news: c.isNewsURL(pf.URL), form: ps.serviceForm})
+		pctx := pageContext{staff: ps.staff, news: c.isNewsURL(pf.URL), form: ps.serviceForm}
+		ps.cands = c.scanPage(pf, nil, pctx)
+		if p.Rendered && p.StaticBody != nil && len(ps.cands) > 0 {
+			markRendered(ps.cands, c.scanPage(extract(u, p.StaticBody, c.hasSelectors), nil, pctx))
+		}
 	}
 	if c.hasFreshness {
 		if d, snip, ok := newestDateToks(ftOf(pf), tokOf(pf), asOf); ok {
@@ -102,6 +106,22 @@ func (c *Catalogue) ScanPage(p egovbench.Page, f *htmlfacts.Facts, asOf time.Tim
 		}
 	}
 	return ps
+}
+
+// markRendered marks the candidates of a rendered page that its static HTML
+// (scanned into static) does not carry: evidence only a browser shows.
+func markRendered(cands, static []candidate) {
+	type key struct {
+		ind           int
+		element, text string
+	}
+	have := make(map[key]bool, len(static))
+	for _, s := range static {
+		have[key{s.ind, s.ev.Element, s.ev.Text}] = true
+	}
+	for i := range cands {
+		cands[i].ev.Rendered = !have[key{cands[i].ind, cands[i].ev.Element, cands[i].ev.Text}]
+	}
 }
 
 // scanTime is the time a snapshot's pages are scanned against: the start of
@@ -159,7 +179,10 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 	// Sort evidence into indicators, discounting links to dead services.
 	results := make([]egovbench.IndicatorResult, len(c.inds))
 	type evKey struct{ element, text string }
-	seen := make([]map[evKey]bool, len(c.inds))
+	// seen maps evidence to its place in its indicator's list: the same
+	// evidence seen rendered-only on one page and in static HTML on
+	// another does not need a browser.
+	seen := make([]map[evKey]int, len(c.inds))
 	deadSeen := map[string]bool{}
 	unverifiedSeen := map[string]bool{}
 	homeURLs := map[string]bool{}
@@ -218,13 +241,16 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 			}
 		}
 		if seen[cd.ind] == nil {
-			seen[cd.ind] = map[evKey]bool{}
+			seen[cd.ind] = map[evKey]int{}
 		}
 		key := evKey{cd.ev.Element, cd.ev.Text}
-		if seen[cd.ind][key] {
+		if k, ok := seen[cd.ind][key]; ok {
+			if !cd.ev.Rendered {
+				results[cd.ind].Evidence[k].Rendered = false
+			}
 			continue
 		}
-		seen[cd.ind][key] = true
+		seen[cd.ind][key] = len(results[cd.ind].Evidence)
 		results[cd.ind].Evidence = append(results[cd.ind].Evidence, cd.ev)
 	}
 	for i := range c.inds {

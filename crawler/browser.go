@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,9 +73,6 @@ func findBrowser(path string) (string, error) {
 type browser struct {
 	path string
 	tabs chan struct{}
-	// idle holds open tabs between renders: opening and closing a tab
-	// costs more than rendering a small page.
-	idle chan *tab
 
 	mu       sync.Mutex
 	ctx      context.Context // browser context; tabs are children
@@ -90,7 +86,7 @@ type browser struct {
 
 func newBrowser(path string, tabs int) *browser {
 	n := max(tabs, 1)
-	return &browser{path: path, tabs: make(chan struct{}, n), idle: make(chan *tab, n)}
+	return &browser{path: path, tabs: make(chan struct{}, n)}
 }
 
 // acquire waits for a free tab slot.
@@ -104,16 +100,18 @@ func (b *browser) acquire(ctx context.Context) (release func(), err error) {
 }
 
 // tab is one open page of the browser, with request interception on and
-// the page's dialogs and new windows silenced.
+// the page's dialogs and new windows silenced. Every render has a fresh
+// tab: a reused one could still hold the last page (its timers, its
+// requests, a load event arriving late), and a render must see only its
+// own page.
 type tab struct {
 	ctx     context.Context
-	browser context.Context // the browser it belongs to
-	close   func()          // closes the tab; safe to call more than once
-	release func()          // frees the tab slot of whoever holds the tab
+	close   func() // closes the tab; safe to call more than once
+	release func() // frees the tab slot
 }
 
-// getTab waits for a tab slot and returns an idle tab of the running
-// browser, or opens one. The caller gives it back with putTab.
+// getTab waits for a tab slot and opens a tab in the running browser. The
+// caller gives it back with putTab.
 func (b *browser) getTab(ctx context.Context) (*tab, error) {
 	release, err := b.acquire(ctx)
 	if err != nil {
@@ -124,24 +122,9 @@ func (b *browser) getTab(ctx context.Context) (*tab, error) {
 		release()
 		return nil, err
 	}
-	for {
-		var t *tab
-		select {
-		case t = <-b.idle:
-		default:
-		}
-		if t == nil {
-			break
-		}
-		if t.browser == bctx && t.ctx.Err() == nil {
-			t.release = release
-			return t, nil
-		}
-		t.close()
-	}
 	tctx, cancel := chromedp.NewContext(bctx)
 	var once sync.Once
-	t := &tab{ctx: tctx, browser: bctx, close: func() { once.Do(cancel) }, release: release}
+	t := &tab{ctx: tctx, close: func() { once.Do(cancel) }, release: release}
 	// The tab's first Run opens it; a deadline on that Run would close it
 	// when the deadline passes, so a timer closes the tab instead.
 	timer := time.AfterFunc(tabOpenTimeout, t.close)
@@ -166,26 +149,13 @@ func (b *browser) getTab(ctx context.Context) (*tab, error) {
 // tabOpenTimeout bounds opening a tab in a browser that stopped answering.
 const tabOpenTimeout = 10 * time.Second
 
-// putTab gives a tab back and frees its slot. A healthy tab is emptied
-// (about:blank stops whatever the last page still runs) and kept for the
-// next render; any other is closed.
-func (b *browser) putTab(t *tab, healthy bool) {
-	defer t.release()
-	if healthy {
-		ctx, cancel := context.WithTimeout(t.ctx, 2*time.Second)
-		// Not waiting for the blank page's load: the commit is enough to
-		// stop the last page, and the next render waits for its own.
-		_, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: "about:blank"})
-		cancel()
-		if err == nil {
-			select {
-			case b.idle <- t:
-				return
-			default:
-			}
-		}
-	}
-	t.close()
+// putTab closes a tab and then frees its slot. Closing waits for the
+// browser; the crawl does not.
+func (b *browser) putTab(t *tab) {
+	go func() {
+		t.close()
+		t.release()
+	}()
 }
 
 // context returns the running browser's context, starting the browser
@@ -243,7 +213,6 @@ func (b *browser) context() (context.Context, error) {
 		// A page that builds a gigantic DOM runs out of heap and its
 		// renderer dies, instead of the machine running out of memory.
 		chromedp.Flag("js-flags", "--max-old-space-size=256"),
-		chromedp.Flag("renderer-process-limit", strconv.Itoa(cap(b.tabs)+1)),
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -265,15 +234,6 @@ func (b *browser) context() (context.Context, error) {
 }
 
 func (b *browser) closeLocked() {
-	for {
-		select {
-		case t := <-b.idle:
-			t.close()
-			continue
-		default:
-		}
-		break
-	}
 	if b.stop != nil {
 		b.stop()
 		b.stop = nil

@@ -52,9 +52,12 @@ const quietScript = `(() => {
   new MutationObserver(() => { st.last = Date.now(); }).observe(document, {subtree: true, childList: true, characterData: true});
 })();`
 
-// settledExpr tells whether the page's scripts have no request under way
-// and left the DOM alone for renderQuiet.
-var settledExpr = fmt.Sprintf(`(() => { const s = window.__egovbench; return !s || (s.pending <= 0 && Date.now() - s.last >= %d); })()`, renderQuiet.Milliseconds())
+// settledExpr tells whether the tab holds the page asked for (not the
+// blank page a new tab starts with), loaded, with no request of its
+// scripts under way and its DOM left alone for renderQuiet.
+var settledExpr = fmt.Sprintf(`(() => { const s = window.__egovbench;
+  return location.protocol.startsWith('http') && document.readyState === 'complete' && !!s &&
+    s.pending <= 0 && Date.now() - s.last >= %d; })()`, renderQuiet.Milliseconds())
 
 // renderStats counts what the browser asked for while rendering one page.
 type renderStats struct {
@@ -87,13 +90,12 @@ type renderJob struct {
 // errRenderSize marks a rendered DOM over the page byte cap.
 var errRenderSize = errors.New("rendered page over the byte cap")
 
-// render opens job.url in a tab of the pool, serves the static HTML as the
+// render opens job.url in a fresh tab, serves the static HTML as the
 // document and answers every other request through job.answer, waits for
-// the page to settle, and returns the DOM as HTML. A tab whose page did not
-// let go by the deadline (a script loop, endless requests, a huge DOM) is
-// closed, whatever the page is doing, and never reused: the page costs its
-// time budget and no more.
-func (b *browser) render(ctx context.Context, job renderJob) (_ []byte, err error) {
+// the page to settle, and returns the DOM as HTML. At the deadline the tab
+// is closed whatever the page is doing (a script loop, endless requests, a
+// huge DOM): the page costs its time budget and no more.
+func (b *browser) render(ctx context.Context, job renderJob) ([]byte, error) {
 	deadline := time.Now().Add(job.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -102,14 +104,13 @@ func (b *browser) render(ctx context.Context, job renderJob) (_ []byte, err erro
 	if err != nil {
 		return nil, err
 	}
-	var killed atomic.Bool
-	kill := func() { killed.Store(true); t.close() }
+	kill := t.close
 	timer := time.AfterFunc(time.Until(deadline), kill)
 	stop := context.AfterFunc(ctx, kill)
 	defer func() {
 		timer.Stop()
 		stop()
-		b.putTab(t, err == nil && !killed.Load())
+		b.putTab(t)
 	}()
 	tab := t.ctx
 	settleBy := deadline.Add(-min(renderReadReserve, job.timeout/4))
@@ -191,10 +192,18 @@ func (b *browser) render(ctx context.Context, job renderJob) (_ []byte, err erro
 	if err != nil {
 		return nil, fmt.Errorf("open tab: %w", err)
 	}
-	navErr := chromedp.Do(runCtx, chromedp.Navigate(job.url))
+	// Not chromedp.Navigate: its wait for the load event can be met by the
+	// load of the blank page a new tab starts with, arriving late on a busy
+	// machine. The settle check asks the page itself.
+	var navErr error
+	if res, err := chromedp.Call(runCtx, page.Navigate, page.NavigateParams{URL: job.url}); err != nil {
+		navErr = err
+	} else if res.ErrorText != "" {
+		navErr = errors.New(res.ErrorText)
+	}
 	if navErr == nil {
-		// Settled: after load, no request in flight (as the crawler and
-		// as the page count them) and no DOM change for renderQuiet.
+		// Settled: loaded, and no request in flight (as the crawler and as
+		// the page count them) and no DOM change for renderQuiet.
 		t := time.NewTicker(50 * time.Millisecond)
 		for runCtx.Err() == nil {
 			if inflight.Load() == 0 && time.Since(time.Unix(0, lastReq.Load())) >= renderQuiet {
@@ -218,11 +227,7 @@ func (b *browser) render(ctx context.Context, job renderJob) (_ []byte, err erro
 	cancel() // answers nothing more: the page is read as it stands
 	readCtx, cancelRead := context.WithDeadline(tab, deadline)
 	defer cancelRead()
-	html, stopped, err := readDOM(readCtx, job.maxHTML)
-	if stopped {
-		// A termination may still be pending in the tab: never reuse it.
-		killed.Store(true)
-	}
+	html, _, err := readDOM(readCtx, job.maxHTML)
 	if err != nil {
 		if navErr != nil && !errors.Is(navErr, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("load: %w", navErr)

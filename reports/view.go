@@ -322,6 +322,8 @@ type evidenceView struct {
 	Page    linkView
 	Element string
 	Text    string
+	// Rendered: seen only once the page ran its scripts.
+	Rendered bool
 }
 
 // indicatorView is one line of the checklist.
@@ -472,7 +474,7 @@ func (r *report) siteView(i int) *siteBody {
 				if k == 10 { // a checklist line is not a crawl log
 					break
 				}
-				iv.Evidence = append(iv.Evidence, evidenceView{Page: link(e.PageURL), Element: e.Element, Text: e.Text})
+				iv.Evidence = append(iv.Evidence, evidenceView{Page: link(e.PageURL), Element: e.Element, Text: e.Text, Rendered: e.Rendered})
 			}
 			g.Items = append(g.Items, iv)
 		}

@@ -100,7 +100,7 @@ func (db *DB) saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovb
 			return fmt.Errorf("indicators: %w", err)
 		}
 		for _, e := range r.Evidence {
-			if err := est.add(ctx, tx, id, r.ID, e.PageURL, e.Element, e.Text); err != nil {
+			if err := est.add(ctx, tx, id, r.ID, e.PageURL, e.Element, e.Text, boolInt(e.Rendered)); err != nil {
 				return fmt.Errorf("evidence: %w", err)
 			}
 		}
@@ -305,7 +305,7 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 	}
 	irows.Close()
 
-	erows, err := tx.QueryContext(ctx, with+`SELECT e.assessment_id, e.indicator_id, e.page_url, e.element, e.text
+	erows, err := tx.QueryContext(ctx, with+`SELECT e.assessment_id, e.indicator_id, e.page_url, e.element, e.text, e.rendered
 		FROM sel JOIN evidence e ON e.assessment_id = sel.id ORDER BY e.rowid`, string(idJSON))
 	if err != nil {
 		return nil, err
@@ -315,7 +315,7 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 		var id int64
 		var ind string
 		var e egovbench.Evidence
-		if err := erows.Scan(&id, &ind, &e.PageURL, &e.Element, &e.Text); err != nil {
+		if err := erows.Scan(&id, &ind, &e.PageURL, &e.Element, &e.Text, &e.Rendered); err != nil {
 			return nil, err
 		}
 		if i, ok := pos[id][ind]; ok {

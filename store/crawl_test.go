@@ -481,8 +481,17 @@ func TestSaveCrawlRenderedPage(t *testing.T) {
 	home := &snap.Pages[0]
 	home.Rendered, home.StaticBody = true, []byte(`<html><body><div id="app"></div><script src="/app.js"></script></body></html>`)
 	snap.Pages[1].RenderError = "page did not settle"
-	if err := db.SaveCrawl(ctx, snap, testAssessment("site-000", run.ID, t0, egovbench.StageInteraction, 55)); err != nil {
+	a := testAssessment("site-000", run.ID, t0, egovbench.StageInteraction, 55)
+	a.Indicators[0].Evidence[1].Rendered = true
+	if err := db.SaveCrawl(ctx, snap, a); err != nil {
 		t.Fatal(err)
+	}
+	latest, err := db.LatestAssessments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := latest["site-000"].Indicators[0].Evidence; len(ev) != 2 || ev[0].Rendered || !ev[1].Rendered {
+		t.Errorf("evidence came back as %+v, want the second only marked rendered", ev)
 	}
 	got, err := db.Snapshot(ctx, run.ID, "site-000")
 	if err != nil {

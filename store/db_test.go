@@ -239,6 +239,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	if _, err := db.write.ExecContext(ctx, `CREATE INDEX pages_hash ON pages (hash);
 		CREATE INDEX links_domain ON links (domain);
+		ALTER TABLE evidence DROP COLUMN rendered;
 		ALTER TABLE pages DROP COLUMN rendered;
 		ALTER TABLE pages DROP COLUMN static_hash;
 		ALTER TABLE pages DROP COLUMN render_error;

@@ -79,7 +79,7 @@ func indicatorsInsert() insertSpec {
 }
 
 func evidenceInsert() insertSpec {
-	return insertSpec{`INSERT INTO evidence (assessment_id, indicator_id, page_url, element, text)`, 5, ""}
+	return insertSpec{`INSERT INTO evidence (assessment_id, indicator_id, page_url, element, text, rendered)`, 6, ""}
 }
 
 func probesInsert() insertSpec {
