@@ -21,8 +21,9 @@ func TestClassSitesJoinOnlyTheDefaultFleet(t *testing.T) {
 	hand := startFleet(t, Options{Sites: len(defaultSpecs()), Hostile: true})
 	all, old := full.Sites(), hand.Sites()
 	classes := classSpecs()
-	if len(all) != len(old)+len(classes) {
-		t.Fatalf("%d sites, want %d hand-made and hostile plus %d class sites", len(all), len(old), len(classes))
+	// The script-built sites (script.go) come last.
+	if scripts := scriptSpecs(); len(all) != len(old)+len(classes)+len(scripts) {
+		t.Fatalf("%d sites, want %d hand-made and hostile plus %d class sites plus %d script-built sites", len(all), len(old), len(classes), len(scripts))
 	}
 	if !reflect.DeepEqual(all[:len(old)], old) {
 		t.Error("the hand-made sites changed when the class sites joined")
