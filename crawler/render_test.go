@@ -285,7 +285,7 @@ func TestRenderHostilePages(t *testing.T) {
 	srv := newServer(t, mux)
 	cfg := testConfig()
 	cfg.Render = RenderAlways
-	cfg.RenderTimeout = 3 * time.Second
+	cfg.RenderTimeout = 8 * time.Second
 	cfg.RenderTabs = 2
 	cfg.SiteTimeout = time.Minute
 	home := resolveTo(t, &cfg, "http", "kab.go.id", hostAddr(t, srv.URL))
@@ -297,6 +297,9 @@ func TestRenderHostilePages(t *testing.T) {
 	got := map[string]egovbench.Page{}
 	for _, p := range snap.Pages {
 		got[strings.TrimPrefix(p.URL, home)] = p
+	}
+	if hp := snap.Pages[0]; len(snap.Pages) < 2 {
+		t.Fatalf("crawl stopped at the homepage: rendered %v error %q body %q", hp.Rendered, hp.RenderError, hp.Body)
 	}
 	for path := range pages {
 		p, ok := got[path]
