@@ -183,6 +183,9 @@ func BenchmarkPipeline(b *testing.B) {
 	for k, v := range info.Resolve {
 		args = append(args, "--resolve", k+"="+v)
 	}
+	if m := os.Getenv(benchRenderEnv); m != "" {
+		args = append(args, "--render", m)
+	}
 	var cf crawlFlags
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
 	cf.register(fs)
@@ -204,7 +207,7 @@ func BenchmarkPipeline(b *testing.B) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(defaultMemoryLimit))
 
 	var pipeCPU, crawlCPU, baseCPU, wall time.Duration
-	var pages, allPages int64
+	var pages, allPages, rendered int64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
@@ -264,7 +267,7 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Fatalf("baseline parsed %d pages with %d errors; pipeline stored %d", bpages, berrs, n)
 		}
 		pipeCPU, crawlCPU, baseCPU, wall = pipeCPU+cpu, crawlCPU+ccpu, baseCPU+bcpu, wall+took
-		pages, allPages = pages+n, allPages+all
+		pages, allPages, rendered = pages+n, allPages+all, rendered+int64(sum.Rendered)
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -279,7 +282,13 @@ func BenchmarkPipeline(b *testing.B) {
 	b.ReportMetric(float64(pages)/float64(b.N), "pages")
 	b.ReportMetric(float64(allPages)/float64(b.N), "fetches")
 	b.ReportMetric(wall.Seconds()/float64(b.N), "wall_s")
+	b.ReportMetric(float64(rendered)/float64(b.N), "rendered")
 }
+
+// benchRenderEnv sets the pipeline's --render (default auto, as the
+// commands): auto on the static synthetic fleet should render nothing and
+// cost what never costs.
+const benchRenderEnv = "EGOVBENCH_BENCH_RENDER"
 
 // unmeasuredCrawl runs the pipeline once, with its own Crawler, before the
 // measured run.
