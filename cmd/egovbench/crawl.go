@@ -228,6 +228,11 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 	if err := lf.setup(c.Env); err != nil {
 		return err
 	}
+	if nf.url != "" {
+		if err := nf.validate(); err != nil {
+			return err
+		}
+	}
 	// Everything that can be wrong with the input is checked before the
 	// database is touched: a bad targets file writes nothing.
 	var targets []egovbench.Target

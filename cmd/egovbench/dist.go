@@ -30,7 +30,11 @@ type natsFlags struct {
 }
 
 func (f *natsFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.url, "nats", "", "NATS server URL(s), comma-separated: crawl through workers on many machines (see `egovbench worker`)")
+	usage := "NATS server `URL`(s), comma-separated, to take crawl jobs from"
+	if fs.Name() == "crawl" {
+		usage = "NATS server `URL`(s), comma-separated: crawl through workers on many machines (egovbench worker)"
+	}
+	fs.StringVar(&f.url, "nats", "", usage)
 	fs.StringVar(&f.prefix, "nats-prefix", dist.DefaultPrefix, "subject and stream prefix; one per database sharing a NATS server")
 }
 
@@ -41,6 +45,20 @@ func (f *natsFlags) registerHub(fs *flag.FlagSet) {
 	fs.DurationVar(&f.lease, "lease", dist.DefaultLease, "with --nats: a job returns to the queue when its worker shows no sign of life for this long")
 	fs.IntVar(&f.maxDeliver, "max-deliver", dist.DefaultMaxDeliver, "with --nats: attempts at one site before it is recorded as failed")
 	fs.StringVar(&f.key, "politeness-key", string(dist.KeyDomain), "with --nats: sites sharing this are never crawled at once: domain (registrable domain) or host")
+}
+
+// validate checks the flags before anything is touched; a bad value is a
+// usage error.
+func (f *natsFlags) validate() error {
+	if _, err := f.config(); err != nil {
+		return usagef("%v", err)
+	}
+	if f.key != "" {
+		if _, err := dist.ParseKeyBy(f.key); err != nil {
+			return usagef("--politeness-key: %v", err)
+		}
+	}
+	return nil
 }
 
 func (f *natsFlags) config() (dist.Config, error) {
@@ -209,6 +227,9 @@ func (c *WorkerCommand) Run(ctx context.Context, args []string) error {
 	}
 	if nf.url == "" {
 		return usagef("worker needs --nats URL")
+	}
+	if err := nf.validate(); err != nil {
+		return err
 	}
 	if err := lf.setup(c.Env); err != nil {
 		return err

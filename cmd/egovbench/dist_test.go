@@ -506,3 +506,32 @@ func TestDistributedPoliteness(t *testing.T) {
 		t.Errorf("the shared domain's sites were all crawled by %d worker(s); the test needs several", by)
 	}
 }
+
+// TestDistributedFlags: bad distributed settings are usage errors, found
+// before the database is created.
+func TestDistributedFlags(t *testing.T) {
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(targets, []byte("name,url\nKota A,https://a.go.id/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "db.sqlite")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--shards", "5000", "--targets", targets, "--db", dbPath}, "shards 5000"},
+		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--politeness-key", "ip", "--targets", targets, "--db", dbPath}, "politeness-key"},
+		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--nats-prefix", "a.b", "--targets", targets, "--db", dbPath}, "prefix"},
+		{[]string{"worker"}, "--nats"},
+		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--lease", "1ms"}, ""}, // the lease is the hub's: not a worker flag
+	} {
+		_, _, err := run(t, context.Background(), c.args...)
+		if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), c.want) {
+			t.Errorf("%v: err %v (exit %d), want a usage error naming %q", c.args, err, exitCode(err), c.want)
+		}
+	}
+	if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
+		t.Errorf("a database was created despite bad flags (stat err %v)", err)
+	}
+}
