@@ -99,18 +99,23 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 
 	db := openSQL(t, dbPath)
-	// The data centre's kabupaten are slow at 00-02 UTC: their probes then
-	// take the phase's extra wait on top of whatever else the machine adds.
+	// The data centre's kabupaten are slow at 00-02 UTC: the server waits
+	// before every answer then, so no probe of those hours can be faster
+	// than the wait, while probes of the other hours can. Minimums, not
+	// means: a busy machine slows any probe, never speeds one up, so this
+	// holds however loaded the machine running the test is.
 	for _, id := range []string{"kab-sawahluhur", "kab-batuselaksa"} {
-		var slow, other float64
+		var slowMin, otherMin float64
+		var slowN int
 		if err := db.QueryRow(`SELECT
-			avg(CASE WHEN cast(strftime('%H', probed) AS int) < 2 THEN total_us END),
-			avg(CASE WHEN cast(strftime('%H', probed) AS int) >= 2 THEN total_us END)
-			FROM v_probes WHERE target = ? AND run_id IS NULL`, id).Scan(&slow, &other); err != nil {
+			min(CASE WHEN cast(strftime('%H', probed) AS int) < 2 THEN total_us END),
+			min(CASE WHEN cast(strftime('%H', probed) AS int) >= 2 THEN total_us END),
+			count(CASE WHEN cast(strftime('%H', probed) AS int) < 2 THEN 1 END)
+			FROM v_probes WHERE target = ? AND run_id IS NULL AND outcome = 'ok'`, id).Scan(&slowMin, &otherMin, &slowN); err != nil {
 			t.Fatalf("%s: slow-hour latency: %v", id, err)
 		}
-		if slow-other < 75_000 {
-			t.Errorf("%s: mean probe time %.0f µs in its slow hours, %.0f µs otherwise; want 75 ms more", id, slow, other)
+		if slowN == 0 || slowMin-otherMin < 75_000 {
+			t.Errorf("%s: fastest probe %.0f µs in its slow hours (%d probes), %.0f µs otherwise; want the slow hours 75 ms slower", id, slowMin, slowN, otherMin)
 		}
 	}
 	var integrity string
