@@ -31,8 +31,22 @@ type Config struct {
 	MaxBytesPerSite int64
 	// SiteTimeout bounds the wall time of one site's crawl (default 3 min).
 	SiteTimeout time.Duration
-	// RequestTimeout bounds one request, body included (default 20 s).
+	// RequestTimeout bounds each silence of a server: the wait for the
+	// response headers (connect and TLS included) and then every pause
+	// between body bytes (default 20 s). It does not bound a body that
+	// keeps arriving, however slowly: SiteTimeout does.
 	RequestTimeout time.Duration
+	// ProbeTimeout is RequestTimeout for uptime probes (Probe); a crawl's
+	// own homepage request uses RequestTimeout (default RequestTimeout).
+	ProbeTimeout time.Duration
+	// HomeRetries is how many times the home URL is asked again when the
+	// server does not answer (timeout, refused, reset) before the site is
+	// recorded unreachable for the run (default 1; a robots.txt request
+	// left unanswered counts as the first try).
+	HomeRetries int
+	// RetryBackoff is the wait before the first retry of the home URL,
+	// doubled for each further one (default 2 s).
+	RetryBackoff time.Duration
 	// Delay is the least time between the starts of two requests to one
 	// host, across all crawls of this Crawler (default 1 s).
 	Delay time.Duration
@@ -84,6 +98,8 @@ const (
 	DefaultMaxRetryAfter   = 30 * time.Second
 	DefaultRenderTabs      = 4
 	DefaultRenderTimeout   = 20 * time.Second
+	DefaultHomeRetries     = 1
+	DefaultRetryBackoff    = 2 * time.Second
 )
 
 // checkPageBytes caps a check page: enough to see an error or a
@@ -114,8 +130,10 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"MaxPages", cfg.MaxPages < 0}, {"MaxDepth", cfg.MaxDepth < 0},
 		{"MaxBytesPerPage", cfg.MaxBytesPerPage < 0}, {"MaxBytesPerSite", cfg.MaxBytesPerSite < 0},
 		{"SiteTimeout", cfg.SiteTimeout < 0}, {"RequestTimeout", cfg.RequestTimeout < 0},
+		{"ProbeTimeout", cfg.ProbeTimeout < 0},
 		{"Delay", cfg.Delay < 0}, {"PerHostConcurrency", cfg.PerHostConcurrency < 0},
-		{"MaxRetryAfter", cfg.MaxRetryAfter < 0},
+		{"MaxRetryAfter", cfg.MaxRetryAfter < 0}, {"HomeRetries", cfg.HomeRetries < 0},
+		{"RetryBackoff", cfg.RetryBackoff < 0},
 	} {
 		if f.neg {
 			return cfg, fmt.Errorf("config %s: negative: %w", f.name, egovbench.ErrInvalid)
@@ -139,6 +157,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.ProbeTimeout == 0 {
+		cfg.ProbeTimeout = cfg.RequestTimeout
+	}
 	if cfg.Delay == 0 {
 		cfg.Delay = DefaultDelay
 	}
@@ -147,6 +168,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.MaxRetryAfter == 0 {
 		cfg.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if cfg.HomeRetries == 0 {
+		cfg.HomeRetries = DefaultHomeRetries
+	}
+	if cfg.RetryBackoff == 0 {
+		cfg.RetryBackoff = DefaultRetryBackoff
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -159,11 +159,22 @@ func (c *Crawler) CrawlEach(ctx context.Context, t egovbench.Target, fn PageFunc
 		}
 	}
 
-	probe, hr := c.probe(ctx, t)
+	probe, hr := c.probeHome(ctx, t, rules != nil && rules.unanswered != "")
+	if rules != nil && rules.unanswered != "" && !retryable(probe.Outcome) {
+		// robots.txt went unanswered but the server answers now: ask for
+		// it again before going past the homepage.
+		rules = c.robotsFor(ctx, rt, origin(home))
+		snap.RobotsStatus = rules.status
+		if !rules.allowed(pathQuery(home)) && rules.status < 500 {
+			snap.Probe = egovbench.Probe{TargetID: t.ID, At: c.cfg.Now().UTC(), URL: t.URL,
+				Outcome: egovbench.OutcomeBlocked, Error: "robots.txt disallows the home URL"}
+			return snap
+		}
+	}
 	if probe.Outcome == egovbench.OutcomeBlocked && hr.retry > 0 && hr.retry <= c.cfg.MaxRetryAfter {
 		// Too many requests: ask once more, when the server said to.
 		c.gate.holdOff(strings.ToLower(home.Hostname()), time.Now().Add(hr.retry))
-		probe, hr = c.probe(ctx, t)
+		probe, hr = c.probe(ctx, t, c.cfg.RequestTimeout)
 	}
 	snap.Probe = probe
 	if len(hr.chain) > 1 {
@@ -199,6 +210,41 @@ func (c *Crawler) CrawlEach(ctx context.Context, t egovbench.Target, fn PageFunc
 	s.col = s.newCollector(ctx)
 	s.run(ctx)
 	return snap
+}
+
+// retryable reports whether an outcome may be a passing fault of the
+// network or the server (a stall, a refusal, a reset) rather than an answer.
+func retryable(o egovbench.Outcome) bool {
+	return o == egovbench.OutcomeTimeout || o == egovbench.OutcomeConnectionRefused
+}
+
+// probeHome probes the home URL, asking again (HomeRetries times at most,
+// after RetryBackoff, doubling) while the server does not answer: one stall,
+// refusal or reset must not make a site "unreachable" for a whole run.
+// missedOnce says the server already left a request unanswered this crawl
+// (robots.txt): that counts as the first attempt, so a hung site costs
+// about two request timeouts, not three.
+func (c *Crawler) probeHome(ctx context.Context, t egovbench.Target, missedOnce bool) (egovbench.Probe, homeResult) {
+	tries := 0
+	if missedOnce {
+		tries = 1
+	}
+	for {
+		if tries > 0 {
+			wait := c.cfg.RetryBackoff << min(tries-1, 6)
+			tm := time.NewTimer(wait)
+			select {
+			case <-tm.C:
+			case <-ctx.Done():
+				tm.Stop()
+			}
+		}
+		p, hr := c.probe(ctx, t, c.cfg.RequestTimeout)
+		tries++
+		if !retryable(p.Outcome) || tries > c.cfg.HomeRetries || ctx.Err() != nil {
+			return p, hr
+		}
+	}
 }
 
 func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }

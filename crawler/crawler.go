@@ -89,7 +89,7 @@ func newCrawler(cfg Config, private func(netip.Addr) bool) *Crawler {
 		cfg:    cfg,
 		agent:  agentName(cfg.UserAgent),
 		gate:   newHostGate(cfg.Delay, cfg.PerHostConcurrency),
-		dialer: &dialer{resolve: cfg.Resolve, resolveOnly: cfg.ResolveOnly, private: private, timeout: cfg.RequestTimeout},
+		dialer: &dialer{resolve: cfg.Resolve, resolveOnly: cfg.ResolveOnly, private: private, timeout: max(cfg.RequestTimeout, cfg.ProbeTimeout)},
 		robots: newRobotsCache(4096, time.Hour),
 		checks: newCheckCache(256, time.Hour),
 	}
@@ -225,7 +225,11 @@ func (p *phaseTimer) elapsed() time.Duration {
 // https://, and HSTS. It does not consult robots.txt: it is one request, as
 // any uptime monitor makes. It never returns an error; failures are outcomes.
 func (c *Crawler) Probe(ctx context.Context, t egovbench.Target) egovbench.Probe {
-	p, _ := c.probe(ctx, t)
+	// The request timeout bounds silences, not a body that keeps coming;
+	// the site timeout bounds the whole probe, as it bounds a crawl.
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.SiteTimeout)
+	defer cancel()
+	p, _ := c.probe(ctx, t, c.cfg.ProbeTimeout)
 	return p
 }
 
@@ -238,7 +242,7 @@ type homeResult struct {
 	retry  time.Duration
 }
 
-func (c *Crawler) probe(ctx context.Context, t egovbench.Target) (p egovbench.Probe, home homeResult) {
+func (c *Crawler) probe(ctx context.Context, t egovbench.Target, timeout time.Duration) (p egovbench.Probe, home homeResult) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A parser bug must cost one probe, not the run.
@@ -251,7 +255,7 @@ func (c *Crawler) probe(ctx context.Context, t egovbench.Target) (p egovbench.Pr
 		p.Outcome, p.Error = egovbench.OutcomeError, "invalid target url"
 		return p, home
 	}
-	fi := &fetchInfo{limit: c.cfg.MaxBytesPerPage}
+	fi := &fetchInfo{limit: c.cfg.MaxBytesPerPage, timeout: timeout}
 	pt := &phaseTimer{start: time.Now(), fi: fi}
 	rctx := httptrace.WithClientTrace(withFetchInfo(ctx, fi), pt.trace())
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)

@@ -25,7 +25,7 @@ func testConfig() Config {
 	return Config{
 		MaxPages: 30, MaxDepth: 4, MaxBytesPerPage: 256 << 10, MaxBytesPerSite: 4 << 20,
 		SiteTimeout: 10 * time.Second, RequestTimeout: 700 * time.Millisecond,
-		Delay: time.Millisecond, ResolveOnly: true, AllowPrivate: true,
+		Delay: time.Millisecond, ResolveOnly: true, AllowPrivate: true, RetryBackoff: 10 * time.Millisecond,
 	}
 }
 

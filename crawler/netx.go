@@ -83,11 +83,13 @@ func newTransport(cfg Config, d *dialer) *http.Transport {
 	return &http.Transport{
 		// Never a proxy from the environment: it would hide the address
 		// check and send traffic where nobody asked.
-		Proxy:                  nil,
-		DialContext:            d.DialContext,
-		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS10},
-		TLSHandshakeTimeout:    min(cfg.RequestTimeout, 15*time.Second),
-		ResponseHeaderTimeout:  cfg.RequestTimeout,
+		Proxy:           nil,
+		DialContext:     d.DialContext,
+		TLSClientConfig: &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS10},
+		// No ResponseHeaderTimeout: the gated transport's watchdog bounds
+		// the wait for headers with the timeout of the fetch (a probe's or
+		// a crawl's).
+		TLSHandshakeTimeout:    min(max(cfg.RequestTimeout, cfg.ProbeTimeout), 15*time.Second),
 		ExpectContinueTimeout:  time.Second,
 		MaxIdleConns:           4096,
 		MaxIdleConnsPerHost:    cfg.PerHostConcurrency + 1,

@@ -60,18 +60,38 @@ func TestProbeOutcomes(t *testing.T) {
 		{name: "accepts and never answers", want: egovbench.OutcomeTimeout, setup: func(t *testing.T, cfg *Config) string {
 			return resolveTo(t, cfg, "http", "diam.go.id", silentListener(t)) + "/"
 		}},
-		{name: "slow drip body", want: egovbench.OutcomeTimeout, status: 200, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
+		{name: "body stalls", want: egovbench.OutcomeTimeout, status: 200, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
-			for i := 0; i < 100; i++ {
-				if _, err := w.Write([]byte("<p>x</p>")); err != nil {
+			w.Write([]byte("<html><body><p>x</p>"))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}), check: func(t *testing.T, p egovbench.Probe) {
+			if !strings.Contains(p.Error, "no body bytes") {
+				t.Errorf("error %q does not say the body stalled", p.Error)
+			}
+		}},
+		// Slow but live: every pause is short, the whole body takes about
+		// three request timeouts. A whole-body deadline gave it up.
+		{name: "slow steady body", want: egovbench.OutcomeOK, status: 200, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<!doctype html><html><head><title>Lambat</title></head><body>"))
+			for range 20 {
+				if _, err := w.Write([]byte("<p>Pelayanan publik</p>")); err != nil {
 					return
 				}
 				w.(http.Flusher).Flush()
 				select {
 				case <-r.Context().Done():
 					return
-				case <-time.After(50 * time.Millisecond):
+				case <-time.After(100 * time.Millisecond):
 				}
+			}
+			w.Write([]byte("</body></html>"))
+		})},
+		{name: "headers later than the timeout", want: egovbench.OutcomeTimeout, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second):
 			}
 		})},
 		{name: "500", want: egovbench.OutcomeHTTPError, status: 500, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/egovbench/egovbench"
 	"github.com/temoto/robotstxt"
 	"golang.org/x/net/html/charset"
 )
@@ -26,6 +27,11 @@ type robotsRules struct {
 	agent    string
 	sitemaps []string
 	fetched  time.Time
+	// unanswered is the outcome of a robots.txt request the server did not
+	// answer (timeout, refused, reset); "" when it answered. Such rules
+	// allow everything for now and are not cached: the crawl asks again
+	// once the homepage answers.
+	unanswered egovbench.Outcome
 }
 
 // allowed reports whether the rules let the crawler fetch path?query.
@@ -102,9 +108,11 @@ func (c *Crawler) robotsFor(ctx context.Context, rt http.RoundTripper, origin st
 	r := &robotsRules{}
 	if err == nil {
 		r = parseRobots(status, body, c.agent)
+	} else if o := classifyErr(err); retryable(o) && !notSent(err) {
+		r.unanswered = o
 	}
 	r.fetched = now
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && r.unanswered == "" {
 		c.robots.put(origin, r)
 	}
 	return r

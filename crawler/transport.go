@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -26,6 +27,9 @@ type fetchInfo struct {
 	// the probe and robots.txt only note it, so a site answering 503 with
 	// "come back in an hour" is still probed and classified at once.
 	holdOff bool
+	// timeout, when set, replaces the transport's (uptime probes have
+	// their own).
+	timeout time.Duration
 	// set by the transport and the redirect policy
 	chain       []string // URLs requested, in order, the first included
 	offScope    string   // redirect target outside scope, not followed
@@ -60,10 +64,47 @@ type gatedTransport struct {
 	gate          *hostGate
 	maxRetryAfter time.Duration
 	defaultLimit  int64
-	// timeout bounds each hop, body included. It starts once the gate lets
-	// the request go, so politeness waits never count as a slow server.
+	// timeout bounds the wait for each hop's response headers (connect and
+	// TLS included) and then every pause while its body is read; it never
+	// bounds the whole body. A live but slow server that keeps sending is
+	// data to record, not a failure; the crawl's SiteTimeout bounds the
+	// total. It starts once the gate lets the request go, so politeness
+	// waits never count as a slow server.
 	timeout time.Duration
 }
+
+// stallError is a hop given up because the server sent nothing for the
+// timeout: no response headers, or no body bytes since the last ones. It
+// is a net.Error with Timeout() true, so it is classified as a timeout.
+type stallError struct {
+	phase string
+	after time.Duration
+}
+
+func (e stallError) Error() string   { return fmt.Sprintf("no %s for %v", e.phase, e.after) }
+func (e stallError) Timeout() bool   { return true }
+func (e stallError) Temporary() bool { return true }
+
+// watchdog cancels a hop when the server stays silent for its timeout;
+// kick restarts the count each time bytes arrive.
+type watchdog struct {
+	timer  *time.Timer
+	d      time.Duration
+	phase  atomic.Value // string: what was awaited when it fired
+	fired  atomic.Bool
+	cancel context.CancelFunc
+}
+
+func newWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
+	w := &watchdog{d: d, cancel: cancel}
+	w.phase.Store("response")
+	w.timer = time.AfterFunc(d, func() { w.fired.Store(true); cancel() })
+	return w
+}
+
+func (w *watchdog) kick()      { w.timer.Reset(w.d) }
+func (w *watchdog) stop()      { w.timer.Stop(); w.cancel() }
+func (w *watchdog) err() error { return stallError{phase: w.phase.Load().(string), after: w.d} }
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	host := strings.ToLower(req.URL.Hostname())
@@ -77,14 +118,24 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, notSentError{err}
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	ctx, cancel := context.WithCancel(req.Context())
+	timeout := t.timeout
+	if fi.timeout > 0 {
+		timeout = fi.timeout
+	}
+	wd := newWatchdog(timeout, cancel)
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		cancel()
+		wd.stop()
 		release()
+		if wd.fired.Load() && req.Context().Err() == nil {
+			return nil, wd.err()
+		}
 		return nil, err
 	}
-	done := func() { cancel(); release() }
+	wd.phase.Store("body bytes")
+	wd.kick()
+	done := func() { wd.stop(); release() }
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			fi.retryAfter = d
@@ -122,7 +173,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		limit = min(limit, sniffBytes)
 		fi.sniffOnly = true
 	}
-	resp.Body = &cappedBody{rc: resp.Body, left: limit, fi: fi, release: done}
+	resp.Body = &cappedBody{rc: resp.Body, left: limit, fi: fi, release: done, wd: wd, parent: req.Context()}
 	return resp, nil
 }
 
@@ -151,6 +202,8 @@ type cappedBody struct {
 	fi      *fetchInfo
 	release func()
 	done    bool
+	wd      *watchdog
+	parent  context.Context // the caller's: its end is not a stall
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -174,6 +227,12 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
 	b.fi.read += int64(n)
+	if n > 0 {
+		b.wd.kick()
+	}
+	if err != nil && err != io.EOF && b.wd.fired.Load() && b.parent.Err() == nil {
+		err = b.wd.err()
+	}
 	return n, err
 }
 

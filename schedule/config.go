@@ -83,7 +83,8 @@ type ProbeConfig struct {
 	// Jitter delays each round by a random amount in [0, Jitter) so that a
 	// fleet of monitors does not hit shared hosting at the same second.
 	Jitter Duration `yaml:"jitter"`
-	// Timeout is the per-site limit of one probe; default 30s.
+	// Timeout bounds each silence of a probed server (the wait for
+	// headers, then every pause in the body); default 30s.
 	Timeout Duration `yaml:"timeout"`
 	// RunOnStart probes once at start-up; default true.
 	RunOnStart bool `yaml:"run_on_start"`
@@ -95,6 +96,10 @@ type BudgetConfig struct {
 	MaxDepth        int      `yaml:"max_depth"`
 	MaxBytesPerPage ByteSize `yaml:"max_bytes_per_page"`
 	SiteTimeout     Duration `yaml:"site_timeout"`
+	// RequestTimeout bounds each silence of a crawled server: the wait for
+	// response headers, then every pause in a body (not the whole body;
+	// site_timeout bounds that). Default 20s. Probes use probe.timeout.
+	RequestTimeout Duration `yaml:"request_timeout"`
 }
 
 // PolitenessConfig keeps the crawl kind to small government servers.
@@ -206,6 +211,7 @@ func DefaultConfig() *Config {
 			MaxDepth:        3,
 			MaxBytesPerPage: 5 << 20,
 			SiteTimeout:     Duration(10 * time.Minute),
+			RequestTimeout:  Duration(20 * time.Second),
 		},
 		Politeness: PolitenessConfig{
 			Delay:              Duration(2 * time.Second),
@@ -515,6 +521,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Budgets.SiteTimeout <= 0 {
 		bad("budgets.site_timeout", "must be positive")
+	}
+	if c.Budgets.RequestTimeout <= 0 {
+		bad("budgets.request_timeout", "must be positive")
 	}
 	if c.Politeness.Delay < 0 {
 		bad("politeness.delay", "must not be negative")

@@ -25,6 +25,7 @@ type crawlFlags struct {
 	maxPageBytes   int64
 	siteTimeout    time.Duration
 	requestTimeout time.Duration
+	probeTimeout   time.Duration // uptime probes; 0: requestTimeout (schedule sets it from probe.timeout)
 	delay          time.Duration
 	perHost        int
 	userAgent      string
@@ -44,7 +45,7 @@ func (f *crawlFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxDepth, "max-depth", crawler.DefaultMaxDepth, "links followed from the homepage at most")
 	fs.Int64Var(&f.maxPageBytes, "max-page-bytes", crawler.DefaultMaxBytesPerPage, "bytes kept of one page at most (larger pages are truncated)")
 	fs.DurationVar(&f.siteTimeout, "site-timeout", crawler.DefaultSiteTimeout, "wall time allowed for one site")
-	fs.DurationVar(&f.requestTimeout, "request-timeout", crawler.DefaultRequestTimeout, "time allowed for one request")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", crawler.DefaultRequestTimeout, "longest silence allowed of a server: until the response headers, then within a body (not the whole body)")
 	fs.DurationVar(&f.delay, "delay", crawler.DefaultDelay, "pause between two requests to the same host")
 	fs.IntVar(&f.perHost, "per-host", 1, "requests in flight per host at most")
 	f.registerNet(fs)
@@ -89,6 +90,7 @@ func (f *crawlFlags) crawlerConfig() (crawler.Config, error) {
 		MaxBytesPerPage:    f.maxPageBytes,
 		SiteTimeout:        f.siteTimeout,
 		RequestTimeout:     f.requestTimeout,
+		ProbeTimeout:       f.probeTimeout,
 		Delay:              f.delay,
 		PerHostConcurrency: f.perHost,
 		AllowPrivate:       f.allowPrivate,

@@ -58,15 +58,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 		}
 		targets = append(targets, ts...)
 	}
-	cf := crawlFlags{
-		workers: cfg.Politeness.Workers, maxPages: cfg.Budgets.MaxPages, maxDepth: cfg.Budgets.MaxDepth,
-		maxPageBytes: int64(cfg.Budgets.MaxBytesPerPage), siteTimeout: time.Duration(cfg.Budgets.SiteTimeout),
-		// probe.timeout bounds each request, of probes and crawls alike.
-		requestTimeout: time.Duration(cfg.Probe.Timeout), delay: time.Duration(cfg.Politeness.Delay),
-		perHost: cfg.Politeness.PerHostConcurrency, userAgent: cfg.Politeness.UserAgent,
-		allowPrivate: cfg.AllowPrivate, resolve: mergeResolve(cfg.Resolve, resolve), caFile: cmp.Or(caFile, cfg.CAFile),
-		render: cfg.Crawl.Render,
-	}
+	cf := scheduleCrawlFlags(cfg, resolve, caFile)
 	if cf.userAgent == "" {
 		cf.userAgent = crawler.DefaultUserAgent
 	}
@@ -315,4 +307,19 @@ func mergeResolve(fromConfig map[string]string, flags resolveFlag) resolveFlag {
 		m[k] = v
 	}
 	return resolveFlag{m: m}
+}
+
+// scheduleCrawlFlags is the crawler configuration of the daemon: crawls
+// take budgets.request_timeout, probes probe.timeout (the daemon used to
+// crawl with the probe timeout).
+func scheduleCrawlFlags(cfg *schedule.Config, resolve resolveFlag, caFile string) crawlFlags {
+	return crawlFlags{
+		workers: cfg.Politeness.Workers, maxPages: cfg.Budgets.MaxPages, maxDepth: cfg.Budgets.MaxDepth,
+		maxPageBytes: int64(cfg.Budgets.MaxBytesPerPage), siteTimeout: time.Duration(cfg.Budgets.SiteTimeout),
+		requestTimeout: time.Duration(cfg.Budgets.RequestTimeout), probeTimeout: time.Duration(cfg.Probe.Timeout),
+		delay:   time.Duration(cfg.Politeness.Delay),
+		perHost: cfg.Politeness.PerHostConcurrency, userAgent: cfg.Politeness.UserAgent,
+		allowPrivate: cfg.AllowPrivate, resolve: mergeResolve(cfg.Resolve, resolve), caFile: cmp.Or(caFile, cfg.CAFile),
+		render: cfg.Crawl.Render,
+	}
 }

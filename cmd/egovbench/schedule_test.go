@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/egovbench/egovbench/schedule"
 )
 
 // TestScheduleDaemon runs the daemon against the simulated fleet: it crawls
@@ -228,5 +230,25 @@ report:
 	}
 	if n := queryInt(t, db, "SELECT count(*) FROM (SELECT 1 FROM assessments GROUP BY run_id, target_id HAVING count(*) > 1)"); n != 0 {
 		t.Errorf("%d sites assessed twice", n)
+	}
+}
+
+// TestScheduleRequestTimeout: budgets.request_timeout reaches the crawls
+// and probe.timeout the probes; the daemon used to crawl with the probe
+// timeout, whatever the YAML said.
+func TestScheduleRequestTimeout(t *testing.T) {
+	yaml := "targets: [t.csv]\npoliteness: { user_agent: \"x (+https://example.org)\" }\n" +
+		"probe: { timeout: 9s }\nbudgets: { request_timeout: 45s }\n"
+	cfg, err := schedule.ParseConfig([]byte(yaml), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := scheduleCrawlFlags(cfg, resolveFlag{}, "")
+	cc, err := cf.crawlerConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc.RequestTimeout != 45*time.Second || cc.ProbeTimeout != 9*time.Second {
+		t.Errorf("crawl request timeout %v, probe timeout %v; want 45s and 9s", cc.RequestTimeout, cc.ProbeTimeout)
 	}
 }
