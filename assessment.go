@@ -34,6 +34,40 @@ type DeadService struct {
 	Reason  string `json:"reason"`   // e.g. "http 404", "maintenance page", "timeout"
 }
 
+// AssessmentStatus says whether an assessment measured the site at all.
+// Only a measured assessment has a stage and a score that mean something:
+// a site that did not answer is not a site with nothing on it.
+type AssessmentStatus string
+
+// Assessment statuses.
+const (
+	// StatusAssessed: the homepage was fetched and the site was judged.
+	StatusAssessed AssessmentStatus = "assessed"
+	// StatusUnreachable: the homepage could not be fetched (after the
+	// retries); StatusCause holds the outcome class, e.g. "timeout".
+	StatusUnreachable AssessmentStatus = "unreachable"
+	// StatusBlocked: the site refused us (403, 429, a firewall challenge,
+	// or robots.txt disallows the homepage); StatusCause holds "blocked".
+	StatusBlocked AssessmentStatus = "blocked"
+	// StatusNotOfficial: the homepage answered from outside the target's
+	// own site (it redirects to another domain, e.g. a parked or moved
+	// domain), so there was no official site to judge; StatusCause holds
+	// the host it ended on.
+	StatusNotOfficial AssessmentStatus = "not_official"
+)
+
+// AssessmentStatuses lists every status, for validation and documentation.
+var AssessmentStatuses = []AssessmentStatus{StatusAssessed, StatusUnreachable, StatusBlocked, StatusNotOfficial}
+
+// Measured reports whether the assessment observed the site: unreachable
+// and blocked runs are left out of scores, ranks, stage distributions,
+// stage history and stage-drop alerts. A not_official site was observed
+// (what its address serves is a fact about it) and is kept, at stage none.
+// An empty status is read as assessed.
+func (s AssessmentStatus) Measured() bool {
+	return s == "" || s == StatusAssessed || s == StatusNotOfficial
+}
+
 // Assessment is the analyzer's verdict on one target for one run.
 type Assessment struct {
 	TargetID   string    `json:"target_id"`
@@ -41,6 +75,11 @@ type Assessment struct {
 	AssessedAt time.Time `json:"assessed_at"` // when the pages were crawled (not when analysed)
 	// CatalogueVersion names the indicator catalogue that produced this verdict.
 	CatalogueVersion string `json:"catalogue_version"`
+	// Status says whether the site was measured; see AssessmentStatus.
+	Status AssessmentStatus `json:"status"`
+	// StatusCause says why a site was not assessed: the probe outcome class
+	// (unreachable, blocked) or the foreign host (not_official); "" when assessed.
+	StatusCause string `json:"status_cause,omitempty"`
 	// Reachable is false when the homepage could not be fetched; Stage is then StageNone.
 	Reachable bool  `json:"reachable"`
 	Stage     Stage `json:"stage"`

@@ -290,6 +290,16 @@ func AnalyzeScanned(snap egovbench.Snapshot, scans []*PageScan, c *Catalogue) eg
 		}
 	}
 	a.Language, a.LanguageCovered = c.siteLanguage(scanned)
+	a.Status, a.StatusCause = statusOf(&snap, a.Reachable)
+	if a.Status == egovbench.StatusNotOfficial {
+		// What answered is someone else's site: its pages are not
+		// evidence about this government.
+		a.Stage = egovbench.StageNone
+		for i := range a.Indicators {
+			a.Indicators[i].Met, a.Indicators[i].Evidence = false, nil
+		}
+		a.DeadServices, a.UnverifiedServices = nil, nil
+	}
 	c.score(&a)
 	a.Confidence = c.confidence(&a)
 	a.NextSteps = c.nextSteps(&a)
@@ -954,4 +964,35 @@ func (pf *pageFacts) textTokens() (string, []token) {
 		pf.ftoks = tokenize(pf.ft, make([]token, 0, len(pf.Text)/6+1))
 	}
 	return pf.ft, pf.ftoks
+}
+
+// statusOf decides whether the snapshot measured the site. A homepage that
+// never answered is unreachable, one that refused us is blocked: neither
+// says anything about the site's e-government, so neither is scored. A
+// homepage that answered from another registrable domain than the
+// target's (a lapsed domain now parked, a redirect to a portal elsewhere)
+// is not the official site.
+func statusOf(snap *egovbench.Snapshot, reachable bool) (egovbench.AssessmentStatus, string) {
+	if !reachable {
+		o := snap.Probe.Outcome
+		if o == egovbench.OutcomeBlocked {
+			return egovbench.StatusBlocked, string(o)
+		}
+		return egovbench.StatusUnreachable, string(o)
+	}
+	home, ok := snap.Home()
+	if !ok {
+		return egovbench.StatusAssessed, ""
+	}
+	from, err1 := url.Parse(snap.Probe.URL)
+	to, err2 := url.Parse(home.FinalURL)
+	if err1 != nil || err2 != nil || from.Hostname() == "" || to.Hostname() == "" {
+		return egovbench.StatusAssessed, ""
+	}
+	scope := siteOf(strings.ToLower(strings.TrimSuffix(from.Hostname(), ".")))
+	h := strings.ToLower(strings.TrimSuffix(to.Hostname(), "."))
+	if h == scope || strings.HasSuffix(h, "."+scope) {
+		return egovbench.StatusAssessed, ""
+	}
+	return egovbench.StatusNotOfficial, h
 }

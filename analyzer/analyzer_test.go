@@ -498,3 +498,51 @@ func FuzzParseCatalogue(f *testing.F) {
 		}
 	})
 }
+
+// TestAnalyzeStatus: every assessment says whether it measured the site,
+// and why not.
+func TestAnalyzeStatus(t *testing.T) {
+	c := DefaultCatalogue()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	home := fixtureSnapshot(t, "id_kabupaten.html")
+	moved := fixtureSnapshot(t, "id_kabupaten.html")
+	moved.Probe.URL = "https://lama.kab.go.id/"
+	moved.Pages[0].URL = moved.Probe.URL
+	moved.Pages[0].FinalURL = "https://parkir-domain.example.com/"
+	sub := fixtureSnapshot(t, "id_kabupaten.html")
+	sub.Probe.URL = "https://portal.contoh.go.id/"
+	sub.Pages[0].URL = sub.Probe.URL
+	sub.Pages[0].FinalURL = "https://www.contoh.go.id/beranda"
+	cases := []struct {
+		name   string
+		snap   egovbench.Snapshot
+		status egovbench.AssessmentStatus
+		cause  string
+	}{
+		{"home fetched", home, egovbench.StatusAssessed, ""},
+		{"same registrable domain", sub, egovbench.StatusAssessed, ""},
+		{"timeout", egovbench.Snapshot{TargetID: "down", StartedAt: at,
+			Probe: egovbench.Probe{URL: "https://down.go.id/", Outcome: egovbench.OutcomeTimeout}}, egovbench.StatusUnreachable, "timeout"},
+		{"tls", egovbench.Snapshot{TargetID: "tls", StartedAt: at,
+			Probe: egovbench.Probe{URL: "https://tls.go.id/", Outcome: egovbench.OutcomeTLSError}}, egovbench.StatusUnreachable, "tls_error"},
+		{"firewall", egovbench.Snapshot{TargetID: "waf", StartedAt: at,
+			Probe: egovbench.Probe{URL: "https://waf.go.id/", Outcome: egovbench.OutcomeBlocked, HTTPStatus: 403},
+			Pages: []egovbench.Page{{URL: "https://waf.go.id/", Status: 403, Outcome: egovbench.OutcomeBlocked}}},
+			egovbench.StatusBlocked, "blocked"},
+		{"moved off the domain", moved, egovbench.StatusNotOfficial, "parkir-domain.example.com"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Analyze(tc.snap, c)
+			if a.Status != tc.status || a.StatusCause != tc.cause {
+				t.Fatalf("status %q cause %q, want %q %q", a.Status, a.StatusCause, tc.status, tc.cause)
+			}
+			if tc.status != egovbench.StatusAssessed && (a.Stage != egovbench.StageNone || len(a.Met()) != 0 || a.Score != 0) {
+				t.Errorf("%s site judged: stage %s, %d met, score %.1f", tc.status, a.Stage, len(a.Met()), a.Score)
+			}
+			if tc.status == egovbench.StatusAssessed && tc.snap.Pages != nil && len(a.Met()) == 0 {
+				t.Error("assessed site met nothing: the fixture proves nothing")
+			}
+		})
+	}
+}

@@ -50,6 +50,10 @@ type stageGroup struct {
 	Label  string `json:"label"`
 	Counts []int  `json:"counts"` // parallel to stageDistData.Stages
 	Total  int    `json:"total"`
+	// NotMeasured counts the sites left out of Counts because their latest
+	// run did not observe them (unreachable or blocked): counted beside
+	// the distribution, never as stage none.
+	NotMeasured int `json:"not_measured,omitempty"`
 }
 
 // stageDistData is the data of the stacked stage distribution chart.
@@ -122,6 +126,14 @@ func siteLabel(t egovbench.Target) string {
 	return t.ID
 }
 
+// measured reports whether the site's latest run observed it: an
+// unreachable or blocked site has no stage, score or rank for that run.
+func (s *site) measured() bool { return s.latest != nil && s.latest.Status.Measured() }
+
+// unmeasured reports whether the site was assessed but its latest run
+// could not observe it.
+func (s *site) unmeasured() bool { return s.latest != nil && !s.latest.Status.Measured() }
+
 // latestStage is the stage shown for a site; never assessed counts as none.
 func (s *site) latestStage() egovbench.Stage {
 	if s.latest == nil {
@@ -142,6 +154,10 @@ func (m *model) stageDistribution() stageDistData {
 		s := &m.sites[i]
 		st := stageIndex(s.latestStage())
 		for _, g := range []int{0, idx[s.t.Region]} {
+			if s.unmeasured() {
+				d.Groups[g].NotMeasured++
+				continue
+			}
 			d.Groups[g].Counts[st]++
 			d.Groups[g].Total++
 		}
@@ -310,8 +326,8 @@ func (m *model) ranking() []rankRow {
 	var rows []rankRow
 	for i := range m.sites {
 		s := &m.sites[i]
-		if s.latest == nil {
-			continue
+		if !s.measured() {
+			continue // nothing observed is no score, and no last place
 		}
 		score := s.latest.Score
 		if !finite(score) {
@@ -379,7 +395,7 @@ func (m *model) coverage() coverageData {
 	met := map[string]int{}
 	for i := range m.sites {
 		a := m.sites[i].latest
-		if a == nil || !a.Reachable {
+		if a == nil || !a.Reachable || !m.sites[i].measured() {
 			continue
 		}
 		c.Assessed++
@@ -667,8 +683,8 @@ func (m *model) transitions() transitionsData {
 	tr := transitionsData{Stages: allStages}
 	for i := range m.sites {
 		s := &m.sites[i]
-		if s.latest == nil || s.prev == nil {
-			continue
+		if !s.measured() || s.prev == nil || !s.prev.Status.Measured() {
+			continue // a move is judged between two measured runs only
 		}
 		from, to := stageIndex(s.prev.Stage), stageIndex(s.latest.Stage)
 		tr.Matrix[from][to]++

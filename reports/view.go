@@ -182,6 +182,7 @@ type rankView struct {
 type regionView struct {
 	Name        string
 	Sites       int
+	NotMeasured int
 	Counts      []int
 	MedianScore string
 	Uptime      string
@@ -190,6 +191,7 @@ type regionView struct {
 // indexBody is the body of index.html.
 type indexBody struct {
 	Sites, Assessed, Reachable int
+	NotMeasured                int // latest run did not observe them: out of the figures below
 	MedianScore                string
 	Uptime                     string
 	StageHeads                 []stageBadge
@@ -217,7 +219,9 @@ func (r *report) indexView() indexBody {
 			if a.Reachable {
 				v.Reachable++
 			}
-			if a.Stage != egovbench.StageNone {
+			if !m.sites[i].measured() {
+				v.NotMeasured++
+			} else if a.Stage != egovbench.StageNone {
 				v.Assessed++
 				scores = append(scores, clamp(a.Score, 0, 100))
 			}
@@ -262,9 +266,13 @@ func (r *report) indexView() indexBody {
 		if ranked[t.ID] {
 			continue
 		}
+		stage := r.stageCell(egovbench.StageNone)
+		if m.sites[i].unmeasured() {
+			stage = stageBadge{Name: r.statusText(m.sites[i].latest), Class: "st0"}
+		}
 		v.Ranking = append(v.Ranking, rankView{
 			Rank: "–", Name: siteLabel(t), Href: "sites/" + r.slug[t.ID] + ".html", Region: l.Region(t.Region),
-			Stage: r.stageCell(egovbench.StageNone), Score: "–", Uptime: l.Pct(r.up30[i].Check, 1), LastChange: r.siteViews[i].LastChange,
+			Stage: stage, Score: "–", Uptime: l.Pct(r.up30[i].Check, 1), LastChange: r.siteViews[i].LastChange,
 		})
 	}
 	for gi, reg := range m.regions {
@@ -275,7 +283,7 @@ func (r *report) indexView() indexBody {
 			if m.sites[i].t.Region != reg {
 				continue
 			}
-			if a := m.sites[i].latest; a != nil && a.Stage != egovbench.StageNone {
+			if a := m.sites[i].latest; a != nil && m.sites[i].measured() && a.Stage != egovbench.StageNone {
 				sc = append(sc, clamp(a.Score, 0, 100))
 			}
 		}
@@ -284,7 +292,8 @@ func (r *report) indexView() indexBody {
 				agg.add(ro, false)
 			}
 		}
-		v.Regions = append(v.Regions, regionView{Name: g.Label, Sites: g.Total, Counts: g.Counts, MedianScore: l.Num(median(sc), 1), Uptime: l.Pct(agg.checkUptime()/100, 1)})
+		v.Regions = append(v.Regions, regionView{Name: g.Label, Sites: g.Total, Counts: g.Counts, NotMeasured: g.NotMeasured,
+			MedianScore: l.Num(median(sc), 1), Uptime: l.Pct(agg.checkUptime()/100, 1)})
 	}
 	return v
 }
@@ -361,6 +370,28 @@ type changeBody struct {
 	Gained, Lost   []string
 	WentDown       bool
 	PreviousAssess string
+	// NotMeasured says, in plain words, why the latest run observed nothing.
+	NotMeasured string
+}
+
+// statusText says in plain words why an assessment observed nothing, in
+// the report's language: "Not reachable: no answer within the time limit".
+func (r *report) statusText(a *egovbench.Assessment) string {
+	l := r.l
+	head := l.T("status_" + string(a.Status))
+	if a.Status == egovbench.StatusNotOfficial {
+		if a.StatusCause == "" {
+			return head
+		}
+		return head + ": " + a.StatusCause
+	}
+	if a.StatusCause == "" {
+		return head
+	}
+	if _, ok := l.d["cause_"+a.StatusCause]; !ok {
+		return head + ": " + a.StatusCause
+	}
+	return head + ": " + l.T("cause_"+a.StatusCause)
 }
 
 // outageBody is one outage.
@@ -377,17 +408,21 @@ type siteBody struct {
 	URL            linkView
 	Region, Level  string
 	Assessed       bool
-	Reachable      bool
-	AssessedAt     string
-	Stage          stageBadge
-	Score          string
-	Confidence     string
-	Pages          int
-	Frameworks     []keyValue
-	Criteria       []keyValue
-	Checklist      []criterionGroup
-	Dead           []deadView
-	Unverified     []deadView // service links the crawl could not check
+	// NotMeasured is the plain-words reason the latest run observed
+	// nothing (unreachable, blocked); "" when it did. The page then shows
+	// no score, checklist or missing list: nothing was seen, nothing missed.
+	NotMeasured string
+	Reachable   bool
+	AssessedAt  string
+	Stage       stageBadge
+	Score       string
+	Confidence  string
+	Pages       int
+	Frameworks  []keyValue
+	Criteria    []keyValue
+	Checklist   []criterionGroup
+	Dead        []deadView
+	Unverified  []deadView // service links the crawl could not check
 	// Language is the site's language when the catalogue has no terms in
 	// it: evidence was read by structure and addresses only.
 	UncoveredLanguage string
@@ -423,6 +458,13 @@ func (r *report) siteView(i int) *siteBody {
 	}
 	a := s.latest
 	if a == nil {
+		return v
+	}
+	if s.unmeasured() {
+		v.NotMeasured = r.statusText(a)
+		v.AssessedAt = l.DateTime(a.AssessedAt.In(m.loc))
+		v.Stage = stageBadge{Name: l.T("not_measured"), Class: "st0"}
+		v.Change = r.changeView(s)
 		return v
 	}
 	v.Assessed = true
@@ -555,6 +597,15 @@ func (r *report) changeView(s *site) changeBody {
 	l := r.l
 	a, p := s.latest, s.prev
 	if a == nil || p == nil {
+		return changeBody{}
+	}
+	if !a.Status.Measured() {
+		// Nothing was observed this run: no stage move and no indicator
+		// lost, only the fact that the site could not be read.
+		return changeBody{HasPrevious: true, WentDown: p.Status.Measured(), NotMeasured: r.statusText(a),
+			PreviousAssess: l.DateTime(p.AssessedAt.In(r.m.loc))}
+	}
+	if !p.Status.Measured() {
 		return changeBody{}
 	}
 	cv := changeBody{

@@ -80,8 +80,16 @@ func (db *DB) saveAssessment(ctx context.Context, tx *sql.Tx, tid int64, a egovb
 		return fmt.Errorf("assessment: %w", err)
 	}
 	defer ast.Close()
+	status := a.Status
+	if status == "" {
+		status = egovbench.StatusAssessed
+	}
+	if !slices.Contains(egovbench.AssessmentStatuses, status) {
+		return fmt.Errorf("assessment: unknown status %q: %w", status, egovbench.ErrInvalid)
+	}
 	res, err := ast.ExecContext(ctx, a.RunID, tid, ms(a.AssessedAt), a.CatalogueVersion, boolInt(a.Reachable),
-		a.Stage.String(), a.Score, a.Confidence, fw, cs, ns, a.PagesAnalyzed, a.Language, boolInt(a.LanguageCovered))
+		a.Stage.String(), a.Score, a.Confidence, fw, cs, ns, a.PagesAnalyzed, a.Language, boolInt(a.LanguageCovered),
+		string(status), a.StatusCause)
 	if err != nil {
 		return fmt.Errorf("assessment: %w", err)
 	}
@@ -146,6 +154,14 @@ const (
 		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
 	previousIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id
 		AND a.assessed_at < (SELECT max(x.assessed_at) FROM assessments x WHERE x.target_id = t.id)
+		AND a.status IN ` + measuredStatuses + `
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
+	// latestMeasuredIDs is each target's newest assessment that observed
+	// the site: of the newest crawl time whose current (highest id)
+	// analysis was measured.
+	latestMeasuredIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id
+		AND a.id = (SELECT max(b.id) FROM assessments b WHERE b.target_id = t.id AND b.assessed_at = a.assessed_at)
+		AND a.status IN ` + measuredStatuses + `
 		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) AS id FROM targets t`
 	// asOfIDs takes the moment in Unix milliseconds.
 	asOfIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.id AND a.assessed_at < ?
@@ -156,6 +172,20 @@ const (
 		AND a.assessed_at = (SELECT x.assessed_at FROM assessments x WHERE x.run_id = ?1 AND x.target_id = t.id)
 		ORDER BY a.id DESC LIMIT 1) AS id FROM targets t`
 )
+
+// measuredStatuses is egovbench.AssessmentStatus.Measured as SQL.
+const measuredStatuses = `('assessed', 'not_official')`
+
+// LatestMeasured returns each target's latest assessment that observed the
+// site (status assessed or not_official), skipping unreachable and blocked
+// runs: what a stage drop is judged against. Targets never measured are absent.
+func (db *DB) LatestMeasured(ctx context.Context) (map[string]egovbench.Assessment, error) {
+	m, err := db.assessments(ctx, latestMeasuredIDs)
+	if err != nil {
+		return nil, fmt.Errorf("latest measured assessments: %w", err)
+	}
+	return m, nil
+}
 
 // LatestAssessments returns each target's latest assessment (newest crawl
 // time, and of that crawl the newest analysis), with indicators, evidence
@@ -168,10 +198,11 @@ func (db *DB) LatestAssessments(ctx context.Context) (map[string]egovbench.Asses
 	return m, nil
 }
 
-// PreviousAssessments returns, per target, the assessment of the crawl
-// before the latest one (re-analyses of the latest crawl do not count as a
-// previous state), so reports can show what changed. Targets with a single
-// crawl are absent.
+// PreviousAssessments returns, per target, the newest measured assessment
+// (status assessed or not_official) of a crawl before the latest one
+// (re-analyses of the latest crawl do not count as a previous state), so
+// reports can show what changed between two observations: a run in which
+// the site did not answer is skipped. Targets with no such crawl are absent.
 func (db *DB) PreviousAssessments(ctx context.Context) (map[string]egovbench.Assessment, error) {
 	m, err := db.assessments(ctx, previousIDs)
 	if err != nil {
@@ -242,7 +273,7 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 	with := `WITH sel(id) AS (SELECT value FROM json_each(?)) `
 	rows, err := tx.QueryContext(ctx, with+`SELECT a.id, t.slug, a.run_id, a.assessed_at, a.catalogue_version, a.reachable,
 		a.stage, a.score, a.confidence, a.frameworks, a.criterion_scores, a.next_steps, a.pages_analyzed,
-		a.language, a.language_covered
+		a.language, a.language_covered, a.status, a.status_cause
 		FROM sel JOIN assessments a ON a.id = sel.id JOIN targets t ON t.id = a.target_id`, string(idJSON))
 	if err != nil {
 		return nil, err
@@ -255,7 +286,8 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 		var stage string
 		var fw, cs, ns sql.NullString
 		if err := rows.Scan(&id, &a.TargetID, &a.RunID, &at, &a.CatalogueVersion, &a.Reachable, &stage, &a.Score,
-			&a.Confidence, &fw, &cs, &ns, &a.PagesAnalyzed, &a.Language, &a.LanguageCovered); err != nil {
+			&a.Confidence, &fw, &cs, &ns, &a.PagesAnalyzed, &a.Language, &a.LanguageCovered,
+			&a.Status, &a.StatusCause); err != nil {
 			return nil, err
 		}
 		a.AssessedAt = fromMS(at)
@@ -361,7 +393,7 @@ func (db *DB) StageHistory(ctx context.Context) ([]egovbench.StagePoint, error) 
 		return nil, fmt.Errorf("stage history: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT p.target_id, a.run_id, p.assessed_at, a.stage, a.score
-		FROM (`+stagePoints+`) p JOIN assessments a ON a.id = p.id`)
+		FROM (`+stagePoints+`) p JOIN assessments a ON a.id = p.id WHERE a.status IN `+measuredStatuses)
 	if err != nil {
 		return nil, fmt.Errorf("stage history: %w", err)
 	}

@@ -43,6 +43,7 @@ func testSnapshot(target string, runID int64, at time.Time, home string) egovben
 func testAssessment(target string, runID int64, at time.Time, stage egovbench.Stage, score float64) egovbench.Assessment {
 	return egovbench.Assessment{
 		TargetID: target, RunID: runID, AssessedAt: at, CatalogueVersion: "2026.1", Reachable: true, Stage: stage,
+		Status:     egovbench.StatusAssessed,
 		Frameworks: map[string]string{"unaspa": "interactive"}, Score: score,
 		CriterionScores: map[string]float64{string(egovbench.CriterionServices): 40, string(egovbench.CriterionContent): 80},
 		Confidence:      0.75,

@@ -31,8 +31,8 @@ const (
 			WHERE run_id = ? AND target_id = ?`
 	qAssessment = `INSERT INTO assessments (run_id, target_id, assessed_at, catalogue_version,
 		reachable, stage, score, confidence, frameworks, criterion_scores, next_steps, pages_analyzed,
-		language, language_covered)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		language, language_covered, status, status_cause)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qDeadService       = `INSERT INTO dead_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`
 	qUnverifiedService = `INSERT INTO unverified_services (assessment_id, page_url, url, text, reason) VALUES (?, ?, ?, ?, ?)`
 	qProbeLastOf       = `SELECT at, outcome FROM probe_last WHERE target_id = ?`

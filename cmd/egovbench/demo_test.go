@@ -93,6 +93,15 @@ func TestDemoEndToEnd(t *testing.T) {
 		if wantReachable := s.TrueStage != egovbench.StageNone; r.Reachable != wantReachable && s.Behaviour != fleet.BehaviourHostile {
 			t.Errorf("%s (%s): reachable = %v", s.Target.ID, s.Behaviour, r.Reachable)
 		}
+		// A site that did not let itself be read is not measured: no
+		// score, and a status that says why instead of a 0.
+		measured := egovbench.AssessmentStatus(r.Status).Measured()
+		if wantMeasured := s.TrueStage != egovbench.StageNone; measured != wantMeasured && s.Behaviour != fleet.BehaviourHostile {
+			t.Errorf("%s (%s): status %q (%s)", s.Target.ID, s.Behaviour, r.Status, r.StatusCause)
+		}
+		if measured != (r.Score != nil) || !measured && r.StatusCause == "" {
+			t.Errorf("%s: status %q cause %q with score %v", s.Target.ID, r.Status, r.StatusCause, r.Score)
+		}
 		if r.CrawledAt == "" || r.RunID == 0 || r.CatalogueVersion == "" {
 			t.Errorf("%s: incomplete row %+v", s.Target.ID, r)
 		}
@@ -140,7 +149,14 @@ func TestDemoEndToEnd(t *testing.T) {
 		if len(csvLines)-1 != len(recs) {
 			t.Errorf("export --table %s: %d CSV rows, %d JSON records", table, len(csvLines)-1, len(recs))
 		}
-		min := map[string]int{"history": len(sites), "uptime": len(sites), "indicators": 60, "outages": 1}[table]
+		measured := 0
+		for _, r := range rows {
+			if egovbench.AssessmentStatus(r.Status).Measured() {
+				measured++
+			}
+		}
+		// The stage history holds measured runs only.
+		min := map[string]int{"history": measured, "uptime": len(sites), "indicators": 60, "outages": 1}[table]
 		if len(recs) < min {
 			t.Errorf("export --table %s: %d records, want at least %d", table, len(recs), min)
 		}
@@ -158,8 +174,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range again {
-		if b := byID[r.TargetID]; r.Stage != b.Stage || r.Score != b.Score {
-			t.Errorf("%s: re-analysis gave %s/%.1f, crawl gave %s/%.1f", r.TargetID, r.Stage, r.Score, b.Stage, b.Score)
+		if b := byID[r.TargetID]; r.Stage != b.Stage || fmt.Sprint(deref(r.Score)) != fmt.Sprint(deref(b.Score)) || r.Status != b.Status {
+			t.Errorf("%s: re-analysis gave %s/%v/%s, crawl gave %s/%v/%s", r.TargetID, r.Stage, deref(r.Score), r.Status, b.Stage, deref(b.Score), b.Status)
 		}
 	}
 
@@ -327,4 +343,12 @@ func checkClassifyMatchesCrawl(t *testing.T, ctx context.Context, dbPath string,
 	if len(seen) < 4 {
 		t.Errorf("classify compared on %d stages only", len(seen))
 	}
+}
+
+// deref shows an export score: its value, or "none" when not measured.
+func deref(p *float64) any {
+	if p == nil {
+		return "none"
+	}
+	return *p
 }

@@ -18,23 +18,29 @@ import (
 // rely on (docs/export.md). Append new columns at the end; never reorder.
 var exportColumns = []string{
 	"target_id", "name", "url", "region", "level", "crawled_at", "reachable",
-	"stage", "score", "indicators_met", "run_id", "catalogue_version",
+	"stage", "score", "indicators_met", "run_id", "catalogue_version", "status", "status_cause",
 }
 
 // exportRow is one target's latest assessment in the export contract.
 type exportRow struct {
-	TargetID         string   `json:"target_id"`
-	Name             string   `json:"name"`
-	URL              string   `json:"url"`
-	Region           string   `json:"region"`
-	Level            string   `json:"level"`
-	CrawledAt        string   `json:"crawled_at"` // RFC 3339 UTC; empty when never assessed
-	Reachable        bool     `json:"reachable"`
-	Stage            string   `json:"stage"`
-	Score            float64  `json:"score"`
+	TargetID  string `json:"target_id"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	Region    string `json:"region"`
+	Level     string `json:"level"`
+	CrawledAt string `json:"crawled_at"` // RFC 3339 UTC; empty when never assessed
+	Reachable bool   `json:"reachable"`
+	Stage     string `json:"stage"`
+	// Score is nil (CSV: empty, JSON: null) when nothing was measured: a
+	// site that did not answer has no score, not a score of 0.
+	Score            *float64 `json:"score"`
 	IndicatorsMet    []string `json:"indicators_met"`
 	RunID            int64    `json:"run_id"`
 	CatalogueVersion string   `json:"catalogue_version"`
+	// Status is the assessment's status (assessed, unreachable, blocked,
+	// not_official); empty when never assessed. StatusCause says why not.
+	Status      string `json:"status"`
+	StatusCause string `json:"status_cause"`
 }
 
 // ExportCommand prints every target's latest assessment as CSV or JSON.
@@ -102,12 +108,20 @@ func exportRows(ctx context.Context, db *store.DB) ([]exportRow, error) {
 			r.CrawledAt = a.AssessedAt.UTC().Format(time.RFC3339)
 			r.Reachable = a.Reachable
 			r.Stage = a.Stage.String()
-			r.Score = round1(a.Score)
-			if met := a.Met(); met != nil {
-				r.IndicatorsMet = met
+			if a.Status.Measured() {
+				score := round1(a.Score)
+				r.Score = &score
+				if met := a.Met(); met != nil {
+					r.IndicatorsMet = met
+				}
 			}
 			r.RunID = a.RunID
 			r.CatalogueVersion = a.CatalogueVersion
+			r.Status = string(a.Status)
+			if r.Status == "" {
+				r.Status = string(egovbench.StatusAssessed)
+			}
+			r.StatusCause = a.StatusCause
 		}
 		rows = append(rows, r)
 	}
@@ -132,11 +146,15 @@ func writeExportCSV(w io.Writer, rows []exportRow) error {
 		return err
 	}
 	for _, r := range rows {
+		score := ""
+		if r.Score != nil {
+			score = strconv.FormatFloat(*r.Score, 'f', 1, 64)
+		}
 		rec := []string{
 			csvSafe(r.TargetID), csvSafe(r.Name), csvSafe(r.URL), csvSafe(r.Region), csvSafe(r.Level),
 			r.CrawledAt, strconv.FormatBool(r.Reachable), r.Stage,
-			strconv.FormatFloat(r.Score, 'f', 1, 64), strings.Join(r.IndicatorsMet, ";"),
-			strconv.FormatInt(r.RunID, 10), csvSafe(r.CatalogueVersion),
+			score, strings.Join(r.IndicatorsMet, ";"),
+			strconv.FormatInt(r.RunID, 10), csvSafe(r.CatalogueVersion), r.Status, csvSafe(r.StatusCause),
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -34,14 +34,15 @@ type summary struct {
 	Rendered                 int // pages read as a browser built them
 	Bytes                    int64
 	Duration                 time.Duration
-	Stages                   map[egovbench.Stage]int
+	Stages                   map[egovbench.Stage]int // measured sites only
+	NotMeasured              int                     // unreachable or blocked: no stage this run
 }
 
 func (s summary) String() string {
-	return fmt.Sprintf("%d sites: %d ok, %d blocked, %d down; %d pages (%d rendered), %s in %s; stages: none %d, presence %d, interaction %d, integration %d, transaction %d",
+	return fmt.Sprintf("%d sites: %d ok, %d blocked, %d down; %d pages (%d rendered), %s in %s; stages: none %d, presence %d, interaction %d, integration %d, transaction %d; not measured %d",
 		s.Sites, s.OK, s.Blocked, s.Down, s.Pages, s.Rendered, humanBytes(s.Bytes), s.Duration.Round(time.Millisecond),
 		s.Stages[egovbench.StageNone], s.Stages[egovbench.StagePresence], s.Stages[egovbench.StageInteraction],
-		s.Stages[egovbench.StageIntegration], s.Stages[egovbench.StageTransaction])
+		s.Stages[egovbench.StageIntegration], s.Stages[egovbench.StageTransaction], s.NotMeasured)
 }
 
 // run crawls the targets of run r that are still pending; targets is every
@@ -164,7 +165,11 @@ func (s *summary) add(snap egovbench.Snapshot, a egovbench.Assessment) {
 	default:
 		s.Down++
 	}
-	s.Stages[a.Stage]++
+	if a.Status.Measured() {
+		s.Stages[a.Stage]++
+	} else {
+		s.NotMeasured++
+	}
 	for _, pg := range snap.Pages {
 		s.Pages++
 		if pg.Rendered {

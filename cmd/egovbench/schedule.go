@@ -259,9 +259,11 @@ func (c *ScheduleCommand) waitForLock(ctx context.Context, db *store.DB, path st
 	}
 }
 
-// stagesOf reads every target's latest stage, for stage-drop alerts.
+// stagesOf reads every target's latest measured stage, for stage-drop
+// alerts: a run in which a site did not answer (unreachable, blocked) is
+// no stage, so a drop is only ever judged between two measured runs.
 func stagesOf(ctx context.Context, db *store.DB) (map[string]egovbench.Stage, error) {
-	latest, err := db.LatestAssessments(ctx)
+	latest, err := db.LatestMeasured(ctx)
 	if err != nil {
 		return nil, err
 	}
