@@ -101,10 +101,15 @@ type classifyRow struct {
 // classification (freshness was judged against it) and run_id 0 (no run
 // is stored).
 func newClassifyRow(a egovbench.Assessment, homeURL string) classifyRow {
+	var score *float64
+	if a.Status.Measured() {
+		sc := round1(a.Score)
+		score = &sc
+	}
 	r := classifyRow{
 		exportRow: exportRow{TargetID: a.TargetID, URL: homeURL, CrawledAt: a.AssessedAt.UTC().Format(time.RFC3339),
-			Reachable: a.Reachable, Stage: a.Stage.String(), Score: round1(a.Score), IndicatorsMet: a.Met(),
-			RunID: a.RunID, CatalogueVersion: a.CatalogueVersion},
+			Reachable: a.Reachable, Stage: a.Stage.String(), Score: score, IndicatorsMet: a.Met(),
+			RunID: a.RunID, CatalogueVersion: a.CatalogueVersion, Status: string(a.Status), StatusCause: a.StatusCause},
 		Confidence: a.Confidence, Frameworks: a.Frameworks, CriterionScores: a.CriterionScores,
 		Indicators: a.Indicators, NextSteps: a.NextSteps, DeadServices: a.DeadServices, PagesAnalyzed: a.PagesAnalyzed,
 		UnverifiedServices: a.UnverifiedServices, Language: a.Language, LanguageCovered: a.LanguageCovered,

@@ -34,6 +34,7 @@ probe:
 budgets:
   max_pages: 10
   site_timeout: 20s
+  request_timeout: 5s
 politeness:
   delay: 10ms
   workers: 16
