@@ -1,6 +1,9 @@
 package egovbench
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Outcome classifies what happened when a URL was requested. A site that is
 // down, slow, blocked or broken is data with an outcome, never a Go error.
@@ -66,4 +69,45 @@ type Probe struct {
 	// HSTS is true when the HTTPS response carries Strict-Transport-Security.
 	HSTS  bool   `json:"hsts"`
 	Error string `json:"error,omitempty"`
+}
+
+// NetworkClass reports whether the outcome is a failure to reach the server
+// at all (no answer, refused or unreachable, no name) rather than an answer
+// the server gave. It is what the prober's own network failing looks like.
+func (o Outcome) NetworkClass() bool {
+	return o == OutcomeTimeout || o == OutcomeConnectionRefused || o == OutcomeDNSError
+}
+
+// MinDegradedRound is the least number of targets a round needs before
+// "most failed at once" is read as the prober's fault rather than theirs.
+const MinDegradedRound = 4
+
+// RoundDegraded decides whether a probe round measured the prober's own
+// network rather than the sites: such a round must open no outage, fire no
+// alert and count in no uptime. With canaries (addresses that are up
+// whenever the prober's network is), the round is degraded exactly when
+// every canary failed with a network-class outcome: a canary that answered
+// proves the network, however many sites failed. Without canaries it is
+// degraded when at least MinDegradedRound targets were probed and more
+// than half failed with a network-class outcome in the same round. The
+// reason says which rule fired, for logs and the report.
+func RoundDegraded(round, canaries []Probe) (bool, string) {
+	if len(canaries) > 0 {
+		for _, c := range canaries {
+			if !c.Outcome.NetworkClass() {
+				return false, ""
+			}
+		}
+		return true, "every canary failed (" + string(canaries[0].Outcome) + ")"
+	}
+	n, failed := len(round), 0
+	for _, p := range round {
+		if p.Outcome.NetworkClass() {
+			failed++
+		}
+	}
+	if n >= MinDegradedRound && failed*2 > n {
+		return true, strconv.Itoa(failed) + " of " + strconv.Itoa(n) + " targets failed with network errors"
+	}
+	return false, ""
 }

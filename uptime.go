@@ -53,3 +53,13 @@ type Outage struct {
 	End      time.Time `json:"end,omitzero"` // zero while the outage goes on
 	Cause    Outcome   `json:"cause"`
 }
+
+// DegradedRound is a probe round discarded because it measured the
+// prober's own network, not the sites (see RoundDegraded): its probes open
+// no outage, raise no alert and count in no uptime figure.
+type DegradedRound struct {
+	At      time.Time `json:"at"`      // earliest probe of the round, UTC
+	Targets int       `json:"targets"` // targets probed
+	Failed  int       `json:"failed"`  // of them, failed with a network-class outcome
+	Reason  string    `json:"reason"`
+}

@@ -38,7 +38,10 @@ type Input struct {
 	// Hourly holds hourly rollups for the hour-of-day x weekday profile.
 	Hourly     []egovbench.Rollup
 	Outages    []egovbench.Outage
-	Indicators []egovbench.Indicator
+	// DegradedRounds are the probe rounds of the last 30 days not recorded
+	// because the prober's own network failed.
+	DegradedRounds []egovbench.DegradedRound
+	Indicators     []egovbench.Indicator
 	Frameworks []egovbench.Framework
 	// CatalogueVersion names the indicator catalogue in force.
 	CatalogueVersion string

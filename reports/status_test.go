@@ -81,3 +81,24 @@ func TestUnmeasuredSiteIsNotEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestProberDegradedShown: rounds lost to the prober's own network are
+// said on the front page, in both languages.
+func TestProberDegradedShown(t *testing.T) {
+	at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	for lang, want := range map[string]string{"en": "2 probe rounds in the last 30 days were not recorded", "id": "2 putaran pemeriksaan"} {
+		in := Input{GeneratedAt: at, Lang: lang, Indicators: testCatalogue, Targets: []egovbench.Target{{ID: "a", Name: "A"}},
+			DegradedRounds: []egovbench.DegradedRound{{At: at.Add(-48 * time.Hour), Targets: 1, Failed: 1}, {At: at.Add(-time.Hour), Targets: 1, Failed: 1}}}
+		dir := t.TempDir()
+		if err := Write(context.Background(), dir, in); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s: index does not say %q", lang, want)
+		}
+	}
+}

@@ -192,6 +192,9 @@ type regionView struct {
 type indexBody struct {
 	Sites, Assessed, Reachable int
 	NotMeasured                int // latest run did not observe them: out of the figures below
+	// ProberDegraded says how many probe rounds of the last 30 days were
+	// not recorded because the prober's own network failed; "" when none.
+	ProberDegraded string
 	MedianScore                string
 	Uptime                     string
 	StageHeads                 []stageBadge
@@ -214,6 +217,10 @@ func (r *report) indexView() indexBody {
 		}
 	}
 	v.Uptime = l.Pct(all.checkUptime()/100, 1)
+	if n := len(r.in.DegradedRounds); n > 0 {
+		last := r.in.DegradedRounds[n-1].At
+		v.ProberDegraded = fmt.Sprintf(l.T("prober_degraded_text"), n, l.DateTime(last.In(m.loc)))
+	}
 	for i := range m.sites {
 		if a := m.sites[i].latest; a != nil {
 			if a.Reachable {

@@ -88,6 +88,13 @@ type ProbeConfig struct {
 	Timeout Duration `yaml:"timeout"`
 	// RunOnStart probes once at start-up; default true.
 	RunOnStart bool `yaml:"run_on_start"`
+	// Canaries are URLs that answer whenever the prober's own network
+	// works (another network's well-kept sites, the upstream router's web
+	// page). Probed with every round: when all of them fail with network
+	// errors the round is the prober's fault, not the sites', and records
+	// no outage, alert or downtime. Without canaries a round where most of
+	// at least 4 targets fail with network errors is read the same way.
+	Canaries []string `yaml:"canaries"`
 }
 
 // BudgetConfig bounds one deep crawl of one site.
@@ -501,6 +508,11 @@ func (c *Config) Validate() error {
 	ps, err := ParseSchedule(c.Probe.Schedule, loc)
 	if err != nil {
 		badErr("probe.schedule", err)
+	}
+	for i, cu := range c.Probe.Canaries {
+		if u, err := url.Parse(cu); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(fmt.Sprintf("probe.canaries[%d]", i), "must be an http(s) URL, got %q", cu)
+		}
 	}
 	if c.Probe.Jitter < 0 {
 		bad("probe.jitter", "must not be negative")

@@ -146,6 +146,7 @@ func TestConfigErrorsNameFieldAndLine(t *testing.T) {
 		{`max_bytes_per_page: 5MiB`, `max_bytes_per_page: 5 parsecs`, "budgets.max_bytes_per_page", "bad size unit"},
 		{`site_timeout: 10m`, `site_timeout: 0s`, "budgets.site_timeout", "must be positive"},
 		{`request_timeout: 20s`, `request_timeout: 0s`, "budgets.request_timeout", "must be positive"},
+		{`canaries: []`, `canaries: ["ftp://example.org/"]`, "probe.canaries[0]", "http(s) URL"},
 		{`per_host_concurrency: 1`, `per_host_concurrency: 0`, "politeness.per_host_concurrency", "at least 1"},
 		{`user_agent: "egovbench/1.0 (+https://example.org/egovbench; research on regional e-government)"`, `user_agent: "egovbench/1.0"`, "politeness.user_agent", "contact URL"},
 		{`lang: id`, `lang: fr`, "report.lang", `"id" or "en"`},

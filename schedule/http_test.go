@@ -27,6 +27,8 @@ func sampleMetrics() *Metrics {
 	m.JobSkipped(JobCrawl)
 	m.SetNext(JobCrawl, t0.Add(24*time.Hour))
 	m.AddPages(120)
+	m.AddDegradedRound()
+	m.AddDegradedRound()
 	m.ObserveProbes([]egovbench.Probe{
 		{Outcome: egovbench.OutcomeOK, Total: 80 * time.Millisecond},
 		{Outcome: egovbench.OutcomeOK, Total: 3 * time.Second},
@@ -127,6 +129,7 @@ func TestMetricsExposition(t *testing.T) {
 		`egovbench_last_run_success{kind="crawl"}`:                   1,
 		`egovbench_last_run_success{kind="probe"}`:                   0,
 		`egovbench_pages_fetched_total{}`:                            120,
+		`egovbench_probe_rounds_prober_degraded_total{}`:             2,
 		`egovbench_probes_total{outcome="ok"}`:                       3,
 		`egovbench_probes_total{outcome="timeout"}`:                  2,
 		`egovbench_probes_total{outcome="blocked"}`:                  1,

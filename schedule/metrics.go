@@ -50,9 +50,12 @@ type Metrics struct {
 	started time.Time
 	jobs    map[JobKind]*jobState
 	pages   uint64
-	probes  map[egovbench.Outcome]uint64
-	latency histogram
-	alerts  map[EventType]*alertCounts
+	// degraded counts probe rounds dropped because the prober's own
+	// network failed (egovbench.RoundDegraded).
+	degraded uint64
+	probes   map[egovbench.Outcome]uint64
+	latency  histogram
+	alerts   map[EventType]*alertCounts
 }
 
 type jobState struct {
@@ -106,6 +109,21 @@ func (m *Metrics) alert(t EventType) *alertCounts {
 		m.alerts[t] = a
 	}
 	return a
+}
+
+// AddDegradedRound counts a probe round not recorded because the prober's
+// own network failed; its probes must not be passed to ObserveProbes.
+func (m *Metrics) AddDegradedRound() {
+	m.mu.Lock()
+	m.degraded++
+	m.mu.Unlock()
+}
+
+// DegradedRounds returns the count of AddDegradedRound.
+func (m *Metrics) DegradedRounds() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.degraded
 }
 
 // AddPages counts pages fetched by a crawl.
@@ -324,6 +342,9 @@ func (m *Metrics) WritePrometheus(w io.Writer) error {
 	for _, k := range jobKinds() {
 		p.sample("egovbench_next_run_timestamp_seconds", []string{"kind", string(k)}, unixSeconds(m.job(k).next))
 	}
+
+	p.family("egovbench_probe_rounds_prober_degraded_total", "counter", "Probe rounds not recorded because the prober's own network failed (every canary, or most targets, failed with network errors).")
+	p.sample("egovbench_probe_rounds_prober_degraded_total", nil, float64(m.degraded))
 
 	p.family("egovbench_pages_fetched_total", "counter", "Pages fetched by deep crawls.")
 	p.sample("egovbench_pages_fetched_total", nil, float64(m.pages))

@@ -251,6 +251,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		ALTER TABLE pages DROP COLUMN static_hash;
 		ALTER TABLE pages DROP COLUMN render_error;
 		DROP TABLE crawl_failures;
+		DROP TABLE prober_degraded_rounds;
 		DROP VIEW v_stage_history; DROP VIEW v_latest_assessment;
 		ALTER TABLE assessments DROP COLUMN status; ALTER TABLE assessments DROP COLUMN status_cause;
 		DROP TABLE unverified_services;

@@ -194,5 +194,10 @@ func seedHistory(t *testing.T) *DB {
 	if err := db.InsertProbes(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
+	// One round the prober lost its own network.
+	if err := db.InsertDegradedRound(ctx, egovbench.DegradedRound{At: now.Add(-3 * time.Hour), Targets: len(ids), Failed: len(ids),
+		Reason: "every target failed with network errors"}); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }

@@ -114,7 +114,9 @@ func TestMigrationBackfillsStatus(t *testing.T) {
 		j := strings.Index(ms[0].sql[i:], ";")
 		v2Views = append(v2Views, ms[0].sql[i:i+j+1])
 	}
-	if _, err := db.write.ExecContext(ctx, `DROP VIEW v_stage_history; DROP VIEW v_latest_assessment;
+	// Back to version 4: undo 0006, then 0005.
+	if _, err := db.write.ExecContext(ctx, `DROP TABLE prober_degraded_rounds;
+		DROP VIEW v_stage_history; DROP VIEW v_latest_assessment;
 		ALTER TABLE assessments DROP COLUMN status; ALTER TABLE assessments DROP COLUMN status_cause;
 		`+strings.Join(v2Views, "\n")+`
 		DELETE FROM schema_migrations WHERE version > 6`); err != nil {

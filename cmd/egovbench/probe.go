@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/egovbench/egovbench"
@@ -18,6 +19,8 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet(c.Env, "probe", "--db FILE [--targets FILE] [flags]")
 	dbPath := fs.String("db", "", "SQLite database")
 	targetsPath := fs.String("targets", "", "targets file to store first (default: the stored targets)")
+	var canaries listFlag
+	fs.Var(&canaries, "canary", "URL that is up whenever this machine's network is, repeatable: when every canary fails the round is the prober's fault and records no outage")
 	var cf crawlFlags
 	cf.registerProbe(fs)
 	if err := parseFlags(fs, args, false); err != nil {
@@ -52,9 +55,13 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	probes, err := probeRound(ctx, db, cr, cf.workers)
+	probes, degraded, err := probeRound(ctx, db, cr, cf.workers, canaries)
 	if err != nil {
 		return err
+	}
+	if degraded != nil {
+		fmt.Fprintf(c.Stdout, "%d probes not recorded: the prober's own network failed (%s); no outage opened\n", len(probes), degraded.Reason)
+		return nil
 	}
 	up := 0
 	for _, p := range probes {
@@ -67,11 +74,20 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 }
 
 // probeRound probes every stored target once, concurrently, and stores the
-// whole round in one transaction (rollups and outages included).
-func probeRound(ctx context.Context, db *store.DB, cr *crawler.Crawler, workers int) ([]egovbench.Probe, error) {
+// whole round in one transaction (rollups and outages included) — unless
+// the round measured the prober's own network (egovbench.RoundDegraded,
+// with the canaries probed alongside): then only the degraded round is
+// recorded, and returned, and its probes open no outage and count in no
+// uptime. The caller must then raise no alert from them.
+func probeRound(ctx context.Context, db *store.DB, cr *crawler.Crawler, workers int, canaries []string) ([]egovbench.Probe, *egovbench.DegradedRound, error) {
 	targets, err := db.Targets(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	canaryProbes := make([]egovbench.Probe, len(canaries))
+	var cwg sync.WaitGroup
+	for i, u := range canaries {
+		cwg.Go(func() { canaryProbes[i] = cr.Probe(ctx, egovbench.Target{ID: "canary", URL: u}) })
 	}
 	probes := make([]egovbench.Probe, len(targets))
 	sem := make(chan struct{}, max(1, workers))
@@ -86,11 +102,33 @@ func probeRound(ctx context.Context, db *store.DB, cr *crawler.Crawler, workers 
 		}()
 	}
 	wg.Wait()
+	cwg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err // a round cut short would record false outages
+		return nil, nil, err // a round cut short would record false outages
+	}
+	if bad, why := egovbench.RoundDegraded(probes, canaryProbes); bad {
+		r := egovbench.DegradedRound{Targets: len(probes), Reason: why}
+		for _, p := range probes {
+			if r.At.IsZero() || p.At.Before(r.At) {
+				r.At = p.At
+			}
+			if p.Outcome.NetworkClass() {
+				r.Failed++
+			}
+		}
+		if err := db.InsertDegradedRound(ctx, r); err != nil {
+			return nil, nil, err
+		}
+		return probes, &r, nil
 	}
 	if err := db.InsertProbes(ctx, probes); err != nil {
-		return nil, fmt.Errorf("store probes: %w", err)
+		return nil, nil, fmt.Errorf("store probes: %w", err)
 	}
-	return probes, nil
+	return probes, nil, nil
 }
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

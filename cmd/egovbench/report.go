@@ -168,6 +168,9 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 	if in.Outages, err = db.Outages(ctx, now.AddDate(-1, 0, 0), now); err != nil {
 		return in, err
 	}
+	if in.DegradedRounds, err = db.DegradedRounds(ctx, now.AddDate(0, 0, -30), now.Add(time.Second)); err != nil {
+		return in, err
+	}
 	return in, nil
 }
 

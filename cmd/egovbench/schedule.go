@@ -129,7 +129,16 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			}
 			// A probe is one request per site, so a round can run wider
 			// than the crawl without straining any host.
-			return probeRound(ctx, db, cr, max(cf.workers, 32))
+			probes, degraded, err := probeRound(ctx, db, cr, max(cf.workers, 32), cfg.Probe.Canaries)
+			if degraded != nil {
+				// The prober's own network failed: its probes say nothing
+				// about the sites, so they feed neither alerts nor the
+				// outcome counters, only the degraded-round counter.
+				metrics.AddDegradedRound()
+				c.Logger.Warn("probe round not recorded: the prober's own network failed", "reason", degraded.Reason)
+				return nil, err
+			}
+			return probes, err
 		},
 		Report: func(ctx context.Context) error {
 			if cfg.Report.Out == "" {
