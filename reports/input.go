@@ -36,13 +36,13 @@ type Input struct {
 	// Daily holds daily uptime rollups (UTC days) of every target.
 	Daily []egovbench.Rollup
 	// Hourly holds hourly rollups for the hour-of-day x weekday profile.
-	Hourly     []egovbench.Rollup
-	Outages    []egovbench.Outage
+	Hourly  []egovbench.Rollup
+	Outages []egovbench.Outage
 	// DegradedRounds are the probe rounds of the last 30 days not recorded
 	// because the prober's own network failed.
 	DegradedRounds []egovbench.DegradedRound
 	Indicators     []egovbench.Indicator
-	Frameworks []egovbench.Framework
+	Frameworks     []egovbench.Framework
 	// CatalogueVersion names the indicator catalogue in force.
 	CatalogueVersion string
 	// Agreement is the measured agreement with reference labels on the

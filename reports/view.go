@@ -195,14 +195,14 @@ type indexBody struct {
 	// ProberDegraded says how many probe rounds of the last 30 days were
 	// not recorded because the prober's own network failed; "" when none.
 	ProberDegraded string
-	MedianScore                string
-	Uptime                     string
-	StageHeads                 []stageBadge
-	StageCounts                []int
-	Summary                    []summaryLine
-	Charts                     []chartRef
-	Ranking                    []rankView
-	Regions                    []regionView
+	MedianScore    string
+	Uptime         string
+	StageHeads     []stageBadge
+	StageCounts    []int
+	Summary        []summaryLine
+	Charts         []chartRef
+	Ranking        []rankView
+	Regions        []regionView
 }
 
 func (r *report) indexView() indexBody {
