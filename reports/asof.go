@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/egovbench/egovbench"
 )
 
 // asOfText says how fresh the report's data is: the crawl time of the
@@ -98,4 +100,72 @@ func (r *report) baselineText() string {
 		return l.Date(r.in.Since.In(r.m.loc))
 	}
 	return ""
+}
+
+// comparedSettings are the crawl settings that change what a crawl can
+// find on a site: fewer pages or a shallower crawl finds fewer indicators.
+var comparedSettings = []string{"max_pages", "max_depth", "max_page_bytes", "render", "delay", "per_host", "request_timeout", "site_timeout"}
+
+// crawlConfigOf returns the recorded configuration of the crawl that
+// fetched the pages of a (for a re-analysis, the crawl it re-scored); nil
+// when it is not recorded.
+func (m *model) crawlConfigOf(a *egovbench.Assessment) map[string]any {
+	run, ok := m.in.Runs[a.RunID]
+	if !ok {
+		return nil
+	}
+	if run.Kind == egovbench.RunAnalyze && run.SourceRun != 0 {
+		if run, ok = m.in.Runs[run.SourceRun]; !ok {
+			return nil
+		}
+	}
+	var cfg map[string]any
+	if json.Unmarshal([]byte(run.Config), &cfg) != nil {
+		return nil
+	}
+	return cfg
+}
+
+// settingsDiff lists, in words, what differed between the crawls (and the
+// indicator catalogues) behind two assessments of a site: "pages per site
+// at most 40 → 12". When it is not empty, a difference between the two
+// verdicts may be ours, and is not reported as the site's. Settings not
+// recorded for either run are not compared (nothing is claimed).
+func (m *model) settingsDiff(p, a *egovbench.Assessment) []string {
+	l := m.l
+	var out []string
+	if p.CatalogueVersion != "" && a.CatalogueVersion != "" && p.CatalogueVersion != a.CatalogueVersion {
+		out = append(out, l.T("set_catalogue")+" "+clip(p.CatalogueVersion, 40)+" → "+clip(a.CatalogueVersion, 40))
+	}
+	pc, ac := m.crawlConfigOf(p), m.crawlConfigOf(a)
+	if pc == nil || ac == nil {
+		return out
+	}
+	show := func(v any) string {
+		switch x := v.(type) {
+		case float64:
+			return l.Num(x, 0)
+		case string:
+			return clip(x, 40)
+		case bool:
+			if x {
+				return l.T("yes")
+			}
+			return l.T("no")
+		case nil:
+			return "–"
+		}
+		return clip(fmt.Sprint(v), 40)
+	}
+	for _, k := range comparedSettings {
+		pv, pok := pc[k]
+		av, aok := ac[k]
+		if !pok && !aok {
+			continue
+		}
+		if fmt.Sprint(pv) != fmt.Sprint(av) {
+			out = append(out, l.T("set_"+k)+" "+show(pv)+" → "+show(av))
+		}
+	}
+	return out
 }

@@ -686,6 +686,9 @@ func (m *model) transitions() transitionsData {
 		if !s.measured() || s.prev == nil || !s.prev.Status.Measured() {
 			continue // a move is judged between two measured runs only
 		}
+		if len(m.settingsDiff(s.prev, s.latest)) > 0 {
+			continue // our settings changed between the two: not the site's move
+		}
 		from, to := stageIndex(s.prev.Stage), stageIndex(s.latest.Stage)
 		tr.Matrix[from][to]++
 		tr.Compared++

@@ -31,6 +31,10 @@ type Input struct {
 	// LastCrawl is the newest crawl run; its recorded configuration is shown
 	// on every page. Nil when there has been none.
 	LastCrawl *egovbench.Run
+	// Runs holds every run by id, so that the changes page can tell when two
+	// assessments were made with different crawl settings (then the
+	// difference is ours, not the site's). Nil: settings are not compared.
+	Runs map[int64]egovbench.Run
 	// History holds every assessment reduced to a StagePoint, in any order.
 	History []egovbench.StagePoint
 	// Daily holds daily uptime rollups (UTC days) of every target.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,57 @@ func TestProberDegradedShown(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s: index does not say %q", lang, want)
 		}
+	}
+}
+
+// TestSettingsChangeNotBlamedOnSite: cutting max_pages from 40 to 12 made
+// the changes page say a site lost indicators. With the two runs' settings
+// recorded, the change is listed as ours, not the site's.
+func TestSettingsChangeNotBlamedOnSite(t *testing.T) {
+	at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	all := func(n int) []egovbench.IndicatorResult {
+		var rs []egovbench.IndicatorResult
+		for i, ind := range testCatalogue {
+			rs = append(rs, egovbench.IndicatorResult{ID: ind.ID, Met: i < n})
+		}
+		return rs
+	}
+	for _, tc := range []struct {
+		name        string
+		pages       int
+		wantSetting bool
+	}{{"same settings: the site lost them", 40, false}, {"max_pages cut: ours", 12, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := Input{GeneratedAt: at.Add(time.Hour), Lang: "en", Indicators: testCatalogue,
+				Targets: []egovbench.Target{{ID: "k", Name: "Kota K"}},
+				Previous: map[string]egovbench.Assessment{"k": {TargetID: "k", RunID: 1, AssessedAt: at.Add(-24 * time.Hour),
+					CatalogueVersion: "v1", Reachable: true, Status: egovbench.StatusAssessed, Stage: egovbench.StagePresence, Score: 50, Indicators: all(8)}},
+				Latest: map[string]egovbench.Assessment{"k": {TargetID: "k", RunID: 2, AssessedAt: at,
+					CatalogueVersion: "v1", Reachable: true, Status: egovbench.StatusAssessed, Stage: egovbench.StagePresence, Score: 30, Indicators: all(3)}},
+				Runs: map[int64]egovbench.Run{
+					1: {ID: 1, Kind: egovbench.RunCrawl, Config: `{"max_pages":40,"max_depth":4,"delay":"1s","catalogue_version":"v1"}`},
+					2: {ID: 2, Kind: egovbench.RunCrawl, Config: fmt.Sprintf(`{"max_pages":%d,"max_depth":4,"delay":"1s","catalogue_version":"v1"}`, tc.pages)},
+				}}
+			r := build(&in)
+			cv := r.changesView()
+			if tc.wantSetting {
+				if len(cv.Settings) != 1 || len(cv.Indicators) != 0 {
+					t.Fatalf("settings %d, indicators %d: the cut was blamed on the site", len(cv.Settings), len(cv.Indicators))
+				}
+				if got := strings.Join(cv.Settings[0].Change.SettingsChanged, ";"); got != "pages per site at most 40 → 12" {
+					t.Errorf("settings change %q", got)
+				}
+			} else if len(cv.Settings) != 0 || len(cv.Indicators) != 1 || len(cv.Indicators[0].Change.Lost) != 5 {
+				t.Fatalf("settings %d, indicators %d: the site's own loss is not shown", len(cv.Settings), len(cv.Indicators))
+			}
+			dir := t.TempDir()
+			if err := Write(context.Background(), dir, in); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "changes.html"))
+			if has := strings.Contains(string(b), "Changes under different crawl settings"); has != tc.wantSetting {
+				t.Errorf("changes page shows the settings section: %v, want %v", has, tc.wantSetting)
+			}
+		})
 	}
 }

@@ -379,6 +379,10 @@ type changeBody struct {
 	PreviousAssess string
 	// NotMeasured says, in plain words, why the latest run observed nothing.
 	NotMeasured string
+	// SettingsChanged lists what differed between our two crawls (pages,
+	// depth, rendering, catalogue…); when set, the difference between the
+	// two verdicts is not attributed to the site.
+	SettingsChanged []string
 }
 
 // statusText says in plain words why an assessment observed nothing, in
@@ -616,7 +620,8 @@ func (r *report) changeView(s *site) changeBody {
 		return changeBody{}
 	}
 	cv := changeBody{
-		HasPrevious: true, From: r.stageCell(p.Stage), To: r.stageCell(a.Stage),
+		SettingsChanged: r.m.settingsDiff(p, a),
+		HasPrevious:     true, From: r.stageCell(p.Stage), To: r.stageCell(a.Stage),
 		ScoreFrom: l.Num(clamp(p.Score, 0, 100), 1), ScoreTo: l.Num(clamp(a.Score, 0, 100), 1),
 		WentDown: p.Reachable && !a.Reachable, PreviousAssess: l.DateTime(p.AssessedAt.In(r.m.loc)),
 	}
@@ -670,6 +675,9 @@ type changesBody struct {
 	Indicators []siteChange
 	WentDown   []siteChange
 	Outages    []outageBody
+	// Settings are the sites whose verdict changed between two crawls made
+	// with different settings: not counted as the sites' own changes.
+	Settings []siteChange
 }
 
 func (r *report) changesView() changesBody {
@@ -685,14 +693,23 @@ func (r *report) changesView() changesBody {
 			continue
 		}
 		sc := siteChange{Name: sv.Name, Href: "sites/" + sv.Slug + ".html", Change: c}
-		switch c.Moved {
-		case 1:
-			v.Up = append(v.Up, sc)
-		case -1:
-			v.Down = append(v.Down, sc)
-		}
-		if len(c.Gained)+len(c.Lost) > 0 {
-			v.Indicators = append(v.Indicators, sc)
+		switch {
+		case len(c.SettingsChanged) > 0:
+			// Our settings changed between the two crawls: whatever moved
+			// may be our doing, so it is listed apart, not as the site's.
+			if c.Moved != 0 || len(c.Gained)+len(c.Lost) > 0 {
+				v.Settings = append(v.Settings, sc)
+			}
+		default:
+			switch c.Moved {
+			case 1:
+				v.Up = append(v.Up, sc)
+			case -1:
+				v.Down = append(v.Down, sc)
+			}
+			if len(c.Gained)+len(c.Lost) > 0 {
+				v.Indicators = append(v.Indicators, sc)
+			}
 		}
 		if c.WentDown {
 			v.WentDown = append(v.WentDown, sc)

@@ -147,6 +147,14 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 			return in, err
 		}
 	}
+	runs, err := db.Runs(ctx)
+	if err != nil {
+		return in, err
+	}
+	in.Runs = make(map[int64]egovbench.Run, len(runs))
+	for _, run := range runs {
+		in.Runs[run.ID] = run
+	}
 	switch run, err := db.LatestRun(ctx, egovbench.RunCrawl); {
 	case err == nil:
 		in.LastCrawl = &run
