@@ -201,7 +201,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	for _, ev := range events {
 		clock.set(ev.at)
 		if !ev.crawl {
-			ps, err := probeRound(ctx, db, prober, *workers)
+			ps, _, err := probeRound(ctx, db, prober, *workers, nil)
 			if err != nil {
 				return fmt.Errorf("probe round at %s: %w", ev.at.Format(time.RFC3339), err)
 			}
