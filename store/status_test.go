@@ -114,7 +114,7 @@ func TestMigrationBackfillsStatus(t *testing.T) {
 		j := strings.Index(ms[0].sql[i:], ";")
 		v2Views = append(v2Views, ms[0].sql[i:i+j+1])
 	}
-	// Back to version 5: undo 0007, then 0006.
+	// Back to version 6: undo 0008, then 0007.
 	if _, err := db.write.ExecContext(ctx, `DROP TABLE prober_degraded_rounds;
 		DROP VIEW v_stage_history; DROP VIEW v_latest_assessment;
 		ALTER TABLE assessments DROP COLUMN status; ALTER TABLE assessments DROP COLUMN status_cause;
