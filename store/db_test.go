@@ -237,7 +237,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 0007 changed two views; version 1's are taken from migration 0001.
+	// 0008 changed two views; version 1's are taken from migration 0001.
 	var v1Views []string
 	for _, v := range []string{"v_stage_history", "v_latest_assessment"} {
 		i := strings.Index(ms[0].sql, "CREATE VIEW "+v+" AS")

@@ -1,4 +1,4 @@
--- 0007_assessment_status: whether an assessment measured the site at all.
+-- 0008_assessment_status: whether an assessment measured the site at all.
 -- A site that did not answer used to be stored as a site at stage "none"
 -- with score 0, ranked last and charted as a drop. Now each assessment says
 -- `assessed`, `unreachable`, `blocked` or `not_official`, and why.

@@ -1,4 +1,4 @@
--- 0008_prober_degraded_rounds: probe rounds in which the prober's own
+-- 0009_prober_degraded_rounds: probe rounds in which the prober's own
 -- network failed (every canary failed, or most targets failed with
 -- network-class errors at once). Their probes are not stored as probes: they
 -- would open an outage for every site and count as downtime. The round is
