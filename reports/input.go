@@ -28,6 +28,11 @@ type Input struct {
 	// run before the latest.
 	Since    time.Time
 	SinceRun int64
+	// DataDir is the folder, relative to the report, in which the caller
+	// wrote the tables of `egovbench export --table` as <table>.csv
+	// (latest, history, uptime, hourly, indicators, outages); each chart
+	// links to the tables it is drawn from. Empty: no links.
+	DataDir string
 	// LastCrawl is the newest crawl run; its recorded configuration is shown
 	// on every page. Nil when there has been none.
 	LastCrawl *egovbench.Run

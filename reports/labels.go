@@ -446,6 +446,7 @@ var dictEN = dict{
 	"baseline_run":                  "run %d",
 	"ch_transitions_since":          "Stage transitions since %s",
 	"ax_base_stage":                 "Stage at the baseline",
+	"data_csv":                      "data (CSV)",
 }
 
 var dictID = dict{
@@ -703,4 +704,5 @@ var dictID = dict{
 	"baseline_run":                  "pengukuran nomor %d",
 	"ch_transitions_since":          "Perpindahan tahap sejak %s",
 	"ax_base_stage":                 "Tahap pada titik pembanding",
+	"data_csv":                      "data (CSV)",
 }

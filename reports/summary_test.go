@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -124,5 +127,55 @@ func TestSummaryShortHistory(t *testing.T) {
 	}
 	if lines := r.summaryView(d); !strings.Contains(lines[1].Text, "no earlier run") {
 		t.Errorf("one run: second line %q", lines[1].Text)
+	}
+}
+
+// TestDataLinks: with DataDir set, every chart of the index, the transition
+// chart of the changes page and each site's history chart link to the CSV
+// tables they are drawn from; without it, no page links to data.
+func TestDataLinks(t *testing.T) {
+	in := summaryInput()
+	for _, dataDir := range []string{"data", ""} {
+		in.DataDir = dataDir
+		dir := t.TempDir()
+		if err := Write(context.Background(), dir, in); err != nil {
+			t.Fatal(err)
+		}
+		read := func(f string) string {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+		idx, changes, site := read("index.html"), read("changes.html"), read("sites/up.html")
+		if dataDir == "" {
+			for _, p := range []string{idx, changes, site} {
+				if strings.Contains(p, ".csv") {
+					t.Error("a page links to CSV data without DataDir")
+				}
+			}
+			continue
+		}
+		for chart, tables := range chartTables {
+			if chart == "site" {
+				continue
+			}
+			fig := idx[strings.Index(idx, `src="charts/`+chart+`"`):]
+			fig = fig[:strings.Index(fig, "</figure>")]
+			for _, tb := range tables {
+				if !strings.Contains(fig, `href="data/`+tb+`.csv"`) {
+					t.Errorf("index: %s lacks its link to %s.csv", chart, tb)
+				}
+			}
+		}
+		if !strings.Contains(changes, `href="data/history.csv"`) {
+			t.Error("changes: transition chart lacks its data link")
+		}
+		for _, tb := range []string{"history", "uptime", "outages"} {
+			if !strings.Contains(site, `href="../data/`+tb+`.csv"`) {
+				t.Errorf("site page lacks its link to %s.csv", tb)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -155,6 +156,40 @@ func (r *report) pages() []pageFile {
 // explicit "no data" image and also say so in text.
 type chartRef struct {
 	File, Title, Alt string
+	Data             []dataLink
+}
+
+// dataLink is a CSV table a chart is drawn from.
+type dataLink struct {
+	Href, Name string
+}
+
+// chartTables names, per chart file, the export tables it is drawn from.
+var chartTables = map[string][]string{
+	"stage-distribution.png":  {"latest"},
+	"ranking.png":             {"latest"},
+	"maturity-trend.png":      {"history"},
+	"transitions.png":         {"history"},
+	"indicator-coverage.png":  {"indicators"},
+	"uptime-daily.png":        {"uptime"},
+	"uptime-regions.png":      {"uptime"},
+	"uptime-regions-time.png": {"uptime"},
+	"latency-daily.png":       {"uptime"},
+	"hour-availability.png":   {"hourly"},
+	"hour-latency.png":        {"hourly"},
+	"site":                    {"history", "uptime", "outages"},
+}
+
+// dataLinks returns the CSV links of a chart; root is "" or "../".
+func (r *report) dataLinks(chart, root string) []dataLink {
+	if r.in.DataDir == "" {
+		return nil
+	}
+	var out []dataLink
+	for _, t := range chartTables[chart] {
+		out = append(out, dataLink{Href: root + strings.TrimSuffix(r.in.DataDir, "/") + "/" + t + ".csv", Name: t + ".csv"})
+	}
+	return out
 }
 
 // stageBadge is a stage with its display name and CSS class.
@@ -256,7 +291,7 @@ func (r *report) indexView() indexBody {
 		if c[0] == "transitions.png" && r.baseline != "" {
 			title = fmt.Sprintf(l.T("ch_transitions_since"), r.baseline)
 		}
-		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: title, Alt: l.T(c[2])})
+		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: title, Alt: l.T(c[2]), Data: r.dataLinks(c[0], "")})
 	}
 	ranked := map[string]bool{}
 	for _, row := range r.rank {
@@ -440,6 +475,7 @@ type siteBody struct {
 	NextStage         string
 	NextSteps         []string
 	HistoryChart      string // score, availability and latency over time
+	HistoryData       []dataLink
 	Uptime30Check     string
 	Uptime30Time      string
 	Outages           []outageBody
@@ -458,6 +494,7 @@ func (r *report) siteView(i int) *siteBody {
 	v.LastChange = r.lastChange(r.stages[i])
 	if siteHistoryHasData(r.trend.Sites[i], r.siteUptime[i]) {
 		v.HistoryChart = "site-" + v.Slug + ".png"
+		v.HistoryData = r.dataLinks("site", "../")
 	}
 	// Newest first; a page lists the last 20, the changes page needs only recent ones.
 	slices.SortFunc(r.outages[i], func(a, b egovbench.Outage) int { return b.Start.Compare(a.Start) })
@@ -670,6 +707,7 @@ type siteChange struct {
 // changesBody is the body of changes.html.
 type changesBody struct {
 	ChartTitle string
+	ChartData  []dataLink
 	Compared   int
 	Up, Down   []siteChange
 	Indicators []siteChange
@@ -681,7 +719,7 @@ type changesBody struct {
 }
 
 func (r *report) changesView() changesBody {
-	v := changesBody{ChartTitle: r.l.T("ch_transitions")}
+	v := changesBody{ChartTitle: r.l.T("ch_transitions"), ChartData: r.dataLinks("transitions.png", "")}
 	if r.baseline != "" {
 		v.ChartTitle = fmt.Sprintf(r.l.T("ch_transitions_since"), r.baseline)
 	}

@@ -252,7 +252,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	static := ccfg.Render == crawler.RenderNever || fallback != ""
 	agreement := fleetAgreement(truth, in.Latest, static)
 	reportDir := filepath.Join(*out, "report")
-	if err := publishReport(ctx, reportDir, in); err != nil {
+	if err := publishReport(ctx, db, reportDir, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if err := printFleetVerdicts(c.Stdout, truth, in.Latest, static); err != nil {

@@ -23,6 +23,7 @@ var exportTables = map[string]func(context.Context, *store.DB) (table, error){
 	"uptime":     uptimeTable,
 	"indicators": indicatorsTable,
 	"outages":    outagesTable,
+	"hourly":     hourlyTable,
 }
 
 func exportTableNames() []string {
@@ -190,6 +191,28 @@ func indicatorsTable(ctx context.Context, db *store.DB) (table, error) {
 		}
 		t.rows = append(t.rows, []any{ind.ID, ind.NameEN, ind.NameID, string(ind.Criterion), ind.Stage.String(),
 			met[ind.ID], assessed, share})
+	}
+	return t, nil
+}
+
+// hourlyTable is every site's hourly availability over the last 30 days:
+// what the report's hour-of-day heat maps are drawn from.
+func hourlyTable(ctx context.Context, db *store.DB) (table, error) {
+	now := time.Now()
+	rs, err := db.Rollups(ctx, store.Hourly, now.AddDate(0, 0, -30), now)
+	if err != nil {
+		return table{}, err
+	}
+	t := table{header: []string{"target_id", "hour", "checks", "successes", "blocked", "uptime_checks", "latency_mean_ms"}}
+	for _, r := range rs {
+		var byChecks, mean any
+		if v, ok := r.CheckUptime(); ok {
+			byChecks = round4(v)
+		}
+		if r.Successes > 0 {
+			mean = round1(float64(r.LatencySum.Microseconds()) / float64(r.Successes) / 1000)
+		}
+		t.rows = append(t.rows, []any{r.TargetID, r.Start.UTC().Format(time.RFC3339), r.Checks, r.Successes, r.Blocked, byChecks, mean})
 	}
 	return t, nil
 }

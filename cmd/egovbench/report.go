@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -68,7 +70,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := publishReport(ctx, *out, in); err != nil {
+	if err := publishReport(ctx, db, *out, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	fmt.Fprintf(c.Stdout, "report: %s\n", indexPath(*out))
@@ -89,9 +91,9 @@ func reportAgreement(cal analyzer.Calibration) *reports.Agreement {
 // publishReport writes in as the report shown at out, replacing the one
 // there all at once (see reports.Publish): the daemon serves out while it
 // regenerates it, and anyone may be reading it.
-func publishReport(ctx context.Context, out string, in reports.Input) error {
+func publishReport(ctx context.Context, db *store.DB, out string, in reports.Input) error {
 	return reports.Publish(ctx, out, func(ctx context.Context, into, _ string) error {
-		return reports.Write(ctx, into, in)
+		return writeReport(ctx, db, into, in)
 	})
 }
 
@@ -180,6 +182,58 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		return in, err
 	}
 	return in, nil
+}
+
+// writeReport writes the report folder: beside the pages and charts,
+// data/<table>.csv holds each table of `export --table`, made by the same
+// code, and every chart links to the tables it is drawn from.
+func writeReport(ctx context.Context, db *store.DB, dir string, in reports.Input) error {
+	data := filepath.Join(dir, reportDataDir)
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return fmt.Errorf("create report data dir: %w", err)
+	}
+	for _, name := range exportTableNames() {
+		if err := writeTableFile(ctx, db, name, filepath.Join(data, name+".csv")); err != nil {
+			return fmt.Errorf("report data %s: %w", name, err)
+		}
+	}
+	in.DataDir = reportDataDir
+	return reports.Write(ctx, dir, in)
+}
+
+// reportDataDir is the report's folder of CSV tables.
+const reportDataDir = "data"
+
+// writeTableFile writes one export table as CSV into path.
+func writeTableFile(ctx context.Context, db *store.DB, name, path string) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := bufio.NewWriter(f)
+	if name == "latest" {
+		rows, err := exportRows(ctx, db)
+		if err != nil {
+			return err
+		}
+		if err := writeExportCSV(w, rows); err != nil {
+			return err
+		}
+	} else {
+		t, err := exportTables[name](ctx, db)
+		if err != nil {
+			return err
+		}
+		if err := t.writeCSV(w); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
 }
 
 // parseSince reads --since: a day in the report's zone (the state before

@@ -119,6 +119,15 @@ func TestReportCompare(t *testing.T) {
 			if !strings.Contains(idx, "Data as of 1 Mar 2026 02:00 UTC (run "+itoa64(runs[2])+")") {
 				t.Error("index.html lacks the as-of date")
 			}
+			// The CSV beside the charts is what export --table prints.
+			for _, tb := range exportTableNames() {
+				if !strings.Contains(idx, `href="data/`+tb+`.csv"`) && !strings.Contains(read(out, "sites/naik.html"), `href="../data/`+tb+`.csv"`) {
+					t.Errorf("neither index.html nor a site page links %s.csv", tb)
+				}
+				if got, want := read(out, "data/"+tb+".csv"), mustRun(t, ctx, "export", "--db", dbPath, "--table", tb); got != want {
+					t.Errorf("data/%s.csv differs from export --table %s:\n%s\nwant\n%s", tb, tb, got, want)
+				}
+			}
 		})
 	}
 	for _, c := range []struct {

@@ -148,7 +148,7 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			if err != nil {
 				return err
 			}
-			return publishReport(ctx, cfg.Report.Out, in)
+			return publishReport(ctx, db, cfg.Report.Out, in)
 		},
 		Prune: func(ctx context.Context) error {
 			now := time.Now()
