@@ -197,60 +197,53 @@ func (s swatchThumb) Thumbnail(c *draw.Canvas) {
 
 func swatchOf(c color.Color) plot.Thumbnailer { return swatchThumb{c} }
 
-func drawCoverage(l *labels, c coverageData, path string) error {
-	title := l.T("ch_coverage")
-	n := 0
-	for _, g := range c.Groups {
-		n += len(g.Items)
-	}
-	if n == 0 || c.Assessed == 0 {
+// drawCoverage draws the share of sites meeting each indicator of one
+// criterion (group gi of c); gi < 0 or an empty coverage draws "no data".
+func drawCoverage(l *labels, c coverageData, gi int, title, path string) error {
+	if gi < 0 || gi >= len(c.Groups) || len(c.Groups[gi].Items) == 0 || c.Assessed == 0 {
 		return saveNoData(l, title, path, chartW, chartH)
 	}
-	h := tallHeight(n)
-	f := l.newFigure(title+" (n = "+strconv.Itoa(c.Assessed)+")", l.T("ax_share"), "", chartW, h)
+	g := c.Groups[gi]
+	n := len(g.Items)
+	h := max(chartH*0.55, vg.Length(n)*vg.Points(22)+vg.Inch*1.6)
+	f := l.newFigure(chartText(title, 90)+" (n = "+strconv.Itoa(c.Assessed)+")", l.T("ax_share"), "", chartW, h)
+	f.p.Title.TextStyle.Font.Size = vg.Points(16)
 	f.grid(true)
 	names := make([]string, n)
-	width := min(vg.Points(14), (h-vg.Inch*1.6)/vg.Length(n)*0.75)
-	var legend []string
+	width := min(vg.Points(16), (h-vg.Inch*1.6)/vg.Length(n)*0.75)
+	col := seriesColors[gi%len(seriesColors)]
 	var vals plotter.XYs
 	var labs []string
-	i := 0
-	for gi, g := range c.Groups {
-		col := seriesColors[gi%len(seriesColors)]
-		for _, it := range g.Items {
-			pos := n - 1 - i
-			names[pos] = chartText(it.Label, chartLabelMx)
-			bc, err := plotter.NewBarChart(plotter.Values{100 * it.Share}, width)
-			if err != nil {
-				return fmt.Errorf("coverage bar: %w", err)
-			}
-			bc.Horizontal = true
-			bc.XMin = float64(pos)
-			bc.Color = col
-			bc.LineStyle.Width = 0
-			f.p.Add(bc)
-			vals = append(vals, plotter.XY{X: 100 * it.Share, Y: float64(pos)})
-			labs = append(labs, " "+l.Num(100*it.Share, 0))
-			i++
+	for i, it := range g.Items {
+		pos := n - 1 - i
+		names[pos] = chartText(it.Label, 64)
+		bc, err := plotter.NewBarChart(plotter.Values{100 * it.Share}, width)
+		if err != nil {
+			return fmt.Errorf("coverage bar: %w", err)
 		}
-		name := chartText(g.Label, 32)
-		legend = append(legend, name)
-		f.legend.Add(name, swatchOf(col))
+		bc.Horizontal = true
+		bc.XMin = float64(pos)
+		bc.Color = col
+		bc.LineStyle.Width = 0
+		f.p.Add(bc)
+		vals = append(vals, plotter.XY{X: 100 * it.Share, Y: float64(pos)})
+		labs = append(labs, " "+l.Num(100*it.Share, 0))
 	}
 	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: vals, Labels: labs})
 	if err != nil {
 		return fmt.Errorf("coverage labels: %w", err)
 	}
 	for i := range lab.TextStyle {
-		lab.TextStyle[i].Font.Size = vg.Points(9)
+		lab.TextStyle[i].Font.Size = vg.Points(12)
 		lab.TextStyle[i].Font.Variant = "Sans"
 		lab.TextStyle[i].YAlign = draw.YCenter
 	}
 	f.p.Add(lab)
 	f.p.NominalY(names...)
+	f.p.Y.Tick.Label.Font.Size = vg.Points(13)
 	f.p.X.Min, f.p.X.Max = 0, 108
 	f.p.X.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "0"}, {Value: 25, Label: "25"}, {Value: 50, Label: "50"}, {Value: 75, Label: "75"}, {Value: 100, Label: "100"}}
-	return f.save(path, legend)
+	return f.save(path, nil)
 }
 
 // uptimeYMin picks the lower bound of an availability axis: availability
@@ -343,9 +336,10 @@ var (
 	colBad  = color.RGBA{0xb3, 0x00, 0x00, 0xff}
 )
 
-// drawHeat draws a weekday x hour heat map with every cell labelled, so the
-// chart reads without a colour scale; darker always means worse.
-func drawHeat(l *labels, hp hourProfileData, cells *[7][24]*float64, title string, worseHigh bool, format func(float64) string, path string) error {
+// drawHeat draws a weekday x hour heat map with every cell labelled and a
+// colour key beside it (five steps of the scale, and the colour of hours
+// without probes); darker always means worse. unit follows the key's values.
+func drawHeat(l *labels, hp hourProfileData, cells *[7][24]*float64, title string, worseHigh bool, format func(float64) string, unit, path string) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for d := range cells {
 		for h := range cells[d] {
@@ -419,7 +413,29 @@ func drawHeat(l *labels, hp hourProfileData, cells *[7][24]*float64, title strin
 	f.p.Y.Tick.Marker = plot.ConstantTicks(yt)
 	f.p.X.Min, f.p.X.Max = -0.5, 23.5
 	f.p.Y.Min, f.p.Y.Max = -0.5, 6.5
-	return f.save(path, nil)
+	legend := heatKey(f, pal, lo, hi, worseHigh, func(v float64) string { return format(v) + " " + unit }, l.T("no_probes"))
+	return f.save(path, legend)
+}
+
+// heatKey adds the colour key of a heat map to the figure's legend, best
+// value first, and returns its labels: the colour a value gets is the one
+// gonum's HeatMap picks for it from pal over [lo, hi].
+func heatKey(f *figure, pal ramp, lo, hi float64, worseHigh bool, label func(float64) string, noData string) []string {
+	cols := pal.Colors()
+	var names []string
+	for k := 0; k < 5; k++ {
+		t := float64(k) / 4
+		if !worseHigh {
+			t = 1 - t
+		}
+		v := lo + t*(hi-lo)
+		idx := int((v-lo)*float64(len(cols)-1)/(hi-lo) + 0.5)
+		name := label(v)
+		f.legend.Add(name, swatchOf(cols[max(0, min(len(cols)-1, idx))]))
+		names = append(names, name)
+	}
+	f.legend.Add(noData, swatchOf(colNoDat))
+	return append(names, noData)
 }
 
 // drawTransitions draws the stage transition grid; baseline names the

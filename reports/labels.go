@@ -447,6 +447,10 @@ var dictEN = dict{
 	"ch_transitions_since":          "Stage transitions since %s",
 	"ax_base_stage":                 "Stage at the baseline",
 	"data_csv":                      "data (CSV)",
+	"no_probes":                     "no probes",
+	"unit_ms":                       "ms",
+	"ch_top_regions":                "the %d least available of %d regions; all are in the region summary",
+	"ch_top_regions_sites":          "medians of the %d largest of %d regions; all are in the region summary",
 }
 
 var dictID = dict{
@@ -705,4 +709,8 @@ var dictID = dict{
 	"ch_transitions_since":          "Perpindahan tahap sejak %s",
 	"ax_base_stage":                 "Tahap pada titik pembanding",
 	"data_csv":                      "data (CSV)",
+	"no_probes":                     "tanpa pemeriksaan",
+	"unit_ms":                       "md",
+	"ch_top_regions":                "%d wilayah dengan ketersediaan terendah dari %d; semuanya ada di ringkasan wilayah",
+	"ch_top_regions_sites":          "median %d wilayah terbesar dari %d; semuanya ada di ringkasan wilayah",
 }

@@ -466,8 +466,9 @@ func TestReport(t *testing.T) {
 	t.Run("indonesian", func(t *testing.T) { checkNoEnglish(t, dirs["id"], in) })
 	t.Run("png", func(t *testing.T) {
 		n := checkPNGs(t, dirs["en"], 20)
-		// 11 report charts and one history figure per site.
-		if want := 11 + len(in.Targets); n != want {
+		// 10 report charts, the coverage charts (one per criterion) and one
+		// history figure per site.
+		if want := 10 + len(build(&in).coverageCharts()) + len(in.Targets); n != want {
 			t.Errorf("%d charts, want %d", n, want)
 		}
 	})

@@ -157,15 +157,25 @@ func TestDataLinks(t *testing.T) {
 			}
 			continue
 		}
-		for chart, tables := range chartTables {
-			if chart == "site" {
-				continue
-			}
-			fig := idx[strings.Index(idx, `src="charts/`+chart+`"`):]
+		figs := strings.Split(idx, "<figure>")[1:]
+		if len(figs) < len(chartTables)-1 {
+			t.Fatalf("index has %d figures", len(figs))
+		}
+		for _, fig := range figs {
 			fig = fig[:strings.Index(fig, "</figure>")]
+			src := fig[strings.Index(fig, `src="charts/`)+len(`src="charts/`):]
+			src = src[:strings.Index(src, `"`)]
+			key := src
+			if strings.HasPrefix(src, "indicator-coverage") {
+				key = "indicator-coverage.png"
+			}
+			tables, ok := chartTables[key]
+			if !ok {
+				t.Errorf("index: chart %s has no tables listed", src)
+			}
 			for _, tb := range tables {
 				if !strings.Contains(fig, `href="data/`+tb+`.csv"`) {
-					t.Errorf("index: %s lacks its link to %s.csv", chart, tb)
+					t.Errorf("index: %s lacks its link to %s.csv", src, tb)
 				}
 			}
 		}
@@ -177,5 +187,32 @@ func TestDataLinks(t *testing.T) {
 				t.Errorf("site page lacks its link to %s.csv", tb)
 			}
 		}
+	}
+}
+
+// TestRegionLinesCapped: with more regions than a chart can tell apart, the
+// availability charts keep the least available ones and the trend the
+// largest, in their original order, and the title says how many of how many.
+func TestRegionLinesCapped(t *testing.T) {
+	l := newLabels("en")
+	var series []timeSeries
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 12; i++ {
+		v := 100 - float64(i%6) // regions 5 and 11 are the least available
+		series = append(series, timeSeries{Key: itoa(i), Segments: [][]timeValue{{{At: at, V: v}, {At: at.Add(24 * time.Hour), V: v}}}})
+	}
+	got, title := leastAvailable(l, series, "T")
+	var keys []string
+	for _, s := range got {
+		keys = append(keys, s.Key)
+	}
+	if want := []string{"2", "3", "4", "5", "8", "9", "10", "11"}; !slices.Equal(keys, want) {
+		t.Errorf("kept %v, want %v", keys, want)
+	}
+	if !strings.Contains(title, "8 least available of 12 regions") {
+		t.Errorf("title %q", title)
+	}
+	if got, title := leastAvailable(l, series[:8], "T"); len(got) != 8 || title != "T" {
+		t.Errorf("8 regions: kept %d, title %q", len(got), title)
 	}
 }

@@ -186,6 +186,9 @@ func (r *report) dataLinks(chart, root string) []dataLink {
 		return nil
 	}
 	var out []dataLink
+	if strings.HasPrefix(chart, "indicator-coverage") {
+		chart = "indicator-coverage.png"
+	}
 	for _, t := range chartTables[chart] {
 		out = append(out, dataLink{Href: root + strings.TrimSuffix(r.in.DataDir, "/") + "/" + t + ".csv", Name: t + ".csv"})
 	}
@@ -290,6 +293,14 @@ func (r *report) indexView() indexBody {
 		title := l.T(c[1])
 		if c[0] == "transitions.png" && r.baseline != "" {
 			title = fmt.Sprintf(l.T("ch_transitions_since"), r.baseline)
+		}
+		if c[0] == "indicator-coverage.png" {
+			// Small multiples: one chart per criterion, so that seventy
+			// indicators stay legible on a phone.
+			for _, cc := range r.coverageCharts() {
+				v.Charts = append(v.Charts, chartRef{File: "charts/" + cc.file, Title: cc.title, Alt: l.T(c[2]), Data: r.dataLinks(c[0], "")})
+			}
+			continue
 		}
 		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: title, Alt: l.T(c[2]), Data: r.dataLinks(c[0], "")})
 	}

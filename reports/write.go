@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"image"
 	"image/color"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -119,37 +122,45 @@ func (r *report) chartJobs() []chartJob {
 	l, m := r.l, r.m
 	jobs := []chartJob{
 		{"charts/stage-distribution.png", func(p string) error { return drawStageDistribution(l, r.dist, p) }},
-		{"charts/maturity-trend.png", func(p string) error { return drawTrend(l, m, r.trend, p, l.T("ch_trend"), true) }},
+		{"charts/maturity-trend.png", func(p string) error {
+			tr, title := r.trend, l.T("ch_trend")
+			tr.Regions, title = largestRegions(l, r, tr.Regions, title)
+			return drawTrend(l, m, tr, p, title, true)
+		}},
 		{"charts/ranking.png", func(p string) error { return drawRanking(l, rankingChart(r.rank), p) }},
-		{"charts/indicator-coverage.png", func(p string) error { return drawCoverage(l, r.coverage, p) }},
 		{"charts/uptime-daily.png", func(p string) error {
 			u := r.uptime
 			return drawUptime(l, m, l.T("ch_uptime"), []timeSeries{u.Check[0], u.Time[0]}, twoStyles(), p, chartW, chartH)
 		}},
 		{"charts/uptime-regions.png", func(p string) error {
-			styles := make([]draw.LineStyle, len(r.uptimeRegions))
+			series, title := leastAvailable(l, r.uptimeRegions, l.T("ch_uptime_regions"))
+			styles := make([]draw.LineStyle, len(series))
 			for i := range styles {
 				styles[i] = lineStyle(i, vg.Points(1.4))
 			}
-			return drawUptime(l, m, l.T("ch_uptime_regions"), r.uptimeRegions, styles, p, chartW, chartH)
+			return drawUptime(l, m, title, series, styles, p, chartW, chartH)
 		}},
 		{"charts/uptime-regions-time.png", func(p string) error {
-			styles := make([]draw.LineStyle, len(r.uptimeRegionsT))
+			series, title := leastAvailable(l, r.uptimeRegionsT, l.T("ch_uptime_regions_t"))
+			styles := make([]draw.LineStyle, len(series))
 			for i := range styles {
 				styles[i] = lineStyle(i, vg.Points(1.4))
 			}
-			return drawUptime(l, m, l.T("ch_uptime_regions_t"), r.uptimeRegionsT, styles, p, chartW, chartH)
+			return drawUptime(l, m, title, series, styles, p, chartW, chartH)
 		}},
 		{"charts/latency-daily.png", func(p string) error {
 			return drawLatency(l, m, l.T("ch_latency"), r.uptime.Latency, p, chartW, chartH)
 		}},
 		{"charts/hour-availability.png", func(p string) error {
-			return drawHeat(l, r.hours, &r.hours.Availability, l.T("ch_hour_avail"), false, func(v float64) string { return l.Num(v, 0) }, p)
+			return drawHeat(l, r.hours, &r.hours.Availability, l.T("ch_hour_avail"), false, func(v float64) string { return l.Num(v, 0) }, "%", p)
 		}},
 		{"charts/hour-latency.png", func(p string) error {
-			return drawHeat(l, r.hours, &r.hours.LatencyMS, l.T("ch_hour_latency"), true, func(v float64) string { return l.Num(v, 0) }, p)
+			return drawHeat(l, r.hours, &r.hours.LatencyMS, l.T("ch_hour_latency"), true, func(v float64) string { return l.Num(v, 0) }, l.T("unit_ms"), p)
 		}},
 		{"charts/transitions.png", func(p string) error { return drawTransitions(l, r.transitions, r.baseline, p) }},
+	}
+	for _, cc := range r.coverageCharts() {
+		jobs = append(jobs, chartJob{"charts/" + cc.file, func(p string) error { return drawCoverage(l, r.coverage, cc.group, cc.title, p) }})
 	}
 	for i := range m.sites {
 		if sv := r.siteViews[i]; sv.HistoryChart != "" {
@@ -158,6 +169,90 @@ func (r *report) chartJobs() []chartJob {
 		}
 	}
 	return jobs
+}
+
+// maxRegionLines is how many region lines a chart draws before it becomes a
+// tangle; beyond it a chart shows that many and says where the rest are.
+const maxRegionLines = 8
+
+// leastAvailable keeps the maxRegionLines regions with the lowest mean
+// daily availability (the ones a reader should look at), in their order,
+// and says so in the title; every region stays in the region summary table.
+func leastAvailable(l *labels, series []timeSeries, title string) ([]timeSeries, string) {
+	if len(series) <= maxRegionLines {
+		return series, title
+	}
+	type ranked struct {
+		i    int
+		mean float64
+	}
+	rs := make([]ranked, len(series))
+	for i, s := range series {
+		sum, n := 0.0, 0
+		for _, seg := range s.Segments {
+			for _, p := range seg {
+				sum += p.V
+				n++
+			}
+		}
+		rs[i] = ranked{i, math.Inf(1)}
+		if n > 0 {
+			rs[i].mean = sum / float64(n)
+		}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int { return cmp.Compare(a.mean, b.mean) })
+	keep := make([]bool, len(series))
+	for _, x := range rs[:maxRegionLines] {
+		keep[x.i] = true
+	}
+	var out []timeSeries
+	for i, s := range series {
+		if keep[i] {
+			out = append(out, s)
+		}
+	}
+	return out, title + " — " + fmt.Sprintf(l.T("ch_top_regions"), maxRegionLines, len(series))
+}
+
+// largestRegions keeps the median lines of the maxRegionLines regions with
+// the most sites (series are indexed like m.regions) and says so in the
+// title; every region stays in the region summary table.
+func largestRegions(l *labels, r *report, series []timeSeries, title string) ([]timeSeries, string) {
+	if len(series) <= maxRegionLines || len(r.dist.Groups) != len(series)+1 {
+		return series, title
+	}
+	idx := make([]int, len(series))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(r.dist.Groups[b+1].Total, r.dist.Groups[a+1].Total) })
+	keep := idx[:maxRegionLines]
+	slices.Sort(keep)
+	out := make([]timeSeries, 0, maxRegionLines)
+	for _, i := range keep {
+		out = append(out, series[i])
+	}
+	return out, title + " — " + fmt.Sprintf(l.T("ch_top_regions_sites"), maxRegionLines, len(series))
+}
+
+// coverageChart is one of the small multiples of the indicator coverage:
+// the indicators of one criterion (group indexes r.coverage.Groups, -1 for
+// the single "no data" chart of a report without coverage).
+type coverageChart struct {
+	file, title string
+	group       int
+}
+
+func (r *report) coverageCharts() []coverageChart {
+	l := r.l
+	if r.coverage.Assessed == 0 || len(r.coverage.Groups) == 0 {
+		return []coverageChart{{"indicator-coverage.png", l.T("ch_coverage"), -1}}
+	}
+	out := make([]coverageChart, len(r.coverage.Groups))
+	for i, g := range r.coverage.Groups {
+		out[i] = coverageChart{fmt.Sprintf("indicator-coverage-%d.png", i+1), l.T("ch_coverage") + ": " + g.Label, i}
+	}
+	return out
 }
 
 // twoStyles tells check-count (solid) from time-weighted (dashed) uptime by
