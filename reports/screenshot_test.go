@@ -12,10 +12,10 @@ import (
 	"github.com/egovbench/egovbench/internal/browsertest"
 )
 
-// screenshotInput is a year of weekly runs of twenty sites: every trend
-// chart has a history to draw.
+// screenshotInput is a year of fortnightly runs of twenty sites: every
+// trend chart has a history to draw.
 func screenshotInput() Input {
-	in := synthInput(20, 53, 7*24*time.Hour, 30, false)
+	in := synthInput(20, 27, 14*24*time.Hour, 30, false)
 	// The CSV links as cmd/egovbench writes them (the files are its business).
 	in.DataDir = "data"
 	return in
@@ -31,6 +31,13 @@ func TestScreenshots(t *testing.T) {
 	in := screenshotInput()
 	checkTrendsHaveHistory(t, &in)
 	out := artifactDir(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cam, err := browsertest.NewCamera(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
 	for _, lang := range []string{"en", "id"} {
 		li := in
 		li.Lang = lang
@@ -63,10 +70,8 @@ func TestScreenshots(t *testing.T) {
 		}{"index-print", "index.html", 794, true})
 		for _, s := range shots {
 			t.Run(fmt.Sprintf("%s/%s-%d", lang, s.name, s.width), func(t *testing.T) {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
 				path := filepath.Join(out, fmt.Sprintf("report-%s-%s-%d.png", lang, s.name, s.width))
-				lay, err := browsertest.ShootAt(ctx, srv.URL+"/"+s.page, path, s.width, s.print)
+				lay, err := cam.Shoot(srv.URL+"/"+s.page, path, s.width, s.print)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -41,8 +41,9 @@ func (l Layout) Problems() []string {
 // layoutScript measures the page after images have loaded. A word counts
 // when it is made of letters (2 to 30 of them, so addresses and long
 // identifiers, which must break somewhere on a phone, do not count) and
-// lies outside <code>; it is broken when its range has boxes on more than
-// one line.
+// lies outside <code> and elements of class "url" (web addresses, which
+// have to break somewhere on a phone); it is broken when its range has
+// boxes on more than one line.
 const layoutScript = `(async () => {
   const imgs = [...document.images];
   imgs.forEach(i => { i.loading = 'eager'; });
@@ -53,7 +54,7 @@ const layoutScript = `(async () => {
   const word = /[\p{L}\p{M}]{2,30}/gu;
   const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).replace(/ /g, '.') : '');
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (n.parentElement.closest('code, script, style') || n.parentElement.offsetParent === null) continue;
+    if (n.parentElement.closest('code, .url, script, style') || n.parentElement.offsetParent === null) continue;
     for (const m of n.data.matchAll(word)) {
       const r = document.createRange();
       r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
@@ -81,16 +82,32 @@ type layoutResult struct {
 	Overflowing []string `json:"overflowing"`
 }
 
-// ShootAt opens url in headless Chromium with a viewport width px wide
-// (emulating print media when print is set), saves a full-page PNG
-// screenshot to path and measures the layout.
-func ShootAt(ctx context.Context, url, path string, width int, print bool) (Layout, error) {
+// Camera is one headless Chromium kept open for many screenshots: starting
+// the browser costs more than a page.
+type Camera struct {
+	bctx context.Context
+	stop func()
+}
+
+// NewCamera starts the browser; Close ends it.
+func NewCamera(ctx context.Context) (*Camera, error) {
 	bctx, stop, err := browser(ctx)
 	if err != nil {
-		return Layout{}, err
+		return nil, err
 	}
-	defer stop()
-	tctx, cancel := context.WithTimeout(bctx, pageTimeout)
+	return &Camera{bctx: bctx, stop: stop}, nil
+}
+
+// Close ends the browser and removes its profile.
+func (c *Camera) Close() { c.stop() }
+
+// Shoot opens url in a new tab with a viewport width px wide (emulating a
+// phone below 600 px, and print media when print is set), saves a
+// full-page PNG screenshot to path and measures the layout.
+func (c *Camera) Shoot(url, path string, width int, print bool) (Layout, error) {
+	tab, closeTab := chromedp.NewContext(c.bctx)
+	defer closeTab()
+	tctx, cancel := context.WithTimeout(tab, pageTimeout)
 	defer cancel()
 	mobile := width < 600
 	if err := chromedp.Do(tctx, chromedp.EmulateViewport(int64(width), 800, func(p *emulation.SetDeviceMetricsOverrideParams, _ *emulation.SetTouchEmulationEnabledParams) {
