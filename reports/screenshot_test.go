@@ -12,10 +12,10 @@ import (
 	"github.com/egovbench/egovbench/internal/browsertest"
 )
 
-// screenshotInput is a year of fortnightly runs of twenty sites: every
-// trend chart has a history to draw.
+// screenshotInput is a year of monthly runs of twelve sites: every trend
+// chart has a history to draw.
 func screenshotInput() Input {
-	in := synthInput(20, 27, 14*24*time.Hour, 30, false)
+	in := synthInput(12, 13, 30*24*time.Hour, 30, false)
 	// The CSV links as cmd/egovbench writes them (the files are its business).
 	in.DataDir = "data"
 	return in

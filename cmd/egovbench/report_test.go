@@ -71,7 +71,9 @@ func historyDB(t *testing.T) (string, []int64) {
 // TestReportCompare: report --since and --compare choose the baseline of the
 // changes; the default is the run before the latest.
 func TestReportCompare(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Generous: under the race detector on a busy machine one report takes
+	// tens of seconds.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dbPath, runs := historyDB(t)
 	read := func(dir, file string) string {
