@@ -233,6 +233,12 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The report's data tables are read from the database: write it before
+	// the database is closed and moved into place.
+	reportDir := filepath.Join(*out, "report")
+	if err := publishReport(ctx, db, reportDir, in); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("demo: close database: %w", err)
 	}
@@ -251,10 +257,6 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	// sites can only reach their static stage: that is the truth then.
 	static := ccfg.Render == crawler.RenderNever || fallback != ""
 	agreement := fleetAgreement(truth, in.Latest, static)
-	reportDir := filepath.Join(*out, "report")
-	if err := publishReport(ctx, db, reportDir, in); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
 	if err := printFleetVerdicts(c.Stdout, truth, in.Latest, static); err != nil {
 		return err
 	}

@@ -194,10 +194,14 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("report in the browser:\n%s", strings.Join(problems, "\n"))
 	}
 	if dir := os.Getenv("EGOVBENCH_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := browsertest.Screenshot(ctx, filepath.Join(reportDir, "index.html"), filepath.Join(dir, "demo-index.png")); err != nil {
 			t.Errorf("screenshot of the demo report: %v", err)
 		}
 	}
+	t.Run("screenshots", func(t *testing.T) { checkDemoScreenshots(t, dbPath, out) })
 }
 
 // checkDemoHistory: every stage of the replayed history is the stage the

@@ -157,10 +157,7 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 	for _, run := range runs {
 		in.Runs[run.ID] = run
 	}
-	switch run, err := db.LatestRun(ctx, egovbench.RunCrawl); {
-	case err == nil:
-		in.LastCrawl = &run
-	case !errors.Is(err, egovbench.ErrNotFound):
+	if in.LastCrawl, err = dataCrawl(ctx, db, in.Latest); err != nil {
 		return in, err
 	}
 	if in.History, err = db.StageHistory(ctx); err != nil {
@@ -234,6 +231,38 @@ func writeTableFile(ctx context.Context, db *store.DB, name, path string) (err e
 		}
 	}
 	return w.Flush()
+}
+
+// dataCrawl is the crawl whose settings the report shows: the one that
+// made the newest assessment (for a re-analysis, the crawl it re-read), else
+// the newest crawl run; nil when there has been none.
+func dataCrawl(ctx context.Context, db *store.DB, latest map[string]egovbench.Assessment) (*egovbench.Run, error) {
+	var newest *egovbench.Assessment
+	for _, a := range latest {
+		if newest == nil || a.AssessedAt.After(newest.AssessedAt) || (a.AssessedAt.Equal(newest.AssessedAt) && a.RunID > newest.RunID) {
+			newest = &a
+		}
+	}
+	if newest != nil {
+		run, err := db.Run(ctx, newest.RunID)
+		if err == nil && run.Kind == egovbench.RunAnalyze && run.SourceRun != 0 {
+			run, err = db.Run(ctx, run.SourceRun)
+		}
+		if err == nil && run.Kind == egovbench.RunCrawl {
+			return &run, nil
+		}
+		if err != nil && !errors.Is(err, egovbench.ErrNotFound) {
+			return nil, err
+		}
+	}
+	run, err := db.LatestRun(ctx, egovbench.RunCrawl)
+	if errors.Is(err, egovbench.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &run, nil
 }
 
 // parseSince reads --since: a day in the report's zone (the state before
