@@ -239,37 +239,62 @@ func (db *DB) RunAssessments(ctx context.Context, runID int64) (map[string]egovb
 }
 
 // assessments loads the full assessments whose ids the selection returns,
-// in one read transaction so that the four queries agree.
+// in one read transaction so that the queries agree.
 func (db *DB) assessments(ctx context.Context, selection string, args ...any) (map[string]egovbench.Assessment, error) {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	// The selection runs once; the four loads get its ids as a JSON array.
-	idRows, err := tx.QueryContext(ctx, selection, args...)
+	ids, err := selectIDs(ctx, tx, selection, args...)
 	if err != nil {
 		return nil, err
 	}
+	byID, err := loadAssessments(ctx, tx, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]egovbench.Assessment, len(byID))
+	for _, a := range byID {
+		out[a.TargetID] = *a
+	}
+	return out, nil
+}
+
+// selectIDs runs a query that returns one (possibly NULL) assessment id per row.
+func selectIDs(ctx context.Context, q queryer, selection string, args ...any) ([]int64, error) {
+	idRows, err := q.QueryContext(ctx, selection, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer idRows.Close()
 	var ids []int64
 	for idRows.Next() {
 		var id sql.NullInt64
 		if err := idRows.Scan(&id); err != nil {
-			idRows.Close()
 			return nil, err
 		}
 		if id.Valid {
 			ids = append(ids, id.Int64)
 		}
 	}
-	idRows.Close()
-	if err := idRows.Err(); err != nil {
-		return nil, err
+	return ids, idRows.Err()
+}
+
+// loadAssessments loads the assessments with the given ids, keyed by id. A
+// light load is what exports carry: Indicators lists only the met ones, and
+// evidence, dead and unverified services, frameworks, criterion scores and
+// next steps are left out (they are most of an assessment's rows and decoding).
+func loadAssessments(ctx context.Context, tx *sql.Tx, ids []int64, light bool) (map[int64]*egovbench.Assessment, error) {
+	byID := make(map[int64]*egovbench.Assessment, len(ids))
+	if len(ids) == 0 {
+		return byID, nil
 	}
 	idJSON, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
+	// The ids go to the loads as one JSON array.
 	with := `WITH sel(id) AS (SELECT value FROM json_each(?)) `
 	rows, err := tx.QueryContext(ctx, with+`SELECT a.id, t.slug, a.run_id, a.assessed_at, a.catalogue_version, a.reachable,
 		a.stage, a.score, a.confidence, a.frameworks, a.criterion_scores, a.next_steps, a.pages_analyzed,
@@ -279,7 +304,6 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 		return nil, err
 	}
 	defer rows.Close()
-	byID := map[int64]*egovbench.Assessment{}
 	for rows.Next() {
 		var a egovbench.Assessment
 		var id, at int64
@@ -298,7 +322,7 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 			s   sql.NullString
 			dst any
 		}{{fw, &a.Frameworks}, {cs, &a.CriterionScores}, {ns, &a.NextSteps}} {
-			if j.s.Valid {
+			if j.s.Valid && !light {
 				if err := json.Unmarshal([]byte(j.s.String), j.dst); err != nil {
 					return nil, fmt.Errorf("assessment %d: %w", id, err)
 				}
@@ -310,6 +334,29 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 		return nil, err
 	}
 	rows.Close()
+
+	if light {
+		// One row per assessment: the met ids joined in catalogue order. A
+		// row per indicator was most of the time of a 100,000-row export.
+		mrows, err := tx.QueryContext(ctx, with+`SELECT i.assessment_id, group_concat(i.indicator_id, char(31) ORDER BY i.position)
+			FROM sel JOIN assessment_indicators i ON i.assessment_id = sel.id WHERE i.met = 1 GROUP BY i.assessment_id`, string(idJSON))
+		if err != nil {
+			return nil, err
+		}
+		defer mrows.Close()
+		for mrows.Next() {
+			var id int64
+			var met string
+			if err := mrows.Scan(&id, &met); err != nil {
+				return nil, err
+			}
+			a := byID[id]
+			for _, ind := range strings.Split(met, "\x1f") {
+				a.Indicators = append(a.Indicators, egovbench.IndicatorResult{ID: ind, Met: true})
+			}
+		}
+		return byID, mrows.Err()
+	}
 
 	// Indicators come in catalogue order; evidence is attached by indicator id.
 	pos := map[int64]map[string]int{}
@@ -371,12 +418,7 @@ func (db *DB) assessments(ctx context.Context, selection string, args ...any) (m
 			return nil, err
 		}
 	}
-
-	out := make(map[string]egovbench.Assessment, len(byID))
-	for _, a := range byID {
-		out[a.TargetID] = *a
-	}
-	return out, nil
+	return byID, nil
 }
 
 // StageHistory returns one light point per target and crawl (the newest

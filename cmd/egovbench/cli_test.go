@@ -327,19 +327,28 @@ func TestJSONKeysConsistent(t *testing.T) {
 		t.Errorf("classify row misses export fields: %+v", row.exportRow)
 	}
 
-	tb := table{header: []string{"target_id", "run_id", "crawled_at", "stage", "score"},
-		rows: [][]any{{"kota-a", int64(3), "2026-01-02T03:04:05Z", "presence", 12.5}, {"kota-b", int64(4), nil, "none", 0.0}}}
-	b, err = json.Marshal(tb.records())
-	if err != nil {
+	header := []string{"target_id", "run_id", "crawled_at", "stage", "score"}
+	var buf bytes.Buffer
+	sink := newRowSink(&buf, "json")
+	if err := sink.header(header...); err != nil {
 		t.Fatal(err)
 	}
+	for _, r := range [][]any{{"kota-a", int64(3), "2026-01-02T03:04:05Z", "presence", 12.5}, {"kota-b", int64(4), nil, "none", 0.0}} {
+		if err := sink.row(r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sink.close(); err != nil {
+		t.Fatal(err)
+	}
+	b = buf.Bytes()
 	var recs []json.RawMessage
 	if err := json.Unmarshal(b, &recs); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recs {
-		if got := jsonKeys(t, r); !slices.Equal(got, tb.header) {
-			t.Errorf("--table JSON keys %v, CSV header %v", got, tb.header)
+		if got := jsonKeys(t, r); !slices.Equal(got, header) {
+			t.Errorf("--table JSON keys %v, CSV header %v", got, header)
 		}
 	}
 	var back []map[string]any

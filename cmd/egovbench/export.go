@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -70,62 +70,74 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Rows go out as they are read: memory stays flat however many targets,
+	// days or outages there are.
+	bw := bufio.NewWriterSize(c.Stdout, 64<<10)
 	if *table != "latest" {
-		t, err := export(ctx, db)
-		if err != nil {
+		if err := export(ctx, db, newRowSink(bw, *format)); err != nil {
 			return err
 		}
-		if *format == "json" {
-			return writeExportJSON(c.Stdout, t.records())
-		}
-		return t.writeCSV(c.Stdout)
+	} else if err := exportLatest(ctx, db, bw, *format); err != nil {
+		return err
 	}
-	rows, err := exportRows(ctx, db)
+	return bw.Flush()
+}
+
+// exportLatest writes the contract table, one target at a time.
+func exportLatest(ctx context.Context, db *store.DB, w io.Writer, format string) error {
+	var (
+		ja jsonArray
+		cw *csv.Writer
+	)
+	if format == "json" {
+		ja.w = w
+	} else {
+		cw = csv.NewWriter(w)
+		if err := cw.Write(exportColumns); err != nil {
+			return err
+		}
+	}
+	err := db.EachLatest(ctx, true, func(t egovbench.Target, a *egovbench.Assessment) error {
+		r := exportRowOf(t, a)
+		if cw == nil {
+			return ja.add(r)
+		}
+		return cw.Write(r.csv())
+	})
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		return writeExportJSON(c.Stdout, rows)
+	if cw == nil {
+		return ja.close()
 	}
-	return writeExportCSV(c.Stdout, rows)
+	cw.Flush()
+	return cw.Error()
 }
 
-func exportRows(ctx context.Context, db *store.DB) ([]exportRow, error) {
-	targets, err := db.Targets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	latest, err := db.LatestAssessments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(targets, func(i, j int) bool { return targets[i].ID < targets[j].ID })
-	rows := make([]exportRow, 0, len(targets))
-	for _, t := range targets {
-		r := exportRow{TargetID: t.ID, Name: t.Name, URL: t.URL, Region: t.Region, Level: t.Level,
-			Stage: egovbench.StageNone.String(), IndicatorsMet: []string{}}
-		if a, ok := latest[t.ID]; ok {
-			r.CrawledAt = a.AssessedAt.UTC().Format(time.RFC3339)
-			r.Reachable = a.Reachable
-			r.Stage = a.Stage.String()
-			if a.Status.Measured() {
-				score := round1(a.Score)
-				r.Score = &score
-				if met := a.Met(); met != nil {
-					r.IndicatorsMet = met
-				}
+// exportRowOf is a target's row; a is its latest assessment, nil if none.
+func exportRowOf(t egovbench.Target, a *egovbench.Assessment) exportRow {
+	r := exportRow{TargetID: t.ID, Name: t.Name, URL: t.URL, Region: t.Region, Level: t.Level,
+		Stage: egovbench.StageNone.String(), IndicatorsMet: []string{}}
+	if a != nil {
+		r.CrawledAt = a.AssessedAt.UTC().Format(time.RFC3339)
+		r.Reachable = a.Reachable
+		r.Stage = a.Stage.String()
+		if a.Status.Measured() {
+			score := round1(a.Score)
+			r.Score = &score
+			if met := a.Met(); met != nil {
+				r.IndicatorsMet = met
 			}
-			r.RunID = a.RunID
-			r.CatalogueVersion = a.CatalogueVersion
-			r.Status = string(a.Status)
-			if r.Status == "" {
-				r.Status = string(egovbench.StatusAssessed)
-			}
-			r.StatusCause = a.StatusCause
 		}
-		rows = append(rows, r)
+		r.RunID = a.RunID
+		r.CatalogueVersion = a.CatalogueVersion
+		r.Status = string(a.Status)
+		if r.Status == "" {
+			r.Status = string(egovbench.StatusAssessed)
+		}
+		r.StatusCause = a.StatusCause
 	}
-	return rows, nil
+	return r
 }
 
 func round1(f float64) float64 {
@@ -133,35 +145,60 @@ func round1(f float64) float64 {
 	return v
 }
 
+// writeExportJSON writes rows as one indented JSON array, the layout of
+// every --format json output.
 func writeExportJSON(w io.Writer, rows any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rows)
 }
 
-// writeExportCSV writes the rows; indicators_met is one cell of ids joined by ';'.
-func writeExportCSV(w io.Writer, rows []exportRow) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(exportColumns); err != nil {
+// jsonArray writes a JSON array one element at a time, in the layout
+// json.Encoder with a two-space indent gives the whole slice, so streaming
+// changed no byte of the output.
+type jsonArray struct {
+	w io.Writer
+	n int
+}
+
+func (j *jsonArray) add(v any) error {
+	b, err := json.MarshalIndent(v, "  ", "  ")
+	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		score := ""
-		if r.Score != nil {
-			score = strconv.FormatFloat(*r.Score, 'f', 1, 64)
-		}
-		rec := []string{
-			csvSafe(r.TargetID), csvSafe(r.Name), csvSafe(r.URL), csvSafe(r.Region), csvSafe(r.Level),
-			r.CrawledAt, strconv.FormatBool(r.Reachable), r.Stage,
-			score, strings.Join(r.IndicatorsMet, ";"),
-			strconv.FormatInt(r.RunID, 10), csvSafe(r.CatalogueVersion), r.Status, csvSafe(r.StatusCause),
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+	sep := ",\n  "
+	if j.n == 0 {
+		sep = "[\n  "
 	}
-	cw.Flush()
-	return cw.Error()
+	j.n++
+	if _, err := io.WriteString(j.w, sep); err != nil {
+		return err
+	}
+	_, err = j.w.Write(b)
+	return err
+}
+
+func (j *jsonArray) close() error {
+	end := "\n]\n"
+	if j.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(j.w, end)
+	return err
+}
+
+// csv is the row as CSV cells; indicators_met is one cell of ids joined by ';'.
+func (r exportRow) csv() []string {
+	score := ""
+	if r.Score != nil {
+		score = strconv.FormatFloat(*r.Score, 'f', 1, 64)
+	}
+	return []string{
+		csvSafe(r.TargetID), csvSafe(r.Name), csvSafe(r.URL), csvSafe(r.Region), csvSafe(r.Level),
+		r.CrawledAt, strconv.FormatBool(r.Reachable), r.Stage,
+		score, strings.Join(r.IndicatorsMet, ";"),
+		strconv.FormatInt(r.RunID, 10), csvSafe(r.CatalogueVersion), r.Status, csvSafe(r.StatusCause),
+	}
 }
 
 // csvSafe defuses cells a spreadsheet would run as a formula: a name that

@@ -7,18 +7,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/store"
 )
 
 // The tables behind the report's charts, for people who prefer their own
 // tools. Like the latest table, their columns only ever grow at the end.
-// The latest table (exportRow, the main contract) is written apart.
-var exportTables = map[string]func(context.Context, *store.DB) (table, error){
+// The latest table (exportRow, the main contract) is written apart. Each
+// streams its rows into the sink as the store reads them.
+var exportTables = map[string]func(context.Context, *store.DB, rowSink) error{
 	"history":    historyTable,
 	"uptime":     uptimeTable,
 	"indicators": indicatorsTable,
@@ -35,20 +38,58 @@ func exportTableNames() []string {
 	return names
 }
 
-// table is a header and rows of cells; JSON gets one object per row with
-// the header as keys, in the header's order (as CSV columns and the latest
-// table's keys are), and numbers kept as numbers.
-type table struct {
-	header []string
-	rows   [][]any
+// rowSink receives a table: its header once, then rows of cells, then close.
+type rowSink interface {
+	header(cols ...string) error
+	row(cells ...any) error
+	close() error
 }
 
-func (t table) records() []record {
-	out := make([]record, len(t.rows))
-	for i, r := range t.rows {
-		out[i] = record{keys: t.header, vals: r}
+func newRowSink(w io.Writer, format string) rowSink {
+	if format == "json" {
+		return &jsonSink{arr: jsonArray{w: w}}
 	}
-	return out
+	return &csvSink{cw: csv.NewWriter(w)}
+}
+
+// csvSink writes a header line and one line per row.
+type csvSink struct {
+	cw  *csv.Writer
+	rec []string
+}
+
+func (s *csvSink) header(cols ...string) error {
+	s.rec = make([]string, len(cols))
+	return s.cw.Write(cols)
+}
+
+func (s *csvSink) row(cells ...any) error {
+	for j, v := range cells {
+		s.rec[j] = cell(v)
+	}
+	return s.cw.Write(s.rec)
+}
+
+func (s *csvSink) close() error {
+	s.cw.Flush()
+	return s.cw.Error()
+}
+
+// jsonSink writes one object per row with the header as keys, in the
+// header's order (as CSV columns and the latest table's keys are), and
+// numbers kept as numbers.
+type jsonSink struct {
+	arr  jsonArray
+	cols []string
+}
+
+func (s *jsonSink) header(cols ...string) error {
+	s.cols = slices.Clone(cols)
+	return nil
+}
+
+func (s *jsonSink) row(cells ...any) error {
+	return s.arr.add(record{keys: s.cols, vals: cells})
 }
 
 // record is one row as a JSON object whose keys keep the column order; a
@@ -82,23 +123,7 @@ func (r record) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (t table) writeCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(t.header); err != nil {
-		return err
-	}
-	rec := make([]string, len(t.header))
-	for _, r := range t.rows {
-		for j, v := range r {
-			rec[j] = cell(v)
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
+func (s *jsonSink) close() error { return s.arr.close() }
 
 func cell(v any) string {
 	switch x := v.(type) {
@@ -126,27 +151,26 @@ func rfc3339(t time.Time) any {
 }
 
 // historyTable is every assessment's stage and score: the maturity trend.
-func historyTable(ctx context.Context, db *store.DB) (table, error) {
-	pts, err := db.StageHistory(ctx)
+func historyTable(ctx context.Context, db *store.DB, out rowSink) error {
+	if err := out.header("target_id", "run_id", "crawled_at", "stage", "score"); err != nil {
+		return err
+	}
+	err := db.EachStagePoint(ctx, func(p egovbench.StagePoint) error {
+		return out.row(p.TargetID, p.RunID, rfc3339(p.At), p.Stage.String(), round1(p.Score))
+	})
 	if err != nil {
-		return table{}, err
+		return err
 	}
-	t := table{header: []string{"target_id", "run_id", "crawled_at", "stage", "score"}}
-	for _, p := range pts {
-		t.rows = append(t.rows, []any{p.TargetID, p.RunID, rfc3339(p.At), p.Stage.String(), round1(p.Score)})
-	}
-	return t, nil
+	return out.close()
 }
 
 // uptimeTable is the daily uptime of every site, both ways, with latency.
-func uptimeTable(ctx context.Context, db *store.DB) (table, error) {
-	rs, err := db.Rollups(ctx, store.Daily, time.Time{}, time.Now())
-	if err != nil {
-		return table{}, err
+func uptimeTable(ctx context.Context, db *store.DB, out rowSink) error {
+	if err := out.header("target_id", "day", "checks", "successes", "blocked",
+		"uptime_checks", "uptime_time", "latency_mean_ms", "latency_p95_ms", "latency_p50_ms"); err != nil {
+		return err
 	}
-	t := table{header: []string{"target_id", "day", "checks", "successes", "blocked",
-		"uptime_checks", "uptime_time", "latency_mean_ms", "latency_p95_ms", "latency_p50_ms"}}
-	for _, r := range rs {
+	err := db.EachRollup(ctx, store.Daily, time.Time{}, time.Now(), func(r egovbench.Rollup) error {
 		var byChecks, byTime, mean, p95, p50 any
 		if v, ok := r.CheckUptime(); ok {
 			byChecks = round4(v)
@@ -159,40 +183,47 @@ func uptimeTable(ctx context.Context, db *store.DB) (table, error) {
 			p95 = round1(float64(r.LatencyP95.Microseconds()) / 1000)
 			p50 = round1(float64(r.LatencyP50.Microseconds()) / 1000)
 		}
-		t.rows = append(t.rows, []any{r.TargetID, r.Start.UTC().Format(time.DateOnly), r.Checks, r.Successes,
-			r.Blocked, byChecks, byTime, mean, p95, p50})
+		return out.row(r.TargetID, r.Start.UTC().Format(time.DateOnly), r.Checks, r.Successes,
+			r.Blocked, byChecks, byTime, mean, p95, p50)
+	})
+	if err != nil {
+		return err
 	}
-	return t, nil
+	return out.close()
 }
 
 // indicatorsTable is the share of sites meeting each indicator in their
 // latest assessment: the indicator coverage chart as numbers.
-func indicatorsTable(ctx context.Context, db *store.DB) (table, error) {
-	latest, err := db.LatestAssessments(ctx)
-	if err != nil {
-		return table{}, err
-	}
+func indicatorsTable(ctx context.Context, db *store.DB, out rowSink) error {
 	met := map[string]int{}
 	assessed := 0
-	for _, a := range latest {
-		if !a.Reachable {
-			continue
+	err := db.EachLatest(ctx, true, func(_ egovbench.Target, a *egovbench.Assessment) error {
+		if a == nil || !a.Reachable {
+			return nil
 		}
 		assessed++
 		for _, id := range a.Met() {
 			met[id]++
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	t := table{header: []string{"indicator_id", "name_en", "name_id", "criterion", "stage", "sites_met", "sites_assessed", "share"}}
+	if err := out.header("indicator_id", "name_en", "name_id", "criterion", "stage", "sites_met", "sites_assessed", "share"); err != nil {
+		return err
+	}
 	for _, ind := range analyzer.DefaultCatalogue().Indicators() {
 		var share any
 		if assessed > 0 {
 			share = round4(float64(met[ind.ID]) / float64(assessed))
 		}
-		t.rows = append(t.rows, []any{ind.ID, ind.NameEN, ind.NameID, string(ind.Criterion), ind.Stage.String(),
-			met[ind.ID], assessed, share})
+		if err := out.row(ind.ID, ind.NameEN, ind.NameID, string(ind.Criterion), ind.Stage.String(),
+			met[ind.ID], assessed, share); err != nil {
+			return err
+		}
 	}
-	return t, nil
+	return out.close()
 }
 
 // hourlyTable is every site's hourly availability over the last 30 days:
@@ -218,20 +249,21 @@ func hourlyTable(ctx context.Context, db *store.DB) (table, error) {
 }
 
 // outagesTable lists every recorded outage with its duration.
-func outagesTable(ctx context.Context, db *store.DB) (table, error) {
-	os, err := db.Outages(ctx, time.Time{}, time.Now())
-	if err != nil {
-		return table{}, err
+func outagesTable(ctx context.Context, db *store.DB, out rowSink) error {
+	if err := out.header("target_id", "start", "end", "duration_s", "cause"); err != nil {
+		return err
 	}
-	t := table{header: []string{"target_id", "start", "end", "duration_s", "cause"}}
-	for _, o := range os {
+	err := db.EachOutage(ctx, time.Time{}, time.Now(), func(o egovbench.Outage) error {
 		var dur any
 		if !o.End.IsZero() {
 			dur = int64(o.End.Sub(o.Start).Seconds())
 		}
-		t.rows = append(t.rows, []any{o.TargetID, rfc3339(o.Start), rfc3339(o.End), dur, string(o.Cause)})
+		return out.row(o.TargetID, rfc3339(o.Start), rfc3339(o.End), dur, string(o.Cause))
+	})
+	if err != nil {
+		return err
 	}
-	return t, nil
+	return out.close()
 }
 
 func round4(f float64) float64 { return float64(int64(f*10000+0.5)) / 10000 }

@@ -1,0 +1,17 @@
+package egovbench
+
+// SiteRecord is everything stored about one target that a report shows,
+// read one target at a time so that a report's memory does not grow with
+// the number of targets.
+type SiteRecord struct {
+	Target Target
+	// Latest and Previous are the last and the one-before-last assessment
+	// (by crawl time); nil when there is none.
+	Latest, Previous *Assessment
+	// History is every assessment reduced to a StagePoint, in time order.
+	History []StagePoint
+	// Daily holds the target's daily uptime rollups, in day order.
+	Daily []Rollup
+	// Outages holds the target's outages in the period asked for, by start.
+	Outages []Outage
+}

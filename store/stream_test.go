@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// TestStreamsMatchSliceReaders checks every Each* stream against the reader
+// that loads everything at once, over more targets than one page of a stream
+// (siteBatch), with targets never assessed, assessed once, re-analysed, and
+// with and without probes and outages.
+func TestStreamsMatchSliceReaders(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	n := 2*siteBatch + 17
+	ts := testTargets(n)
+	for i := range ts {
+		ts[i].ID = fmt.Sprintf("s%04d", (i*7919)%n) // slug order differs from row order
+	}
+	mustUpsert(t, db, ts)
+	ids := make([]string, n)
+	for i := range ts {
+		ids[i] = ts[i].ID
+	}
+	for day := range 3 {
+		run, err := db.CreateRun(ctx, egovbench.RunCrawl, "", ids, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := t0.Add(time.Duration(day) * 24 * time.Hour)
+		for i, id := range ids {
+			switch {
+			case i%7 == 0: // never assessed
+				continue
+			case i%5 == 0 && day < 2: // assessed once
+				continue
+			}
+			a := testAssessment(id, run.ID, at, egovbench.Stage(1+(i+day)%4), float64((i*3+day*11)%100))
+			if err := db.SaveAssessment(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var ps []egovbench.Probe
+	for i, id := range ids {
+		if i%3 == 0 {
+			continue // never probed
+		}
+		for h := range 50 {
+			o := egovbench.OutcomeOK
+			if i%4 == 1 && h%10 == 3 {
+				o = egovbench.OutcomeTimeout
+			}
+			ps = append(ps, probe(id, t0.Add(time.Duration(h)*time.Hour), o, time.Duration(100+h)*time.Millisecond))
+		}
+	}
+	if err := db.InsertProbes(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	to := t0.AddDate(0, 0, 10)
+
+	latest, err := db.LatestAssessments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := db.PreviousAssessments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := db.StageHistory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily, err := db.Rollups(ctx, Daily, time.Time{}, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outages, err := db.Outages(ctx, time.Time{}, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(latest) == 0 || len(prev) == 0 || len(hist) == 0 || len(daily) == 0 || len(outages) == 0 {
+		t.Fatalf("fixture too thin: %d latest, %d previous, %d history, %d daily, %d outages",
+			len(latest), len(prev), len(hist), len(daily), len(outages))
+	}
+
+	t.Run("EachLatest", func(t *testing.T) {
+		var got []string
+		for _, light := range []bool{false, true} {
+			got = got[:0]
+			err := db.EachLatest(ctx, light, func(tg egovbench.Target, a *egovbench.Assessment) error {
+				got = append(got, tg.ID)
+				want, ok := latest[tg.ID]
+				if !ok {
+					if a != nil {
+						t.Errorf("%s: latest %+v, want none", tg.ID, a)
+					}
+					return nil
+				}
+				if light {
+					var met []egovbench.IndicatorResult
+					for _, r := range want.Indicators {
+						if r.Met {
+							met = append(met, egovbench.IndicatorResult{ID: r.ID, Met: true})
+						}
+					}
+					want.Indicators, want.DeadServices, want.UnverifiedServices = met, nil, nil
+					want.Frameworks, want.CriterionScores, want.NextSteps = nil, nil, nil
+				}
+				if a == nil || !reflect.DeepEqual(*a, want) {
+					t.Errorf("%s (light %v):\n got %+v\nwant %+v", tg.ID, light, a, want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != n || !sortedStrings(got) {
+				t.Errorf("light %v: %d targets, sorted %v", light, len(got), sortedStrings(got))
+			}
+		}
+	})
+
+	t.Run("EachStagePoint", func(t *testing.T) {
+		var got []egovbench.StagePoint
+		if err := db.EachStagePoint(ctx, func(p egovbench.StagePoint) error { got = append(got, p); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, hist) {
+			t.Errorf("stage points differ: %d vs %d", len(got), len(hist))
+		}
+	})
+
+	t.Run("EachSite", func(t *testing.T) {
+		var gotHist []egovbench.StagePoint
+		var gotDaily []egovbench.Rollup
+		gotOut := map[string][]egovbench.Outage{}
+		var wantOut = map[string][]egovbench.Outage{}
+		for _, o := range outages {
+			wantOut[o.TargetID] = append(wantOut[o.TargetID], o)
+		}
+		count := 0
+		err := db.EachSite(ctx, SiteQuery{DailyTo: to, OutagesTo: to}, func(r egovbench.SiteRecord) error {
+			count++
+			for _, c := range []struct {
+				name string
+				got  *egovbench.Assessment
+				m    map[string]egovbench.Assessment
+			}{{"latest", r.Latest, latest}, {"previous", r.Previous, prev}} {
+				want, ok := c.m[r.Target.ID]
+				if ok != (c.got != nil) || (ok && !reflect.DeepEqual(*c.got, want)) {
+					t.Errorf("%s %s:\n got %+v\nwant %+v", r.Target.ID, c.name, c.got, want)
+				}
+			}
+			gotHist = append(gotHist, r.History...)
+			gotDaily = append(gotDaily, r.Daily...)
+			if len(r.Outages) > 0 {
+				gotOut[r.Target.ID] = r.Outages
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count != n {
+			t.Errorf("%d sites, want %d", count, n)
+		}
+		if !reflect.DeepEqual(gotHist, hist) {
+			t.Errorf("history differs: %d vs %d points", len(gotHist), len(hist))
+		}
+		if !reflect.DeepEqual(gotDaily, daily) {
+			t.Errorf("daily rollups differ: %d vs %d", len(gotDaily), len(daily))
+		}
+		if !reflect.DeepEqual(gotOut, wantOut) {
+			t.Errorf("outages differ:\n got %v\nwant %v", gotOut, wantOut)
+		}
+	})
+
+	t.Run("stops on error", func(t *testing.T) {
+		stop := fmt.Errorf("stop")
+		calls := 0
+		err := db.EachSite(ctx, SiteQuery{DailyTo: to, OutagesTo: to}, func(egovbench.SiteRecord) error { calls++; return stop })
+		if calls != 1 || err == nil {
+			t.Errorf("calls %d, err %v", calls, err)
+		}
+	})
+}
+
+func sortedStrings(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
+}
