@@ -228,14 +228,12 @@ func indicatorsTable(ctx context.Context, db *store.DB, out rowSink) error {
 
 // hourlyTable is every site's hourly availability over the last 30 days:
 // what the report's hour-of-day heat maps are drawn from.
-func hourlyTable(ctx context.Context, db *store.DB) (table, error) {
-	now := time.Now()
-	rs, err := db.Rollups(ctx, store.Hourly, now.AddDate(0, 0, -30), now)
-	if err != nil {
-		return table{}, err
+func hourlyTable(ctx context.Context, db *store.DB, out rowSink) error {
+	if err := out.header("target_id", "hour", "checks", "successes", "blocked", "uptime_checks", "latency_mean_ms"); err != nil {
+		return err
 	}
-	t := table{header: []string{"target_id", "hour", "checks", "successes", "blocked", "uptime_checks", "latency_mean_ms"}}
-	for _, r := range rs {
+	now := time.Now()
+	err := db.EachRollup(ctx, store.Hourly, now.AddDate(0, 0, -30), now, func(r egovbench.Rollup) error {
 		var byChecks, mean any
 		if v, ok := r.CheckUptime(); ok {
 			byChecks = round4(v)
@@ -243,9 +241,12 @@ func hourlyTable(ctx context.Context, db *store.DB) (table, error) {
 		if r.Successes > 0 {
 			mean = round1(float64(r.LatencySum.Microseconds()) / float64(r.Successes) / 1000)
 		}
-		t.rows = append(t.rows, []any{r.TargetID, r.Start.UTC().Format(time.RFC3339), r.Checks, r.Successes, r.Blocked, byChecks, mean})
+		return out.row(r.TargetID, r.Start.UTC().Format(time.RFC3339), r.Checks, r.Successes, r.Blocked, byChecks, mean)
+	})
+	if err != nil {
+		return err
 	}
-	return t, nil
+	return out.close()
 }
 
 // outagesTable lists every recorded outage with its duration.

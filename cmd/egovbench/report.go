@@ -214,21 +214,11 @@ func writeTableFile(ctx context.Context, db *store.DB, name, path string) (err e
 	}()
 	w := bufio.NewWriter(f)
 	if name == "latest" {
-		rows, err := exportRows(ctx, db)
-		if err != nil {
+		if err := exportLatest(ctx, db, w, "csv"); err != nil {
 			return err
 		}
-		if err := writeExportCSV(w, rows); err != nil {
-			return err
-		}
-	} else {
-		t, err := exportTables[name](ctx, db)
-		if err != nil {
-			return err
-		}
-		if err := t.writeCSV(w); err != nil {
-			return err
-		}
+	} else if err := exportTables[name](ctx, db, newRowSink(w, "csv")); err != nil {
+		return err
 	}
 	return w.Flush()
 }
