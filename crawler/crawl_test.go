@@ -575,7 +575,7 @@ func TestCrawlFaultsInParallel(t *testing.T) {
 		site{resolveTo(t, &cfg, "http", "mati.go.id", closedPort(t)) + "/", egovbench.OutcomeConnectionRefused},
 		site{resolveTo(t, &cfg, "http", "diam.go.id", silentListener(t)) + "/", egovbench.OutcomeTimeout},
 		site{resolveTo(t, &cfg, "http", "rusak.go.id", hostAddr(t, newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "x", 502)
+			http.Error(w, "x", http.StatusBadGateway)
 		})).URL)) + "/", egovbench.OutcomeHTTPError},
 		site{resolveTo(t, &cfg, "https", "tls.go.id", hostAddr(t, newTLSServer(t, good,
 			func() tls.Certificate {

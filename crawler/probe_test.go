@@ -99,16 +99,16 @@ func TestProbeOutcomes(t *testing.T) {
 		})},
 		{name: "404", want: egovbench.OutcomeHTTPError, status: 404, setup: onHandler(http.NotFound)},
 		{name: "503", want: egovbench.OutcomeMaintenance, status: 503, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "busy", 503)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 		})},
 		{name: "maintenance page with 200", want: egovbench.OutcomeMaintenance, status: 200,
 			setup: onHandler(serveHTML(`<html><head><title>Portal</title></head><body><h1>Mohon maaf, website sedang dalam perbaikan</h1></body></html>`))},
 		{name: "403", want: egovbench.OutcomeBlocked, status: 403, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "forbidden", 403)
+			http.Error(w, "forbidden", http.StatusForbidden)
 		})},
 		{name: "429", want: egovbench.OutcomeBlocked, status: 429, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "1")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		})},
 		{name: "waf challenge", want: egovbench.OutcomeBlocked, status: 503, setup: onHandler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")

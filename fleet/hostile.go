@@ -42,7 +42,7 @@ func hostilize(p *pageData, s *site) {
 	}
 	p.Blocks = append([]block{{
 		Heading: "Info " + hostileImg,
-		Paras:   []string{hostileScript + " " + bidiIsolate + "‮txt.exe", long},
+		Paras:   []string{hostileScript + " " + bidiIsolate + "\u202etxt.exe", long},
 		Links: []link{
 			{Raw: template.URL("javascript:alert('link')"), Text: "Hadiah " + hostileAttr},
 			{Raw: template.URL("JaVaScRiPt:alert(1)//" + strings.Repeat("x", 4000)), Text: strings.Repeat("Klik ", 2000)},

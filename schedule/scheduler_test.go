@@ -235,7 +235,8 @@ func TestPanickingJobDoesNotKillTheDaemon(t *testing.T) {
 	jobs := Jobs{Crawl: func(ctx context.Context) error {
 		if calls.Add(1) == 1 {
 			var m map[string]int
-			m["boom"]++ // nil map write
+			_ = m["boom"]
+			panic("boom: the job crashed")
 		}
 		return nil
 	}}
