@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/egovbench/egovbench"
 )
@@ -12,22 +11,20 @@ import (
 // asOfText says how fresh the report's data is: the crawl time of the
 // newest assessment and the run that made it.
 func (r *report) asOfText() string {
-	var newest int
-	found := false
-	for i := range r.m.sites {
-		a := r.m.sites[i].latest
-		if a == nil {
-			continue
-		}
-		if !found || a.AssessedAt.After(r.m.sites[newest].latest.AssessedAt) {
-			newest, found = i, true
+	at, run := r.in.NewestAt, r.in.NewestRun
+	if at.IsZero() {
+		// Without a Source, the newest of the latest assessments (the first
+		// target's on a tie).
+		for _, t := range r.in.Targets {
+			if a, ok := r.in.Latest[t.ID]; ok && (at.IsZero() || a.AssessedAt.After(at)) {
+				at, run = a.AssessedAt, a.RunID
+			}
 		}
 	}
-	if !found {
+	if at.IsZero() {
 		return r.l.T("as_of_none")
 	}
-	a := r.m.sites[newest].latest
-	return fmt.Sprintf(r.l.T("as_of_run"), r.l.DateTime(a.AssessedAt.In(r.m.loc)), a.RunID)
+	return fmt.Sprintf(r.l.T("as_of_run"), r.l.DateTime(at.In(r.m.loc)), run)
 }
 
 // settingKeys are the crawl settings shown on every page, in order, from
@@ -85,9 +82,9 @@ func (r *report) baselineText() string {
 	l := r.l
 	switch {
 	case r.in.SinceRun != 0:
-		var oldest time.Time
-		for i := range r.m.sites {
-			if p := r.m.sites[i].prev; p != nil && (oldest.IsZero() || p.AssessedAt.Before(oldest)) {
+		oldest := r.in.SinceRunAt
+		for _, p := range r.in.Previous {
+			if oldest.IsZero() || p.AssessedAt.Before(oldest) {
 				oldest = p.AssessedAt
 			}
 		}

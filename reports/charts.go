@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -392,49 +391,15 @@ type chartJob struct {
 	draw func(path string) error
 }
 
-// renderAll runs the jobs on a pool of GOMAXPROCS workers: charts are
-// CPU-bound, so more workers would only contend. The first error stops the
-// remaining jobs; a panic inside gonum on odd data becomes an error.
+// renderAll draws the jobs on a pool (see pool).
 func renderAll(ctx context.Context, dir string, jobs []chartJob) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ch := make(chan chartJob)
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	fail := func(err error) {
-		once.Do(func() { first = err; cancel() })
-	}
-	for w := 0; w < max(1, runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				if ctx.Err() != nil {
-					continue
-				}
-				if err := runJob(dir, j); err != nil {
-					fail(err)
-				}
-			}
-		}()
-	}
-feed:
+	p := newPool(ctx, dir, nil)
 	for _, j := range jobs {
-		select {
-		case ch <- j:
-		case <-ctx.Done():
-			break feed
+		if p.submit(job{name: j.name, draw: j.draw}) != nil {
+			break
 		}
 	}
-	close(ch)
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
+	return p.wait()
 }
 
 func runJob(dir string, j chartJob) (err error) {

@@ -496,55 +496,18 @@ func (a *dayAgg) meanLatency() float64 {
 func (a *dayAgg) p50Values() []float64 { return a.p50s }
 func (a *dayAgg) p95Values() []float64 { return a.p95s }
 
-// maxOrNaN returns a day's largest value of vals, NaN when there is none.
-func maxOrNaN(vals func(*dayAgg) []float64) func(*dayAgg) float64 {
-	return func(a *dayAgg) float64 {
-		v := vals(a)
-		if len(v) == 0 {
-			return math.NaN()
-		}
-		return slices.Max(v)
-	}
-}
-
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// days returns the UTC days from the first to the last rollup, so that a day
-// without any rollup becomes a gap.
-func dayRange(rs []egovbench.Rollup) (first time.Time, n int) {
-	var lo, hi time.Time
+// dailyGroups aggregates the daily rollups into one dayAccum per group;
+// group(targetID) returns the group index or -1 to skip.
+func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, keepQuantiles bool) []dayAccum {
+	aggs := make([]dayAccum, ngroups)
 	for _, r := range rs {
-		d := r.Start.UTC().Truncate(24 * time.Hour)
-		if lo.IsZero() || d.Before(lo) {
-			lo = d
-		}
-		if hi.IsZero() || d.After(hi) {
-			hi = d
+		if g := group(r.TargetID); g >= 0 {
+			aggs[g].add(r, keepQuantiles)
 		}
 	}
-	if lo.IsZero() {
-		return lo, 0
-	}
-	return lo, int(hi.Sub(lo)/(24*time.Hour)) + 1
-}
-
-// dailyGroups aggregates the daily rollups into one dayAgg per group and
-// day; group(targetID) returns the group index or -1 to skip.
-func dailyGroups(rs []egovbench.Rollup, ngroups int, group func(string) int, keepQuantiles bool) (first time.Time, aggs [][]dayAgg) {
-	first, n := dayRange(rs)
-	aggs = make([][]dayAgg, ngroups)
-	for g := range aggs {
-		aggs[g] = make([]dayAgg, n)
-	}
-	for _, r := range rs {
-		g := group(r.TargetID)
-		if g < 0 {
-			continue
-		}
-		d := int(r.Start.UTC().Truncate(24*time.Hour).Sub(first) / (24 * time.Hour))
-		aggs[g][d].add(r, keepQuantiles)
-	}
-	return first, aggs
+	return aggs
 }
 
 func daySeries(key, label string, first time.Time, days []dayAgg, f func(*dayAgg) float64) timeSeries {
@@ -561,13 +524,17 @@ func daySeries(key, label string, first time.Time, days []dayAgg, f func(*dayAgg
 // p50 and p95 are the medians over sites of each site's own daily p50 and
 // p95: the typical site, which one slow or very busy site cannot drag.
 func (m *model) uptimeOverall() uptimeSeries {
-	first, aggs := dailyGroups(m.in.Daily, 1, func(id string) int {
+	aggs := dailyGroups(m.in.Daily, 1, func(id string) int {
 		if _, ok := m.byID[id]; ok {
 			return 0
 		}
 		return -1
 	}, true)
-	return m.uptimeData(first, aggs[0], m.l.T("s_p50_median"), m.l.T("s_p95_median"),
+	return m.uptimeOverallFrom(&aggs[0])
+}
+
+func (m *model) uptimeOverallFrom(a *dayAccum) uptimeSeries {
+	return m.uptimeData(a.firstDay(), a.days, m.l.T("s_p50_median"), m.l.T("s_p95_median"),
 		func(a *dayAgg) float64 { return median(a.p50s) }, func(a *dayAgg) float64 { return median(a.p95s) })
 }
 
@@ -579,43 +546,24 @@ func (m *model) uptimeData(first time.Time, days []dayAgg, p50Label, p95Label st
 	}
 }
 
-// uptimeRegions is daily availability per region, check-count and
-// time-weighted.
-func (m *model) uptimeRegions() (check, timeW []timeSeries) {
-	ri := make(map[string]int, len(m.regions))
-	for i, r := range m.regions {
-		ri[r] = i
-	}
-	first, aggs := dailyGroups(m.in.Daily, len(m.regions), func(id string) int {
-		si, ok := m.byID[id]
-		if !ok {
-			return -1
-		}
-		return ri[m.sites[si].t.Region]
-	}, false)
+// uptimeRegionsFrom is daily availability per region, check-count and
+// time-weighted, from accumulated days (one accumulator per region).
+func (m *model) uptimeRegionsFrom(aggs []dayAccum) (check, timeW []timeSeries) {
 	check = make([]timeSeries, len(m.regions))
 	timeW = make([]timeSeries, len(m.regions))
 	for i, r := range m.regions {
-		check[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).checkUptime)
-		timeW[i] = daySeries(r, m.l.Region(r), first, aggs[i], (*dayAgg).timeUptime)
+		check[i] = daySeries(r, m.l.Region(r), aggs[i].firstDay(), aggs[i].days, (*dayAgg).checkUptime)
+		timeW[i] = daySeries(r, m.l.Region(r), aggs[i].firstDay(), aggs[i].days, (*dayAgg).timeUptime)
 	}
 	return check, timeW
 }
 
-// uptimeSites is per-site uptime chart data, indexed like m.sites. With one
-// rollup per site and day, the day's p50 and p95 are that rollup's own
-// estimates; should the input hold several for one site and day, the
-// largest is shown.
+// uptimeSites is per-site figure data (by complete week, see siteWeekly),
+// indexed like m.sites.
 func (m *model) uptimeSites() []uptimeSeries {
-	first, aggs := dailyGroups(m.in.Daily, len(m.sites), func(id string) int {
-		if si, ok := m.byID[id]; ok {
-			return si
-		}
-		return -1
-	}, true)
 	out := make([]uptimeSeries, len(m.sites))
 	for i := range m.sites {
-		out[i] = m.uptimeData(first, aggs[i], m.l.T("s_p50"), m.l.T("s_p95"), maxOrNaN((*dayAgg).p50Values), maxOrNaN((*dayAgg).p95Values))
+		out[i] = m.siteWeekly(m.in.Daily, m.sites[i].t.ID, m.in.GeneratedAt)
 	}
 	return out
 }
@@ -638,12 +586,21 @@ func weekdayRow(d time.Weekday) int { return (int(d) + 6) % 7 }
 func (m *model) hourProfile() hourProfileData {
 	var aggs [7][24]dayAgg
 	for _, r := range m.in.Hourly {
-		if _, ok := m.byID[r.TargetID]; !ok {
-			continue
-		}
-		t := r.Start.In(m.loc)
-		aggs[weekdayRow(t.Weekday())][t.Hour()].add(r, false)
+		m.addHourly(&aggs, r)
 	}
+	return m.hourProfileFrom(&aggs)
+}
+
+// addHourly adds an hourly rollup to its local weekday and hour.
+func (m *model) addHourly(aggs *[7][24]dayAgg, r egovbench.Rollup) {
+	if _, ok := m.byID[r.TargetID]; !ok {
+		return
+	}
+	t := r.Start.In(m.loc)
+	aggs[weekdayRow(t.Weekday())][t.Hour()].add(r, false)
+}
+
+func (m *model) hourProfileFrom(aggs *[7][24]dayAgg) hourProfileData {
 	hp := hourProfileData{Zone: m.loc.String()}
 	for d := 0; d < 7; d++ {
 		hp.Weekdays = append(hp.Weekdays, m.l.Weekday(time.Weekday((d+1)%7)))

@@ -33,6 +33,15 @@ type Input struct {
 	// (latest, history, uptime, hourly, indicators, outages); each chart
 	// links to the tables it is drawn from. Empty: no links.
 	DataDir string
+	// SinceRunAt is when the SinceRun baseline's pages were crawled (its
+	// oldest assessment); without a Source it is read from Previous.
+	SinceRunAt time.Time
+	// NewestAt and NewestRun are the newest assessment's crawl time and run,
+	// the "data as of" of every page; without a Source they are read from
+	// Latest. A Source must set them: site pages are written before the
+	// last site is read.
+	NewestAt  time.Time
+	NewestRun int64
 	// LastCrawl is the newest crawl run; its recorded configuration is shown
 	// on every page. Nil when there has been none.
 	LastCrawl *egovbench.Run
@@ -61,6 +70,10 @@ type Input struct {
 	// sites no rule was written for): the accuracy to publish. Nil if not
 	// measured.
 	Validation *Agreement
+	// Source, when set, streams the per-site data (and the hourly rollups)
+	// instead of Latest, Previous, History, Daily, Outages and Hourly, which
+	// are then ignored: a report over 20,000 sites cannot hold them at once.
+	Source Source
 }
 
 // FeatureAgreement is the agreement on one rubric feature.

@@ -357,7 +357,7 @@ var dictEN = dict{
 	"ch_site_uptime":                "Daily availability",
 	"ch_site_latency":               "Daily response time",
 	"ch_site_history":               "Score, availability and response time over time",
-	"ch_site_history_alt":           "Three charts on one time axis: this site's maturity score across runs (gaps mark runs where it could not be assessed); its daily availability, check-count and time-weighted; and its daily response time, median (p50) and 95th percentile (p95) of successful probes.",
+	"ch_site_history_alt":           "Three charts on one time axis: this site's maturity score across runs (gaps mark runs where it could not be assessed); its availability by complete week (Monday to Sunday, UTC), check-count and time-weighted; and its weekly response time, the median day's p50 and p95 of successful probes.",
 	"ax_date":                       "Date",
 	"ax_score":                      "Score (0–100)",
 	"ax_sites":                      "Number of sites",
@@ -451,6 +451,12 @@ var dictEN = dict{
 	"unit_ms":                       "ms",
 	"ch_top_regions":                "the %d least available of %d regions; all are in the region summary",
 	"ch_top_regions_sites":          "medians of the %d largest of %d regions; all are in the region summary",
+	"uptime_weeks_checks":           "Uptime, last 4 full weeks (checks)",
+	"uptime_weeks_time":             "Uptime, last 4 full weeks (time-weighted)",
+	"steady_score":                  "Score steady at %s across %d assessments since %s",
+	"steady_uptime":                 "available at every check in each of %d complete weeks",
+	"steady_latency":                "typical response time (p50) %s ms",
+	"ranking_pages":                 "Ranking pages",
 }
 
 var dictID = dict{
@@ -619,7 +625,7 @@ var dictID = dict{
 	"ch_site_uptime":                "Ketersediaan harian",
 	"ch_site_latency":               "Waktu respons harian",
 	"ch_site_history":               "Skor, ketersediaan dan waktu respons dari waktu ke waktu",
-	"ch_site_history_alt":           "Tiga grafik pada satu sumbu waktu: skor kematangan situs ini di setiap pengukuran (celah menandai pengukuran saat situs tidak dapat dinilai); ketersediaan hariannya, berbasis pemeriksaan dan berbobot waktu; dan waktu respons hariannya, median (p50) dan persentil ke-95 (p95) pemeriksaan yang berhasil.",
+	"ch_site_history_alt":           "Tiga grafik pada satu sumbu waktu: skor kematangan situs ini di setiap pengukuran (celah menandai pengukuran saat situs tidak dapat dinilai); ketersediaannya per minggu penuh (Senin sampai Minggu, UTC), berbasis pemeriksaan dan berbobot waktu; dan waktu respons mingguannya, p50 dan p95 hari median dari pemeriksaan yang berhasil.",
 	"ax_date":                       "Tanggal",
 	"ax_score":                      "Skor (0–100)",
 	"ax_sites":                      "Jumlah situs",
@@ -713,4 +719,10 @@ var dictID = dict{
 	"unit_ms":                       "md",
 	"ch_top_regions":                "%d wilayah dengan ketersediaan terendah dari %d; semuanya ada di ringkasan wilayah",
 	"ch_top_regions_sites":          "median %d wilayah terbesar dari %d; semuanya ada di ringkasan wilayah",
+	"uptime_weeks_checks":           "Ketersediaan, 4 minggu penuh terakhir (pemeriksaan)",
+	"uptime_weeks_time":             "Ketersediaan, 4 minggu penuh terakhir (berbobot waktu)",
+	"steady_score":                  "Skor tetap %s pada %d penilaian sejak %s",
+	"steady_uptime":                 "tersedia pada setiap pemeriksaan selama %d minggu penuh",
+	"steady_latency":                "waktu respons tipikal (p50) %s ms",
+	"ranking_pages":                 "Halaman peringkat",
 }

@@ -81,7 +81,7 @@ func (r *report) summary() summaryData {
 		case to < from:
 			d.Previous.Down++
 		}
-		c := r.siteViews[i].Change
+		c := r.sums[i].change
 		if len(c.Gained) > 0 {
 			d.Previous.Gained++
 		}
@@ -115,12 +115,7 @@ func (r *report) isDown(i int) bool {
 	if s.latest != nil && !s.latest.Reachable {
 		return true
 	}
-	for _, o := range r.outages[i] {
-		if o.End.IsZero() && !o.Start.After(r.in.GeneratedAt) {
-			return true
-		}
-	}
-	return false
+	return r.sums[i].ongoing
 }
 
 // yearAgo compares each site's latest stage with its stage a year before

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -10,12 +11,23 @@ import (
 	"github.com/egovbench/egovbench"
 )
 
-// report holds the computed data and the page views of one Write.
+// report holds the computed data and the page views of one Write. Per-site
+// data passes through addSite; what stays is a summary per site.
 type report struct {
-	in             *Input
+	in             *Input // the caller's settings; its per-site slices are read only by sliceSource
 	m              *model
 	l              *labels
 	slug           map[string]string
+	seen           []bool // sites whose record has been added
+	regionIdx      map[string]int
+	points         []egovbench.StagePoint // every site's stage history
+	overall        dayAccum               // all sites, by day, with quantiles
+	regionDays     []dayAccum             // per region, by day
+	all30          dayAgg                 // all sites, the last 30 days
+	region30       []dayAgg               // per region, the last 30 days
+	hourAggs       [7][24]dayAgg
+	sums           []siteSum
+	stages         [][]stageAt // per site, from the stage history (finish)
 	dist           stageDistData
 	hist           history
 	trend          trendData
@@ -24,17 +36,17 @@ type report struct {
 	uptime         uptimeSeries
 	uptimeRegions  []timeSeries // check-count
 	uptimeRegionsT []timeSeries // time-weighted
-	siteUptime     []uptimeSeries
 	hours          hourProfileData
 	transitions    transitionsData
-	siteViews      []*siteBody
-	up30           []uptimeWindow // per site
-	stages         [][]stageAt    // per site, from History
 	asOf, settings string
 	// baseline names the baseline of the changes the reader chose, "" for
 	// the run before the latest; changesTitle heads every list of changes.
 	baseline, changesTitle string
-	outages                [][]egovbench.Outage
+	rankedRows             int
+	// Kept by build (tests, benchmarks): every site's page, by site index.
+	siteViews  []*siteBody
+	siteUptime []uptimeSeries
+	sitePages  []*sitePage
 }
 
 // uptimeWindow is availability over the 30 days before GeneratedAt.
@@ -42,47 +54,90 @@ type uptimeWindow struct {
 	Check, Time float64 // 0-1, NaN without data
 }
 
-func build(in *Input) *report {
-	m := newModel(in)
-	r := &report{in: in, m: m, l: m.l}
+// newReport prepares a report over in's targets; sites are added with
+// addSite and the totals computed by finish.
+func newReport(in *Input) *report {
+	// The model reads Latest, Previous and History from its own input,
+	// which addSite and finish fill with trimmed copies.
+	min := *in
+	min.Latest, min.Previous, min.History, min.Daily, min.Hourly, min.Outages = nil, nil, nil, nil, nil, nil
+	m := newModel(&min)
+	r := &report{in: in, m: m, l: m.l, seen: make([]bool, len(m.sites)), sums: make([]siteSum, len(m.sites))}
 	ids := make([]string, len(m.sites))
 	for i := range m.sites {
 		ids[i] = m.sites[i].t.ID
 	}
 	r.slug = slugs(ids)
-	r.dist = m.stageDistribution()
-	r.hist = m.history()
-	r.trend = m.trend(r.hist)
-	r.rank = m.ranking()
+	r.regionIdx = make(map[string]int, len(m.regions))
+	for i, reg := range m.regions {
+		r.regionIdx[reg] = i
+	}
+	r.regionDays = make([]dayAccum, len(m.regions))
+	r.region30 = make([]dayAgg, len(m.regions))
+	for i := range r.sums {
+		r.sums[i].up30 = uptimeWindow{math.NaN(), math.NaN()}
+		r.sums[i].lastChange = r.l.T("no_change")
+	}
+	// Site pages list indicators by criterion in the coverage chart's order.
 	r.coverage = m.coverage()
-	r.uptime = m.uptimeOverall()
-	r.uptimeRegions, r.uptimeRegionsT = m.uptimeRegions()
-	r.siteUptime = m.uptimeSites()
-	r.hours = m.hourProfile()
-	r.transitions = m.transitions()
-	r.up30 = m.uptime30()
-	r.stages = make([][]stageAt, len(m.sites))
-	for _, p := range in.History {
-		if si, ok := m.byID[p.TargetID]; ok {
-			r.stages[si] = append(r.stages[si], stageAt{p.At, p.Stage, p.Score})
-		}
-	}
-	r.outages = make([][]egovbench.Outage, len(m.sites))
-	for _, o := range in.Outages {
-		if si, ok := m.byID[o.TargetID]; ok {
-			r.outages[si] = append(r.outages[si], o)
-		}
-	}
-	r.siteViews = make([]*siteBody, len(m.sites))
-	for i := range m.sites {
-		r.siteViews[i] = r.siteView(i)
-	}
+	// Every page's frame names the data's date, the crawl settings and the
+	// baseline of changes; they depend on no site's record but the latest
+	// assessments, which the store reads first (LatestRun, the targets).
 	r.asOf, r.settings = r.asOfText(), r.settingsText()
 	r.baseline = r.baselineText()
 	r.changesTitle = r.l.T("title_changes")
 	if r.baseline != "" {
 		r.changesTitle = fmt.Sprintf(r.l.T("title_changes_since"), r.baseline)
 	}
+	return r
+}
+
+// finish computes the totals once every site has been added.
+func (r *report) finish() {
+	m := r.m
+	m.in.History = r.points
+	r.stages = make([][]stageAt, len(m.sites))
+	for _, p := range r.points {
+		if si, ok := m.byID[p.TargetID]; ok {
+			r.stages[si] = append(r.stages[si], stageAt{p.At, p.Stage, p.Score})
+		}
+	}
+	r.dist = m.stageDistribution()
+	r.hist = m.history()
+	r.trend = m.trend(r.hist)
+	r.rank = m.ranking()
+	r.coverage = m.coverage()
+	r.uptime = m.uptimeOverallFrom(&r.overall)
+	r.uptimeRegions, r.uptimeRegionsT = m.uptimeRegionsFrom(r.regionDays)
+	r.hours = m.hourProfileFrom(&r.hourAggs)
+	r.transitions = m.transitions()
+}
+
+// build runs the whole pass over in's slices and keeps every site's page:
+// what tests and benchmarks inspect.
+func build(in *Input) *report {
+	r := newReport(in)
+	r.siteViews = make([]*siteBody, len(r.m.sites))
+	r.siteUptime = make([]uptimeSeries, len(r.m.sites))
+	keep := func(pg *sitePage) {
+		i := r.m.byID[pg.view.ID]
+		r.siteViews[i], r.siteUptime[i] = pg.view, pg.uptime
+		r.sitePages = append(r.sitePages, pg)
+	}
+	_ = sliceSource{in}.EachSite(context.Background(), func(rec egovbench.SiteRecord) error {
+		if pg := r.addSite(rec); pg != nil {
+			keep(pg)
+		}
+		return nil
+	})
+	_ = sliceSource{in}.EachHourly(context.Background(), func(ro egovbench.Rollup) error {
+		r.m.addHourly(&r.hourAggs, ro)
+		return nil
+	})
+	for _, pg := range r.addUnseen() {
+		keep(pg)
+	}
+	r.finish()
 	return r
 }
 
@@ -140,16 +195,83 @@ func (r *report) frame(title, root, nav string, body any) *pageData {
 	}
 }
 
+// pages lists the pages about all sites (and, after build, the site pages).
 func (r *report) pages() []pageFile {
+	idx := r.indexView()
 	out := []pageFile{
-		{"index.html", "index", r.frame(r.l.T("title"), "", "index", r.indexView())},
+		{"index.html", "index", r.frame(r.l.T("title"), "", "index", idx)},
 		{"changes.html", "changes", r.frame(r.changesTitle, "", "changes", r.changesView())},
 		{"methodology.html", "methodology", r.frame(r.l.T("title_methodology"), "", "methodology", r.methodologyView())},
 	}
-	for _, sv := range r.siteViews {
-		out = append(out, pageFile{"sites/" + sv.Slug + ".html", "site", r.frame(clip(sv.Name, 120), "../", "", sv)})
+	for k, rows := range r.rankingPages(idx.allRanks) {
+		if k == 0 {
+			continue // the first page is on the index
+		}
+		body := rankingBody{Page: k + 1, Pages: len(idx.Ranking.Pages), Table: r.rankingTable(rows, k, len(idx.Ranking.Pages))}
+		out = append(out, pageFile{rankingFile(k), "ranking", r.frame(r.l.T("ranking")+" "+itoa(k+1), "", "", body)})
+	}
+	for _, pg := range r.sitePages {
+		out = append(out, r.sitePageFile(pg.view))
 	}
 	return out
+}
+
+func (r *report) sitePageFile(sv *siteBody) pageFile {
+	return pageFile{"sites/" + sv.Slug + ".html", "site", r.frame(clip(sv.Name, 120), "../", "", sv)}
+}
+
+// rankPageSize is how many rows one ranking page lists: a 20,000-row table
+// is a 10 MB page that a phone cannot open.
+const rankPageSize = 500
+
+// rankingFile names the k-th (0-based) ranking page; the first is the index.
+func rankingFile(k int) string {
+	if k == 0 {
+		return "index.html"
+	}
+	return "ranking-" + itoa(k+1) + ".html"
+}
+
+// rankingPages splits the ranking into pages of rankPageSize rows.
+func (r *report) rankingPages(rows []rankView) [][]rankView {
+	var out [][]rankView
+	for lo := 0; lo < len(rows) || lo == 0; lo += rankPageSize {
+		out = append(out, rows[lo:min(len(rows), lo+rankPageSize)])
+	}
+	return out
+}
+
+// rankingTable is one page of the ranking with links to the others.
+type rankingTable struct {
+	L     *labels
+	Rows  []rankView
+	Pages []pageLink // empty when the ranking fits on one page
+}
+
+// pageLink is one entry of a pager.
+type pageLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// rankingBody is the body of ranking-N.html.
+type rankingBody struct {
+	Page, Pages int
+	Table       rankingTable
+}
+
+func (r *report) rankingTable(rows []rankView, k, pages int) rankingTable {
+	t := rankingTable{L: r.l, Rows: rows}
+	if pages > 1 {
+		for p := range pages {
+			href := rankingFile(p)
+			if p == 0 {
+				href += "#h-ranking"
+			}
+			t.Pages = append(t.Pages, pageLink{Href: href, Label: itoa(p*rankPageSize+1) + "–" + itoa(min((p+1)*rankPageSize, r.rankedRows)), Current: p == k})
+		}
+	}
+	return t
 }
 
 // chartRef is one chart shown on a page; NoData charts are drawn as an
@@ -239,22 +361,16 @@ type indexBody struct {
 	StageCounts    []int
 	Summary        []summaryLine
 	Charts         []chartRef
-	Ranking        []rankView
+	Ranking        rankingTable // the first page
 	Regions        []regionView
+	allRanks       []rankView
 }
 
 func (r *report) indexView() indexBody {
 	l, m := r.l, r.m
 	v := indexBody{Sites: len(m.sites), Summary: r.summaryView(r.summary())}
 	var scores []float64
-	var all dayAgg
-	from := r.in.GeneratedAt.Add(-30 * 24 * time.Hour).Truncate(24 * time.Hour)
-	for _, ro := range r.in.Daily {
-		if _, ok := m.byID[ro.TargetID]; ok && !ro.Start.Before(from) && !ro.Start.After(r.in.GeneratedAt) {
-			all.add(ro, false)
-		}
-	}
-	v.Uptime = l.Pct(all.checkUptime()/100, 1)
+	v.Uptime = l.Pct(r.all30.checkUptime()/100, 1)
 	if n := len(r.in.DegradedRounds); n > 0 {
 		last := r.in.DegradedRounds[n-1].At
 		v.ProberDegraded = fmt.Sprintf(l.T("prober_degraded_text"), n, l.DateTime(last.In(m.loc)))
@@ -304,49 +420,44 @@ func (r *report) indexView() indexBody {
 		}
 		v.Charts = append(v.Charts, chartRef{File: "charts/" + c[0], Title: title, Alt: l.T(c[2]), Data: r.dataLinks(c[0], "")})
 	}
-	ranked := map[string]bool{}
+	ranked := make([]bool, len(m.sites))
 	for _, row := range r.rank {
 		si := m.byID[row.TargetID]
-		ranked[row.TargetID] = true
-		v.Ranking = append(v.Ranking, rankView{
+		ranked[si] = true
+		v.allRanks = append(v.allRanks, rankView{
 			Rank: itoa(row.Rank), Name: row.Label, Href: "sites/" + r.slug[row.TargetID] + ".html",
 			Region: l.Region(row.Region), Stage: r.stageCell(row.Stage), Score: l.Num(row.Score, 1),
-			Uptime: l.Pct(r.up30[si].Check, 1), LastChange: r.siteViews[si].LastChange,
+			Uptime: l.Pct(r.sums[si].up30.Check, 1), LastChange: r.sums[si].lastChange,
 		})
 	}
 	for i := range m.sites {
 		t := m.sites[i].t
-		if ranked[t.ID] {
+		if ranked[i] {
 			continue
 		}
 		stage := r.stageCell(egovbench.StageNone)
 		if m.sites[i].unmeasured() {
 			stage = stageBadge{Name: r.statusText(m.sites[i].latest), Class: "st0"}
 		}
-		v.Ranking = append(v.Ranking, rankView{
+		v.allRanks = append(v.allRanks, rankView{
 			Rank: "–", Name: siteLabel(t), Href: "sites/" + r.slug[t.ID] + ".html", Region: l.Region(t.Region),
-			Stage: stage, Score: "–", Uptime: l.Pct(r.up30[i].Check, 1), LastChange: r.siteViews[i].LastChange,
+			Stage: stage, Score: "–", Uptime: l.Pct(r.sums[i].up30.Check, 1), LastChange: r.sums[i].lastChange,
 		})
 	}
-	for gi, reg := range m.regions {
+	r.rankedRows = len(v.allRanks)
+	pages := r.rankingPages(v.allRanks)
+	v.Ranking = r.rankingTable(pages[0], 0, len(pages))
+	regionScores := make([][]float64, len(m.regions))
+	for i := range m.sites {
+		if a := m.sites[i].latest; a != nil && m.sites[i].measured() && a.Stage != egovbench.StageNone {
+			ri := r.regionIdx[m.sites[i].t.Region]
+			regionScores[ri] = append(regionScores[ri], clamp(a.Score, 0, 100))
+		}
+	}
+	for gi := range m.regions {
 		g := r.dist.Groups[gi+1]
-		var sc []float64
-		var agg dayAgg
-		for i := range m.sites {
-			if m.sites[i].t.Region != reg {
-				continue
-			}
-			if a := m.sites[i].latest; a != nil && m.sites[i].measured() && a.Stage != egovbench.StageNone {
-				sc = append(sc, clamp(a.Score, 0, 100))
-			}
-		}
-		for _, ro := range r.in.Daily {
-			if si, ok := m.byID[ro.TargetID]; ok && m.sites[si].t.Region == reg && !ro.Start.Before(from) && !ro.Start.After(r.in.GeneratedAt) {
-				agg.add(ro, false)
-			}
-		}
 		v.Regions = append(v.Regions, regionView{Name: g.Label, Sites: g.Total, Counts: g.Counts, NotMeasured: g.NotMeasured,
-			MedianScore: l.Num(median(sc), 1), Uptime: l.Pct(agg.checkUptime()/100, 1)})
+			MedianScore: l.Num(median(regionScores[gi]), 1), Uptime: l.Pct(r.region30[gi].checkUptime()/100, 1)})
 	}
 	return v
 }
@@ -487,29 +598,38 @@ type siteBody struct {
 	NextSteps         []string
 	HistoryChart      string // score, availability and latency over time
 	HistoryData       []dataLink
-	Uptime30Check     string
-	Uptime30Time      string
+	Steady            string // said instead of a figure that would show flat lines
+	UptimeWeeks       string // the complete weeks the uptime figures cover
+	UptimeCheck       string
+	UptimeTime        string
 	Outages           []outageBody
 	Change            changeBody
 	LastChange        string
 }
 
-func (r *report) siteView(i int) *siteBody {
+// siteView is a site's page. Its uptime figures cover the last four
+// complete weeks (like its figure, see siteWeekly), so the page does not
+// change with every probe.
+func (r *report) siteView(s *site, stages []stageAt, outages []egovbench.Outage, trend timeSeries, u uptimeSeries, weeks uptimeWindow, weeksFrom, weeksTo time.Time) *siteBody {
 	l, m := r.l, r.m
-	s := &m.sites[i]
 	v := &siteBody{
 		ID: s.t.ID, Slug: r.slug[s.t.ID], Name: siteLabel(s.t), URL: link(s.t.URL),
 		Region: l.Region(s.t.Region), Level: s.t.Level, Stage: r.stageCell(s.latestStage()),
-		Uptime30Check: l.Pct(r.up30Safe(i).Check, 1), Uptime30Time: l.Pct(r.up30Safe(i).Time, 1),
+		UptimeWeeks: l.Date(weeksFrom) + " – " + l.Date(weeksTo.AddDate(0, 0, -1)),
+		UptimeCheck: l.Pct(weeks.Check, 1), UptimeTime: l.Pct(weeks.Time, 1),
 	}
-	v.LastChange = r.lastChange(r.stages[i])
-	if siteHistoryHasData(r.trend.Sites[i], r.siteUptime[i]) {
+	v.LastChange = r.lastChange(stages)
+	switch {
+	case !siteHistoryHasData(trend, u):
+	case siteChartSays(trend, u):
 		v.HistoryChart = "site-" + v.Slug + ".png"
 		v.HistoryData = r.dataLinks("site", "../")
+	default:
+		v.Steady = r.steady(trend, u)
 	}
 	// Newest first; a page lists the last 20, the changes page needs only recent ones.
-	slices.SortFunc(r.outages[i], func(a, b egovbench.Outage) int { return b.Start.Compare(a.Start) })
-	for k, o := range r.outages[i] {
+	slices.SortFunc(outages, func(a, b egovbench.Outage) int { return b.Start.Compare(a.Start) })
+	for k, o := range outages {
 		if k == 20 {
 			break
 		}
@@ -611,10 +731,37 @@ func (r *report) siteView(i int) *siteBody {
 }
 
 func (r *report) up30Safe(i int) uptimeWindow {
-	if i < len(r.up30) {
-		return r.up30[i]
+	if i < len(r.sums) {
+		return r.sums[i].up30
 	}
 	return uptimeWindow{math.NaN(), math.NaN()}
+}
+
+// steady says in words what a figure of flat lines would show.
+func (r *report) steady(trend timeSeries, u uptimeSeries) string {
+	l := r.l
+	var parts []string
+	if len(trend.Segments) == 1 {
+		seg := trend.Segments[0]
+		parts = append(parts, fmt.Sprintf(l.T("steady_score"), l.Num(seg[0].V, 1), len(seg), l.Date(seg[0].At.In(r.m.loc))))
+	}
+	weeks := 0
+	for _, seg := range u.Check[0].Segments {
+		weeks += len(seg)
+	}
+	if weeks > 0 {
+		parts = append(parts, fmt.Sprintf(l.T("steady_uptime"), weeks))
+	}
+	var p50 []float64
+	for _, seg := range u.Latency[0].Segments {
+		for _, p := range seg {
+			p50 = append(p50, p.V)
+		}
+	}
+	if len(p50) > 0 {
+		parts = append(parts, fmt.Sprintf(l.T("steady_latency"), l.Num(median(p50), 0)))
+	}
+	return strings.Join(parts, "; ") + "."
 }
 
 func (r *report) outageView(o egovbench.Outage, s *site) outageBody {
@@ -736,12 +883,13 @@ func (r *report) changesView() changesBody {
 	}
 	v.Compared = r.transitions.Compared
 	for i := range r.m.sites {
-		sv := r.siteViews[i]
-		c := sv.Change
+		sum := &r.sums[i]
+		c := sum.change
 		if !c.HasPrevious {
 			continue
 		}
-		sc := siteChange{Name: sv.Name, Href: "sites/" + sv.Slug + ".html", Change: c}
+		t := r.m.sites[i].t
+		sc := siteChange{Name: siteLabel(t), Href: "sites/" + r.slug[t.ID] + ".html", Change: c}
 		switch {
 		case len(c.SettingsChanged) > 0:
 			// Our settings changed between the two crawls: whatever moved
@@ -763,11 +911,7 @@ func (r *report) changesView() changesBody {
 		if c.WentDown {
 			v.WentDown = append(v.WentDown, sc)
 		}
-		for _, o := range sv.Outages {
-			if o.StartedAfter {
-				v.Outages = append(v.Outages, o)
-			}
-		}
+		v.Outages = append(v.Outages, sum.newOutages...)
 	}
 	return v
 }

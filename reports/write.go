@@ -18,6 +18,8 @@ import (
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/egovbench/egovbench"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -38,11 +40,28 @@ func parseTemplates() (*template.Template, error) {
 	return t, nil
 }
 
-// Write renders the report into dir: index.html, changes.html,
-// methodology.html, sites/<slug>.html per target, charts/*.png,
-// style.css and favicon.png. Charts and pages are produced in parallel on GOMAXPROCS
-// workers. Existing files of an earlier report are overwritten.
+// WriteOptions tune Write.
+type WriteOptions struct {
+	// Previous is the folder of the last complete report (it may be dir
+	// itself). A page or chart whose inputs are the same as when that report
+	// drew it (by the manifest there) is taken from it, hard-linked or
+	// copied, instead of being drawn again. Empty: draw everything.
+	Previous string
+}
+
+// Write renders the report into dir: index.html, ranking-N.html when the
+// ranking is longer than a page, changes.html, methodology.html,
+// sites/<slug>.html per target, charts/*.png, style.css, favicon.png and
+// manifest.json. Site records come from in.Source (or in's slices) one at
+// a time; pages and charts are drawn on GOMAXPROCS workers as they come,
+// through a short queue, so memory stays bounded. Existing files of an
+// earlier report are overwritten.
 func Write(ctx context.Context, dir string, in Input) error {
+	return WriteWith(ctx, dir, in, WriteOptions{})
+}
+
+// WriteWith is Write with options.
+func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err error) {
 	if err := in.validate(); err != nil {
 		return err
 	}
@@ -65,12 +84,65 @@ func Write(ctx context.Context, dir string, in Input) error {
 	if err := writeFavicon(filepath.Join(dir, "favicon.png")); err != nil {
 		return err
 	}
-	r := build(&in)
-	jobs := r.chartJobs()
-	for _, pg := range r.pages() {
-		jobs = append(jobs, chartJob{name: pg.file, draw: func(path string) error { return execPage(tmpl, pg, path) }})
+	inc, err := newIncremental(dir, opt.Previous, &in)
+	if err != nil {
+		return err
 	}
-	return renderAll(ctx, dir, jobs)
+	src := in.Source
+	if src == nil {
+		src = sliceSource{&in}
+	}
+	r := newReport(&in)
+	p := newPool(ctx, dir, inc)
+	defer func() {
+		if werr := p.wait(); err == nil {
+			err = werr
+		}
+		if err == nil {
+			err = inc.save()
+		}
+	}()
+	site := func(pg *sitePage) error {
+		if pg == nil {
+			return nil
+		}
+		pf := r.sitePageFile(pg.view)
+		// The page's own stamp says when it was drawn; a page kept from an
+		// earlier report keeps its stamp, so it is left out of the key. The
+		// rest of the frame (data as of, crawl settings, baseline) is in.
+		key := inc.key("page", pg.view, r.asOf, r.settings, r.changesTitle)
+		if err := p.submit(job{name: pf.file, key: key, draw: func(path string) error { return execPage(tmpl, pf, path) }}); err != nil {
+			return err
+		}
+		if pg.view.HistoryChart != "" {
+			j := r.siteChartJob(pg)
+			return p.submit(job{name: j.name, key: inc.key("chart", pg.trend, pg.uptime), draw: j.draw})
+		}
+		return nil
+	}
+	if err := src.EachSite(ctx, func(rec egovbench.SiteRecord) error { return site(r.addSite(rec)) }); err != nil {
+		return fmt.Errorf("sites: %w", err)
+	}
+	for _, pg := range r.addUnseen() {
+		if err := site(pg); err != nil {
+			return err
+		}
+	}
+	if err := src.EachHourly(ctx, func(ro egovbench.Rollup) error { r.m.addHourly(&r.hourAggs, ro); return nil }); err != nil {
+		return fmt.Errorf("hourly rollups: %w", err)
+	}
+	r.finish()
+	for _, j := range r.globalChartJobs() {
+		if err := p.submit(job{name: j.name, draw: j.draw}); err != nil {
+			return err
+		}
+	}
+	for _, pg := range r.pages() {
+		if err := p.submit(job{name: pg.file, draw: func(path string) error { return execPage(tmpl, pg, path) }}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeFavicon draws the report's icon: four rising bars in the stage
@@ -117,8 +189,25 @@ func execPage(t *template.Template, pg pageFile, path string) (err error) {
 	return nil
 }
 
-// chartJobs lists every PNG of the report with the function that draws it.
+// chartJobs lists every PNG of the report with the function that draws it
+// (site figures only of the sites build kept).
 func (r *report) chartJobs() []chartJob {
+	jobs := r.globalChartJobs()
+	for _, pg := range r.sitePages {
+		if pg.view.HistoryChart != "" {
+			jobs = append(jobs, r.siteChartJob(pg))
+		}
+	}
+	return jobs
+}
+
+// siteChartJob draws a site's figure.
+func (r *report) siteChartJob(pg *sitePage) chartJob {
+	return chartJob{"charts/" + pg.view.HistoryChart, func(p string) error { return drawSiteHistory(r.l, r.m, pg.trend, pg.uptime, p) }}
+}
+
+// globalChartJobs lists the charts about all sites.
+func (r *report) globalChartJobs() []chartJob {
 	l, m := r.l, r.m
 	jobs := []chartJob{
 		{"charts/stage-distribution.png", func(p string) error { return drawStageDistribution(l, r.dist, p) }},
@@ -161,12 +250,6 @@ func (r *report) chartJobs() []chartJob {
 	}
 	for _, cc := range r.coverageCharts() {
 		jobs = append(jobs, chartJob{"charts/" + cc.file, func(p string) error { return drawCoverage(l, r.coverage, cc.group, cc.title, p) }})
-	}
-	for i := range m.sites {
-		if sv := r.siteViews[i]; sv.HistoryChart != "" {
-			trend, u := r.trend.Sites[i], r.siteUptime[i]
-			jobs = append(jobs, chartJob{"charts/" + sv.HistoryChart, func(p string) error { return drawSiteHistory(l, m, trend, u, p) }})
-		}
 	}
 	return jobs
 }

@@ -77,15 +77,36 @@ func batchIDs(b []targetRow) string {
 	return string(j)
 }
 
-// Per-batch selections of latestIDs and previousIDs.
+// Per-batch selections of latestIDs, previousIDs, asOfIDs and runIDs: ?1
+// is the batch's row ids, ?2 the moment or the run.
 const (
 	batchLatestIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value
-		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?) t`
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?1) t`
 	batchPreviousIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value
 		AND a.assessed_at < (SELECT max(x.assessed_at) FROM assessments x WHERE x.target_id = t.value)
 		AND a.status IN ` + measuredStatuses + `
-		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?) t`
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?1) t`
+	batchAsOfIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value AND a.assessed_at < ?2
+		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?1) t`
+	batchRunIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value
+		AND a.assessed_at = (SELECT x.assessed_at FROM assessments x WHERE x.run_id = ?2 AND x.target_id = t.value)
+		ORDER BY a.id DESC LIMIT 1) FROM json_each(?1) t`
 )
+
+// NewestAssessment returns the crawl time and run of the newest assessment
+// (the newest analysis of the newest crawl); zero values when there is none.
+func (db *DB) NewestAssessment(ctx context.Context) (time.Time, int64, error) {
+	var at, run int64
+	err := db.read.QueryRowContext(ctx, `SELECT assessed_at, run_id FROM assessments
+		ORDER BY assessed_at DESC, id DESC LIMIT 1`).Scan(&at, &run)
+	if err == sql.ErrNoRows {
+		return time.Time{}, 0, nil
+	}
+	if err != nil {
+		return time.Time{}, 0, fmt.Errorf("newest assessment: %w", err)
+	}
+	return fromMS(at), run, nil
+}
 
 // byTarget re-keys loaded assessments by target slug.
 func byTarget(m map[int64]*egovbench.Assessment) map[string]*egovbench.Assessment {
@@ -270,6 +291,11 @@ func (db *DB) EachOutage(ctx context.Context, from, to time.Time, fn func(egovbe
 
 // SiteQuery bounds what EachSite reads besides assessments.
 type SiteQuery struct {
+	// The previous state: the state as of PreviousAsOf (as AssessmentsAsOf)
+	// when set, else as of run PreviousRun (as RunAssessments) when set,
+	// else the crawl before the latest (as PreviousAssessments).
+	PreviousAsOf time.Time
+	PreviousRun  int64
 	// Daily rollups whose day starts in [DailyFrom rounded down to its day, DailyTo).
 	DailyFrom, DailyTo time.Time
 	// Outages that overlap [OutagesFrom, OutagesTo).
@@ -294,14 +320,22 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 			recs[i].Target = r.t
 			idx[r.t.ID] = i
 		}
+		prevQ, prevArgs := batchPreviousIDs, []any{ids}
+		switch {
+		case !q.PreviousAsOf.IsZero():
+			prevQ, prevArgs = batchAsOfIDs, []any{ids, ms(q.PreviousAsOf)}
+		case q.PreviousRun != 0:
+			prevQ, prevArgs = batchRunIDs, []any{ids, q.PreviousRun}
+		}
 		for _, sel := range []struct {
-			q   string
-			set func(*egovbench.SiteRecord, *egovbench.Assessment)
+			q    string
+			args []any
+			set  func(*egovbench.SiteRecord, *egovbench.Assessment)
 		}{
-			{batchLatestIDs, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Latest = a }},
-			{batchPreviousIDs, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Previous = a }},
+			{batchLatestIDs, []any{ids}, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Latest = a }},
+			{prevQ, prevArgs, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Previous = a }},
 		} {
-			aids, err := selectIDs(ctx, tx, sel.q, ids)
+			aids, err := selectIDs(ctx, tx, sel.q, sel.args...)
 			if err != nil {
 				return err
 			}

@@ -181,6 +181,39 @@ func TestStreamsMatchSliceReaders(t *testing.T) {
 		}
 	})
 
+	t.Run("EachSite baselines", func(t *testing.T) {
+		asOf, err := db.AssessmentsAsOf(ctx, t0.Add(36*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		byRun, err := db.RunAssessments(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			q    SiteQuery
+			want map[string]egovbench.Assessment
+		}{{SiteQuery{PreviousAsOf: t0.Add(36 * time.Hour)}, asOf}, {SiteQuery{PreviousRun: 1}, byRun}} {
+			if len(c.want) == 0 {
+				t.Fatalf("%+v: empty reference", c.q)
+			}
+			err := db.EachSite(ctx, c.q, func(r egovbench.SiteRecord) error {
+				want, ok := c.want[r.Target.ID]
+				if ok != (r.Previous != nil) || (ok && !reflect.DeepEqual(*r.Previous, want)) {
+					t.Errorf("%+v %s: previous %+v, want %+v", c.q, r.Target.ID, r.Previous, want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		at, run, err := db.NewestAssessment(ctx)
+		if err != nil || !at.Equal(t0.Add(48*time.Hour)) || run != 3 {
+			t.Errorf("NewestAssessment = %v, %d, %v", at, run, err)
+		}
+	})
+
 	t.Run("stops on error", func(t *testing.T) {
 		stop := fmt.Errorf("stop")
 		calls := 0

@@ -92,8 +92,10 @@ func reportAgreement(cal analyzer.Calibration) *reports.Agreement {
 // there all at once (see reports.Publish): the daemon serves out while it
 // regenerates it, and anyone may be reading it.
 func publishReport(ctx context.Context, db *store.DB, out string, in reports.Input) error {
-	return reports.Publish(ctx, out, func(ctx context.Context, into, _ string) error {
-		return writeReport(ctx, db, into, in)
+	// The report shown now is the previous one: what did not change since
+	// is linked from it rather than drawn again.
+	return reports.Publish(ctx, out, func(ctx context.Context, into, prev string) error {
+		return writeReport(ctx, db, into, prev, in)
 	})
 }
 
@@ -123,31 +125,23 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 	if in.Lang == "" {
 		in.Lang = reports.DefaultLang(in.Targets)
 	}
-	if in.Latest, err = db.LatestAssessments(ctx); err != nil {
-		return in, err
-	}
+	src := storeSource{db: db, q: store.SiteQuery{DailyTo: now, OutagesFrom: now.AddDate(-1, 0, 0), OutagesTo: now}, now: now}
 	switch {
 	case rf.since != "":
 		at, err := parseSince(rf.since, loc)
 		if err != nil {
 			return in, err
 		}
-		in.Since = at
-		if in.Previous, err = db.AssessmentsAsOf(ctx, at); err != nil {
-			return in, err
-		}
+		in.Since, src.q.PreviousAsOf = at, at
 	case rf.compare != 0:
-		in.SinceRun = rf.compare
-		if in.Previous, err = db.RunAssessments(ctx, rf.compare); err != nil {
-			if errors.Is(err, egovbench.ErrNotFound) {
-				return in, fmt.Errorf("--compare: no run %d in the database", rf.compare)
-			}
+		run, err := db.Run(ctx, rf.compare)
+		if errors.Is(err, egovbench.ErrNotFound) {
+			return in, fmt.Errorf("--compare: no run %d in the database", rf.compare)
+		}
+		if err != nil {
 			return in, err
 		}
-	default:
-		if in.Previous, err = db.PreviousAssessments(ctx); err != nil {
-			return in, err
-		}
+		in.SinceRun, in.SinceRunAt, src.q.PreviousRun = rf.compare, run.StartedAt, rf.compare
 	}
 	runs, err := db.Runs(ctx)
 	if err != nil {
@@ -157,34 +151,23 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 	for _, run := range runs {
 		in.Runs[run.ID] = run
 	}
-	if in.LastCrawl, err = dataCrawl(ctx, db, in.Latest); err != nil {
+	if in.NewestAt, in.NewestRun, err = db.NewestAssessment(ctx); err != nil {
 		return in, err
 	}
-	if in.History, err = db.StageHistory(ctx); err != nil {
-		return in, err
-	}
-	// Daily rollups over all history: a policymaker compares years.
-	if in.Daily, err = db.Rollups(ctx, store.Daily, time.Time{}, now); err != nil {
-		return in, err
-	}
-	// The hour-of-day profile looks at the last 30 days: older habits of a
-	// server say little about today's.
-	if in.Hourly, err = db.Rollups(ctx, store.Hourly, now.AddDate(0, 0, -30), now); err != nil {
-		return in, err
-	}
-	if in.Outages, err = db.Outages(ctx, now.AddDate(-1, 0, 0), now); err != nil {
+	if in.LastCrawl, err = dataCrawl(ctx, db, in.NewestRun); err != nil {
 		return in, err
 	}
 	if in.DegradedRounds, err = db.DegradedRounds(ctx, now.AddDate(0, 0, -30), now.Add(time.Second)); err != nil {
 		return in, err
 	}
+	in.Source = src
 	return in, nil
 }
 
 // writeReport writes the report folder: beside the pages and charts,
 // data/<table>.csv holds each table of `export --table`, made by the same
 // code, and every chart links to the tables it is drawn from.
-func writeReport(ctx context.Context, db *store.DB, dir string, in reports.Input) error {
+func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports.Input) error {
 	data := filepath.Join(dir, reportDataDir)
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return fmt.Errorf("create report data dir: %w", err)
@@ -195,7 +178,7 @@ func writeReport(ctx context.Context, db *store.DB, dir string, in reports.Input
 		}
 	}
 	in.DataDir = reportDataDir
-	return reports.Write(ctx, dir, in)
+	return reports.WriteWith(ctx, dir, in, reports.WriteOptions{Previous: prev})
 }
 
 // reportDataDir is the report's folder of CSV tables.
@@ -226,15 +209,9 @@ func writeTableFile(ctx context.Context, db *store.DB, name, path string) (err e
 // dataCrawl is the crawl whose settings the report shows: the one that
 // made the newest assessment (for a re-analysis, the crawl it re-read), else
 // the newest crawl run; nil when there has been none.
-func dataCrawl(ctx context.Context, db *store.DB, latest map[string]egovbench.Assessment) (*egovbench.Run, error) {
-	var newest *egovbench.Assessment
-	for _, a := range latest {
-		if newest == nil || a.AssessedAt.After(newest.AssessedAt) || (a.AssessedAt.Equal(newest.AssessedAt) && a.RunID > newest.RunID) {
-			newest = &a
-		}
-	}
-	if newest != nil {
-		run, err := db.Run(ctx, newest.RunID)
+func dataCrawl(ctx context.Context, db *store.DB, newestRun int64) (*egovbench.Run, error) {
+	if newestRun != 0 {
+		run, err := db.Run(ctx, newestRun)
 		if err == nil && run.Kind == egovbench.RunAnalyze && run.SourceRun != 0 {
 			run, err = db.Run(ctx, run.SourceRun)
 		}
@@ -253,6 +230,26 @@ func dataCrawl(ctx context.Context, db *store.DB, latest map[string]egovbench.As
 		return nil, err
 	}
 	return &run, nil
+}
+
+// storeSource streams a report's per-site data from the store, a page of
+// targets at a time: daily rollups over all history (a policymaker compares
+// years), outages of the last year, and as the previous state the baseline
+// the reader chose (q).
+type storeSource struct {
+	db  *store.DB
+	q   store.SiteQuery
+	now time.Time
+}
+
+func (s storeSource) EachSite(ctx context.Context, fn func(egovbench.SiteRecord) error) error {
+	return s.db.EachSite(ctx, s.q, fn)
+}
+
+// EachHourly serves the hour-of-day profile, which looks at the last 30
+// days: older habits of a server say little about today's.
+func (s storeSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error {
+	return s.db.EachRollup(ctx, store.Hourly, s.now.AddDate(0, 0, -30), s.now, fn)
 }
 
 // parseSince reads --since: a day in the report's zone (the state before

@@ -1,0 +1,330 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/egovbench/egovbench"
+)
+
+// reversedSource serves an Input's records last site first, as a Source
+// other than the Input's own slices would.
+type reversedSource struct{ in *Input }
+
+func (s reversedSource) EachSite(ctx context.Context, fn func(egovbench.SiteRecord) error) error {
+	var recs []egovbench.SiteRecord
+	if err := sliceSource(s).EachSite(ctx, func(r egovbench.SiteRecord) error { recs = append(recs, r); return nil }); err != nil {
+		return err
+	}
+	for _, r := range slices.Backward(recs) {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s reversedSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error {
+	return sliceSource(s).EachHourly(ctx, fn)
+}
+
+// readTree maps every file under dir to its content.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		out[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSourceWritesSameReport: a report streamed from a Source, in another
+// order than the targets, is byte for byte the report of the same slices.
+func TestSourceWritesSameReport(t *testing.T) {
+	in := synthInput(14, 12, 7*24*time.Hour, 2, true)
+	a, b := t.TempDir(), t.TempDir()
+	if err := Write(context.Background(), a, in); err != nil {
+		t.Fatal(err)
+	}
+	src := reversedSource{&in}
+	streamed := in
+	streamed.Source = src
+	// As a store would say: the newest assessment.
+	for _, a := range in.Latest {
+		if a.AssessedAt.After(streamed.NewestAt) {
+			streamed.NewestAt, streamed.NewestRun = a.AssessedAt, a.RunID
+		}
+	}
+	streamed.Latest, streamed.Previous, streamed.History, streamed.Daily, streamed.Outages, streamed.Hourly = nil, nil, nil, nil, nil, nil
+	if err := Write(context.Background(), b, streamed); err != nil {
+		t.Fatal(err)
+	}
+	ta, tb := readTree(t, a), readTree(t, b)
+	if len(ta) != len(tb) || len(ta) < 14+11+5 {
+		t.Fatalf("%d files from slices, %d streamed", len(ta), len(tb))
+	}
+	for name, want := range ta {
+		if !bytes.Equal(tb[name], want) {
+			t.Errorf("%s differs", name)
+		}
+	}
+}
+
+func setOld(t *testing.T, dir string) time.Time {
+	t.Helper()
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chtimes(path, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return old
+}
+
+func modTime(t *testing.T, path string) time.Time {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.ModTime()
+}
+
+func readManifest(t *testing.T, dir string) manifest {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, manifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestIncrementalReport: a second report an hour later, after one new
+// outage, redraws that site's page and the pages about all sites, and keeps
+// every other site page and figure, which match what a full report draws
+// but for their time stamp. Kept files are hard-linked (or copied) from a
+// previous folder; another language, or an interrupted report, keeps nothing.
+func TestIncrementalReport(t *testing.T) {
+	ctx := context.Background()
+	in := synthInput(12, 10, 7*24*time.Hour, 2, false)
+	dir := t.TempDir()
+	opt := WriteOptions{Previous: dir}
+	if err := WriteWith(ctx, dir, in, opt); err != nil {
+		t.Fatal(err)
+	}
+	m1 := readManifest(t, dir)
+	if len(m1.Files) != 2*len(in.Targets) {
+		t.Fatalf("manifest has %d files, want a page and a figure for each of %d sites", len(m1.Files), len(in.Targets))
+	}
+	old := setOld(t, dir)
+
+	next := in
+	next.GeneratedAt = in.GeneratedAt.Add(time.Hour)
+	next.Outages = append(slices.Clone(in.Outages), egovbench.Outage{TargetID: "site-004", Start: in.GeneratedAt.Add(-20 * time.Minute), Cause: egovbench.OutcomeTimeout})
+	if err := WriteWith(ctx, dir, next, opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file    string
+		redrawn bool
+	}{
+		{"sites/site-004.html", true},
+		{"index.html", true},
+		{"changes.html", true},
+		{"charts/stage-distribution.png", true},
+		{"sites/site-005.html", false},
+		{"sites/site-004.html", true},
+		{"charts/site-site-004.png", false}, // an outage is not on the figure
+		{"charts/site-site-005.png", false},
+	} {
+		if got := !modTime(t, filepath.Join(dir, c.file)).Equal(old); got != c.redrawn {
+			t.Errorf("%s: redrawn %v, want %v", c.file, got, c.redrawn)
+		}
+	}
+	if m2 := readManifest(t, dir); len(m2.Files) != len(m1.Files) || m2.Files["sites/site-004.html"] == m1.Files["sites/site-004.html"] ||
+		m2.Files["sites/site-005.html"] != m1.Files["sites/site-005.html"] {
+		t.Errorf("manifest after the second report: %d files, site-004 key changed %v, site-005 key kept %v", len(m2.Files),
+			m2.Files["sites/site-004.html"] != m1.Files["sites/site-004.html"], m2.Files["sites/site-005.html"] == m1.Files["sites/site-005.html"])
+	}
+
+	// A kept page is what a full report would draw, but for its stamp.
+	full := t.TempDir()
+	if err := Write(ctx, full, next); err != nil {
+		t.Fatal(err)
+	}
+	l := newLabels(in.Lang)
+	stamp1, stamp2 := "Generated: "+l.DateTime(in.GeneratedAt.In(in.Location)), "Generated: "+l.DateTime(next.GeneratedAt.In(in.Location))
+	kept, _ := os.ReadFile(filepath.Join(dir, "sites/site-005.html"))
+	fresh, _ := os.ReadFile(filepath.Join(full, "sites/site-005.html"))
+	if stamp1 == stamp2 || !bytes.Contains(kept, []byte(stamp1)) || string(bytes.ReplaceAll(kept, []byte(stamp1), []byte(stamp2))) != string(fresh) {
+		t.Errorf("kept site page differs from a fresh one beyond its stamp (%q, %q, %v, %v)", stamp1, stamp2, bytes.Contains(kept, []byte(stamp1)), len(fresh))
+	}
+	for _, f := range []string{"sites/site-004.html", "charts/site-site-005.png"} {
+		a, _ := os.ReadFile(filepath.Join(dir, f))
+		b, _ := os.ReadFile(filepath.Join(full, f))
+		if f != "sites/site-004.html" && !bytes.Equal(a, b) {
+			t.Errorf("%s: kept file differs from a fresh one", f)
+		}
+	}
+
+	// Into a new folder, with the old one as previous: kept files are links.
+	newDir := filepath.Join(t.TempDir(), "new")
+	if err := WriteWith(ctx, newDir, next, opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"sites/site-005.html", "charts/site-site-003.png"} {
+		a, errA := os.Stat(filepath.Join(dir, f))
+		b, errB := os.Stat(filepath.Join(newDir, f))
+		if errA != nil || errB != nil || !os.SameFile(a, b) {
+			t.Errorf("%s: not linked from the previous folder (%v, %v)", f, errA, errB)
+		}
+	}
+	if ta, tb := readTree(t, full), readTree(t, newDir); len(ta) != len(tb) {
+		t.Errorf("incremental folder has %d files, a full report %d", len(tb), len(ta))
+	}
+
+	// Another language shares nothing with the previous report.
+	setOld(t, dir)
+	id := next
+	id.Lang = "id"
+	if err := WriteWith(ctx, dir, id, opt); err != nil {
+		t.Fatal(err)
+	}
+	if modTime(t, filepath.Join(dir, "sites/site-005.html")).Equal(old) || modTime(t, filepath.Join(dir, "charts/site-site-005.png")).Equal(old) {
+		t.Error("a report in another language kept pages of the previous one")
+	}
+
+	// An interrupted report leaves no manifest to vouch for its files.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := WriteWith(cctx, dir, next, opt); err == nil {
+		t.Error("a cancelled report succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, manifestName)); err == nil {
+		t.Error("an interrupted report left a manifest")
+	}
+}
+
+// TestRankingPaginated: a ranking longer than a page is split across the
+// index and ranking-N.html, each site listed exactly once, with a pager.
+func TestRankingPaginated(t *testing.T) {
+	n := 2*rankPageSize + 3
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	in := Input{GeneratedAt: at, Lang: "en", Latest: map[string]egovbench.Assessment{}, Indicators: testCatalogue}
+	for i := range n {
+		tg := egovbench.Target{ID: fmt.Sprintf("s%04d", i), Name: fmt.Sprintf("Site %04d", i), Region: testRegions[i%len(testRegions)]}
+		in.Targets = append(in.Targets, tg)
+		if i%10 != 0 {
+			in.Latest[tg.ID] = egovbench.Assessment{TargetID: tg.ID, RunID: 1, AssessedAt: at, Reachable: true, Stage: egovbench.StagePresence, Score: float64(i % 97)}
+		}
+	}
+	dir := t.TempDir()
+	if err := Write(context.Background(), dir, in); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for k, f := range []string{"index.html", "ranking-2.html", "ranking-3.html"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(b)
+		for _, p := range []string{`href="index.html#h-ranking"`, `href="ranking-2.html"`, `href="ranking-3.html"`} {
+			if k == 0 && p == `href="index.html#h-ranking"` {
+				continue // the current page is not a link
+			}
+			if strings.Contains(page, fmt.Sprintf(`aria-current="page">%d–`, k*rankPageSize+1)) && !strings.Contains(page, p) && !strings.Contains(p, rankingFile(k)) {
+				t.Errorf("%s: pager lacks %s", f, p)
+			}
+		}
+		table := page[strings.Index(page, `<table class="ranking">`):]
+		table = table[:strings.Index(table, `</table>`)]
+		rows := strings.Split(table, `<tr><td class="num">`)[1:]
+		if want := min(rankPageSize, n-k*rankPageSize); len(rows) != want {
+			t.Errorf("%s: %d ranking rows, want %d", f, len(rows), want)
+		}
+		for _, r := range rows {
+			i := strings.Index(r, `href="sites/`)
+			seen[r[i:i+strings.Index(r[i:], `.html`)]]++
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ranking-4.html")); err == nil {
+		t.Error("an empty fourth ranking page")
+	}
+	if len(seen) != n {
+		t.Errorf("%d sites listed across the ranking pages, want %d", len(seen), n)
+	}
+	for s, c := range seen {
+		if c != 1 {
+			t.Errorf("%s listed %d times", s, c)
+		}
+	}
+}
+
+// TestSteadySiteHasNoFigure: a site whose score never moved and that was
+// available at every check gets a sentence, not a figure of flat lines; a
+// site with an unavailable week gets its figure.
+func TestSteadySiteHasNoFigure(t *testing.T) {
+	now := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC) // a Friday
+	in := Input{GeneratedAt: now, Lang: "en", Targets: []egovbench.Target{{ID: "calm", Name: "Calm"}, {ID: "flaky", Name: "Flaky"}},
+		Latest: map[string]egovbench.Assessment{}, Indicators: testCatalogue}
+	for _, id := range []string{"calm", "flaky"} {
+		for r := range 3 {
+			at := now.AddDate(0, 0, -7*(3-r))
+			in.History = append(in.History, egovbench.StagePoint{TargetID: id, RunID: int64(r + 1), At: at, Stage: egovbench.StagePresence, Score: 40})
+		}
+		in.Latest[id] = egovbench.Assessment{TargetID: id, RunID: 3, AssessedAt: now, Reachable: true, Stage: egovbench.StagePresence, Score: 40}
+		for d := range 28 {
+			ro := egovbench.Rollup{TargetID: id, Start: now.Truncate(24*time.Hour).AddDate(0, 0, -d), Checks: 96, Successes: 96,
+				UpTime: 24 * time.Hour, LatencySum: 96 * 200 * time.Millisecond, LatencyP50: 180 * time.Millisecond, LatencyP95: 400 * time.Millisecond}
+			if id == "flaky" && d == 10 {
+				ro.Successes, ro.UpTime, ro.DownTime = 90, 22*time.Hour, 2*time.Hour
+			}
+			in.Daily = append(in.Daily, ro)
+		}
+	}
+	dir := t.TempDir()
+	if err := Write(context.Background(), dir, in); err != nil {
+		t.Fatal(err)
+	}
+	calm, _ := os.ReadFile(filepath.Join(dir, "sites/calm.html"))
+	if !strings.Contains(string(calm), "Score steady at 40.0 across 3 assessments") || !strings.Contains(string(calm), "available at every check in each of 4 complete weeks") ||
+		strings.Contains(string(calm), "site-calm.png") {
+		t.Errorf("steady site page:\n%s", calm)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "charts/site-calm.png")); err == nil {
+		t.Error("a figure was drawn for the steady site")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "charts/site-flaky.png")); err != nil {
+		t.Errorf("no figure for the site with an unavailable week: %v", err)
+	}
+}
