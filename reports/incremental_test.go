@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -326,5 +327,46 @@ func TestSteadySiteHasNoFigure(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "charts/site-flaky.png")); err != nil {
 		t.Errorf("no figure for the site with an unavailable week: %v", err)
+	}
+}
+
+// failingSource yields some sites, then fails, as a store read can.
+type failingSource struct {
+	in    *Input
+	after int
+}
+
+var errSourceBroke = errors.New("disk I/O error")
+
+func (s failingSource) EachSite(ctx context.Context, fn func(egovbench.SiteRecord) error) error {
+	n := 0
+	return sliceSource{s.in}.EachSite(ctx, func(r egovbench.SiteRecord) error {
+		if n == s.after {
+			return errSourceBroke
+		}
+		n++
+		return fn(r)
+	})
+}
+
+func (s failingSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error {
+	return sliceSource{s.in}.EachHourly(ctx, fn)
+}
+
+// TestSourceErrorFailsReport: a source that fails mid-way fails the report,
+// which then leaves no manifest.
+func TestSourceErrorFailsReport(t *testing.T) {
+	in := synthInput(6, 3, 7*24*time.Hour, 1, false)
+	for _, after := range []int{0, 3} {
+		bad := in
+		bad.Source = failingSource{&in, after}
+		dir := t.TempDir()
+		err := WriteWith(context.Background(), dir, bad, WriteOptions{Previous: dir})
+		if !errors.Is(err, errSourceBroke) {
+			t.Errorf("after %d sites: err = %v, want the source's", after, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, manifestName)); err == nil {
+			t.Errorf("after %d sites: a failed report left a manifest", after)
+		}
 	}
 }

@@ -120,7 +120,7 @@ func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err
 		}
 		return nil
 	}
-	if err := src.EachSite(ctx, func(rec egovbench.SiteRecord) error { return site(r.addSite(rec)) }); err != nil {
+	if err := eachSitePipelined(ctx, src, func(rec egovbench.SiteRecord) error { return site(r.addSite(rec)) }); err != nil {
 		return fmt.Errorf("sites: %w", err)
 	}
 	for _, pg := range r.addUnseen() {
@@ -143,6 +143,37 @@ func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err
 		}
 	}
 	return nil
+}
+
+// eachSitePipelined reads the source on its own goroutine, a few records
+// ahead of fn: reading the store and building a site's page then overlap,
+// which is most of the time of a report that keeps most of its files.
+func eachSitePipelined(ctx context.Context, src Source, fn func(egovbench.SiteRecord) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	recs := make(chan egovbench.SiteRecord, 32)
+	read := make(chan error, 1)
+	go func() {
+		defer close(recs)
+		read <- src.EachSite(ctx, func(r egovbench.SiteRecord) error {
+			select {
+			case recs <- r:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	for r := range recs {
+		if err := fn(r); err != nil {
+			cancel()
+			for range recs { // let the reader see the cancellation and finish
+			}
+			<-read
+			return err
+		}
+	}
+	return <-read
 }
 
 // writeFavicon draws the report's icon: four rising bars in the stage
