@@ -624,3 +624,49 @@ func addProbeDay(ctx context.Context, path string, sites int, day time.Time) err
 	}
 	return db.Close()
 }
+
+// BenchmarkEachSite550 measures the store side of a report alone: streaming
+// every site's record (latest and previous assessments in full, stage
+// history, a year of daily rollups, outages) from the 550-site year
+// database of BenchmarkReportCommand550 (build that first). It reports the
+// cost per site and per daily rollup, from which the read time of larger
+// lists follows (reports.BenchmarkWrite20k measures the writer alone).
+//
+//	go test ./cmd/egovbench -run XXX -bench EachSite550 -benchtime 3x
+func BenchmarkEachSite550(b *testing.B) {
+	cached := filepath.Join(os.TempDir(), fmt.Sprintf("egovbench-report-bench-%s-%dx%d.db", reportBenchVersion, 550, 365))
+	if _, err := os.Stat(cached); err != nil {
+		b.Skipf("%s missing: run BenchmarkReportCommand550 first", cached)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, cached, store.ReadOnly())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	q := store.SiteQuery{DailyTo: reportBenchEnd, OutagesFrom: reportBenchEnd.AddDate(-1, 0, 0), OutagesTo: reportBenchEnd}
+	var sites, daily, points int
+	var cpu time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		sites, daily, points = 0, 0, 0
+		c0 := cpuTime(b)
+		err := db.EachSite(ctx, q, func(r egovbench.SiteRecord) error {
+			sites++
+			daily += len(r.Daily)
+			points += len(r.History)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime(b) - c0
+	}
+	if sites != 550 || daily == 0 || points != 550*365 {
+		b.Fatalf("%d sites, %d daily rollups, %d history points", sites, daily, points)
+	}
+	n := float64(b.N)
+	b.ReportMetric(cpu.Seconds()/n, "cpu-s/op")
+	b.ReportMetric(cpu.Seconds()/n/float64(sites)*1e3, "cpu-ms/site")
+	b.ReportMetric(float64(daily), "daily-rollups")
+}
