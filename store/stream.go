@@ -289,6 +289,16 @@ func (db *DB) EachOutage(ctx context.Context, from, to time.Time, fn func(egovbe
 	return nil
 }
 
+// RunAssessedAt returns the crawl time of the oldest assessment a run made
+// (zero when it made none): the date a baseline run stands for.
+func (db *DB) RunAssessedAt(ctx context.Context, runID int64) (time.Time, error) {
+	var at sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, `SELECT min(assessed_at) FROM assessments WHERE run_id = ?`, runID).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("run %d assessed at: %w", runID, err)
+	}
+	return fromNullMS(at), nil
+}
+
 // SiteQuery bounds what EachSite reads besides assessments.
 type SiteQuery struct {
 	// The previous state: the state as of PreviousAsOf (as AssessmentsAsOf)

@@ -134,14 +134,16 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		}
 		in.Since, src.q.PreviousAsOf = at, at
 	case rf.compare != 0:
-		run, err := db.Run(ctx, rf.compare)
-		if errors.Is(err, egovbench.ErrNotFound) {
+		if _, err := db.Run(ctx, rf.compare); errors.Is(err, egovbench.ErrNotFound) {
 			return in, fmt.Errorf("--compare: no run %d in the database", rf.compare)
+		} else if err != nil {
+			return in, err
 		}
+		at, err := db.RunAssessedAt(ctx, rf.compare)
 		if err != nil {
 			return in, err
 		}
-		in.SinceRun, in.SinceRunAt, src.q.PreviousRun = rf.compare, run.StartedAt, rf.compare
+		in.SinceRun, in.SinceRunAt, src.q.PreviousRun = rf.compare, at, rf.compare
 	}
 	runs, err := db.Runs(ctx)
 	if err != nil {
