@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -467,14 +466,6 @@ func (m reportMeasure) report(b *testing.B) {
 	b.ReportMetric(m.wall, "wall-s/op")
 	b.ReportMetric(m.cpu, "cpu-s/op")
 	b.ReportMetric(m.rssMB, "peak-rss-MB")
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSSMB reads VmHWM, the peak resident set, from /proc/self/status.
