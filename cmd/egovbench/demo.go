@@ -233,8 +233,13 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The report's data tables are read from the database: write it before
-	// the database is closed and moved into place.
+	// The report streams its sites from the database: it is written
+	// before the database closes. The demo's own verdict table needs every
+	// site's latest assessment, a few dozen.
+	latest, err := db.LatestAssessments(ctx)
+	if err != nil {
+		return err
+	}
 	reportDir := filepath.Join(*out, "report")
 	if err := publishReport(ctx, db, reportDir, in); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -256,8 +261,8 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	// Read as static HTML (--render never, or no browser), script-built
 	// sites can only reach their static stage: that is the truth then.
 	static := ccfg.Render == crawler.RenderNever || fallback != ""
-	agreement := fleetAgreement(truth, in.Latest, static)
-	if err := printFleetVerdicts(c.Stdout, truth, in.Latest, static); err != nil {
+	agreement := fleetAgreement(truth, latest, static)
+	if err := printFleetVerdicts(c.Stdout, truth, latest, static); err != nil {
 		return err
 	}
 	if static {
