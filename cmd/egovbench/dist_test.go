@@ -182,7 +182,9 @@ func newDistFleet(t *testing.T, ctx context.Context) *distFleet {
 	d.dbPath = filepath.Join(d.ff.dir, "hub.db")
 	d.total = len(d.ff.fleet.Sites())
 	d.hubArgs = []string{"crawl", "--targets", d.ff.targets, "--db", d.dbPath, "--nats", d.nats.url(),
-		"--lease", "3s", "--shards", "16", "--log-format", "json", "--log-level", "warn"}
+		// A lease long beside a loaded machine's pauses: a worker starved of
+		// CPU for a few seconds must not lose a job it is still renewing.
+		"--lease", "10s", "--shards", "16", "--log-format", "json", "--log-level", "warn"}
 	d.workArgs = append([]string{"worker", "--nats", d.nats.url(), "--allow-private", "--workers", "3",
 		"--delay", "50ms", "--max-pages", "15", "--request-timeout", "3s", "--log-format", "json", "--log-level", "debug"},
 		d.ff.netArgs...)
