@@ -329,11 +329,18 @@ func TestDistributedWorkerKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStoredOnce(t, d.dbPath, d.total)
+	// A site whose result the victim had published and acked just before the
+	// kill, but not yet logged, is rightly not delivered again: at least one
+	// site in hand must be, and every one is stored once (checked above).
 	taken, _ := jobEvents(survivor.stderr.String())
+	redelivered := 0
 	for _, site := range inFlight {
-		if a := taken[site]; len(a) == 0 || a[len(a)-1] < 2 {
-			t.Errorf("%s, in hand when its worker died, was taken by the survivor as attempts %v; want a redelivery", site, a)
+		if a := taken[site]; len(a) > 0 && a[len(a)-1] >= 2 {
+			redelivered++
 		}
+	}
+	if redelivered == 0 {
+		t.Errorf("none of the sites in hand when the worker died (%v) was taken again by the survivor; want a redelivery (survivor took %v)", inFlight, taken)
 	}
 }
 
