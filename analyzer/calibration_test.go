@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,32 +43,11 @@ type corpusPage struct {
 	url      string
 }
 
+// readTSV reads a corpus table with the shared reader, failing the test on error.
 func readTSV(tb testing.TB, path string) []map[string]string {
 	tb.Helper()
-	f, err := os.Open(path)
+	rows, err := corpus.ReadTSV(path)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var head []string
-	var rows []map[string]string
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if head == nil {
-			head = cols
-			continue
-		}
-		row := map[string]string{}
-		for i, h := range head {
-			if i < len(cols) {
-				row[h] = cols[i]
-			}
-		}
-		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
 		tb.Fatal(err)
 	}
 	return rows
