@@ -22,7 +22,7 @@ import (
 // DemoCommand is the main job on the embedded default: it starts the
 // simulated fleet of government sites on loopback and replays a year of its
 // history through the same crawl, analyse and store path as real runs: a
-// crawl a month and, over the last month, uptime probes every hour, while
+// crawl a month and, over the last month, uptime probe rounds every 2.5 hours, while
 // sites move up a stage, one's services go into maintenance, sites go down
 // for maintenance and one is slow at certain hours. A simulated clock moves
 // the fleet, the crawler and the store through the year without waiting.
@@ -92,11 +92,15 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	browserPath := fs.String("browser", crawler.DefaultBrowserPath, "Chromium binary for --render")
 	months := fs.Int("months", 12, "months of history: a crawl a month before the last crawl (0: one crawl)")
 	probeDays := fs.Int("probe-days", 30, "days of uptime probes before the last crawl (0: none)")
-	// 100 minutes does not divide a day, so over a month the rounds fall
-	// in every hour of the day (the hour-of-day heat map), at 40% of the
-	// cost of hourly rounds, which would dominate the demo's time.
-	probeEvery := fs.Duration("probe-every", 100*time.Minute, "simulated time between two probe rounds")
-	slow := fs.Duration("slow-delay", 60*time.Millisecond, "real wait of a slow site's answers")
+	// 150 minutes does not divide a day: the rounds step through every
+	// half hour of the day every five days, so over a month each hour of
+	// the hour-of-day heat map has a dozen rounds, at 40% of the cost of
+	// hourly rounds, which would dominate the demo's time.
+	probeEvery := fs.Duration("probe-every", 150*time.Minute, "simulated time between two probe rounds")
+	// Every crawl and every probe round waits for the slow site: its delay
+	// sets the demo's wall time more than any CPU does. 30 ms is still
+	// several times a loopback answer.
+	slow := fs.Duration("slow-delay", 30*time.Millisecond, "real wait of a slow site's answers")
 	var (
 		rf reportFlags
 		lf logFlags
@@ -208,7 +212,10 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	for _, ev := range events {
 		clock.set(ev.at)
 		if !ev.crawl {
-			ps, _, err := probeRound(ctx, db, prober, *workers, nil)
+			// A probe is one request per site and mostly waits: the
+			// whole fleet at once, so a round lasts as long as its
+			// slowest site rather than queueing behind it.
+			ps, _, err := probeRound(ctx, db, prober, max(*workers, len(targets)), nil)
 			if err != nil {
 				return fmt.Errorf("probe round at %s: %w", ev.at.Format(time.RFC3339), err)
 			}
