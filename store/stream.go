@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -78,12 +79,13 @@ func batchIDs(b []targetRow) string {
 }
 
 // Per-batch selections of latestIDs, previousIDs, asOfIDs and runIDs: ?1
-// is the batch's row ids, ?2 the moment or the run.
+// is the batch's row ids, ?2 the moment or the run; ?3 (latest and previous)
+// the moment the report is as of: only assessments made before it count.
 const (
-	batchLatestIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value
+	batchLatestIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value AND a.assessed_at < ?3
 		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?1) t`
 	batchPreviousIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value
-		AND a.assessed_at < (SELECT max(x.assessed_at) FROM assessments x WHERE x.target_id = t.value)
+		AND a.assessed_at < (SELECT max(x.assessed_at) FROM assessments x WHERE x.target_id = t.value AND x.assessed_at < ?3)
 		AND a.status IN ` + measuredStatuses + `
 		ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1) FROM json_each(?1) t`
 	batchAsOfIDs = `SELECT (SELECT a.id FROM assessments a WHERE a.target_id = t.value AND a.assessed_at < ?2
@@ -93,12 +95,27 @@ const (
 		ORDER BY a.id DESC LIMIT 1) FROM json_each(?1) t`
 )
 
+// beforeMS is the bound "made before until" in the store's milliseconds: no
+// bound when until is zero.
+func beforeMS(until time.Time) int64 {
+	if until.IsZero() {
+		return math.MaxInt64
+	}
+	return ms(until)
+}
+
 // NewestAssessment returns the crawl time and run of the newest assessment
 // (the newest analysis of the newest crawl); zero values when there is none.
 func (db *DB) NewestAssessment(ctx context.Context) (time.Time, int64, error) {
+	return db.NewestAssessmentBefore(ctx, time.Time{})
+}
+
+// NewestAssessmentBefore is NewestAssessment among the assessments of
+// crawls made before until (zero: all), for a report as of a past moment.
+func (db *DB) NewestAssessmentBefore(ctx context.Context, until time.Time) (time.Time, int64, error) {
 	var at, run int64
-	err := db.read.QueryRowContext(ctx, `SELECT assessed_at, run_id FROM assessments
-		ORDER BY assessed_at DESC, id DESC LIMIT 1`).Scan(&at, &run)
+	err := db.read.QueryRowContext(ctx, `SELECT assessed_at, run_id FROM assessments WHERE assessed_at < ?
+		ORDER BY assessed_at DESC, id DESC LIMIT 1`, beforeMS(until)).Scan(&at, &run)
 	if err == sql.ErrNoRows {
 		return time.Time{}, 0, nil
 	}
@@ -129,7 +146,7 @@ func (db *DB) EachLatest(ctx context.Context, light bool, fn func(egovbench.Targ
 	}
 	defer tx.Rollback()
 	err = eachTargetBatch(ctx, tx, siteBatch, func(b []targetRow) error {
-		ids, err := selectIDs(ctx, tx, batchLatestIDs, batchIDs(b))
+		ids, err := selectIDs(ctx, tx, batchLatestIDs, batchIDs(b), nil, int64(math.MaxInt64))
 		if err != nil {
 			return err
 		}
@@ -160,7 +177,7 @@ func (db *DB) EachStagePoint(ctx context.Context, fn func(egovbench.StagePoint) 
 	}
 	defer tx.Rollback()
 	err = eachTargetBatch(ctx, tx, siteBatch, func(b []targetRow) error {
-		return batchStagePoints(ctx, tx, b, fn)
+		return batchStagePoints(ctx, tx, b, math.MaxInt64, fn)
 	})
 	if err != nil {
 		return fmt.Errorf("stage history: %w", err)
@@ -169,8 +186,9 @@ func (db *DB) EachStagePoint(ctx context.Context, fn func(egovbench.StagePoint) 
 }
 
 // batchStagePoints yields the stage points of a batch's targets in slug
-// order (the batch's order), each target's in time order.
-func batchStagePoints(ctx context.Context, tx *sql.Tx, b []targetRow, fn func(egovbench.StagePoint) error) error {
+// order (the batch's order), each target's in time order, of the crawls
+// made before beforeMS.
+func batchStagePoints(ctx context.Context, tx *sql.Tx, b []targetRow, beforeMS int64, fn func(egovbench.StagePoint) error) error {
 	// The batch's ordinal (key) keeps the slug order of the batch; the
 	// newest analysis of each crawl is found on the covering index
 	// (target_id, assessed_at, id).
@@ -178,8 +196,8 @@ func batchStagePoints(ctx context.Context, tx *sql.Tx, b []targetRow, fn func(eg
 		FROM json_each(?) t CROSS JOIN assessments a
 		WHERE a.target_id = t.value AND a.id = (SELECT max(x.id) FROM assessments x
 			WHERE x.target_id = a.target_id AND x.assessed_at = a.assessed_at)
-			AND a.status IN `+measuredStatuses+`
-		ORDER BY t.key, a.assessed_at`, batchIDs(b))
+			AND a.status IN `+measuredStatuses+` AND a.assessed_at < ?
+		ORDER BY t.key, a.assessed_at`, batchIDs(b), beforeMS)
 	if err != nil {
 		return err
 	}
@@ -301,6 +319,10 @@ func (db *DB) RunAssessedAt(ctx context.Context, runID int64) (time.Time, error)
 
 // SiteQuery bounds what EachSite reads besides assessments.
 type SiteQuery struct {
+	// Until, when set, makes the record as of a past moment: the latest
+	// state, the crawl before it and the stage history count only the
+	// assessments of crawls made before Until.
+	Until time.Time
 	// The previous state: the state as of PreviousAsOf (as AssessmentsAsOf)
 	// when set, else as of run PreviousRun (as RunAssessments) when set,
 	// else the crawl before the latest (as PreviousAssessments).
@@ -330,7 +352,8 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 			recs[i].Target = r.t
 			idx[r.t.ID] = i
 		}
-		prevQ, prevArgs := batchPreviousIDs, []any{ids}
+		until := beforeMS(q.Until)
+		prevQ, prevArgs := batchPreviousIDs, []any{ids, nil, until}
 		switch {
 		case !q.PreviousAsOf.IsZero():
 			prevQ, prevArgs = batchAsOfIDs, []any{ids, ms(q.PreviousAsOf)}
@@ -342,7 +365,7 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 			args []any
 			set  func(*egovbench.SiteRecord, *egovbench.Assessment)
 		}{
-			{batchLatestIDs, []any{ids}, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Latest = a }},
+			{batchLatestIDs, []any{ids, nil, until}, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Latest = a }},
 			{prevQ, prevArgs, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Previous = a }},
 		} {
 			aids, err := selectIDs(ctx, tx, sel.q, sel.args...)
@@ -357,7 +380,7 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 				sel.set(&recs[idx[a.TargetID]], a)
 			}
 		}
-		if err := batchStagePoints(ctx, tx, b, func(p egovbench.StagePoint) error {
+		if err := batchStagePoints(ctx, tx, b, until, func(p egovbench.StagePoint) error {
 			r := &recs[idx[p.TargetID]]
 			r.History = append(r.History, p)
 			return nil

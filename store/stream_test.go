@@ -214,6 +214,51 @@ func TestStreamsMatchSliceReaders(t *testing.T) {
 		}
 	})
 
+	t.Run("EachSite until", func(t *testing.T) {
+		// As of 36 hours in, the third crawl (48 h) has not happened: the
+		// latest state is the one AssessmentsAsOf sees then, and the
+		// history stops before it.
+		until := t0.Add(36 * time.Hour)
+		want, err := db.AssessmentsAsOf(ctx, until)
+		if err != nil || len(want) == 0 {
+			t.Fatalf("reference: %d states, %v", len(want), err)
+		}
+		var all []egovbench.StagePoint
+		if err := db.EachStagePoint(ctx, func(p egovbench.StagePoint) error { all = append(all, p); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		var wantHist, gotHist []egovbench.StagePoint
+		for _, p := range all {
+			if p.At.Before(until) {
+				wantHist = append(wantHist, p)
+			}
+		}
+		if len(wantHist) == len(all) {
+			t.Fatal("no stage point after the bound: the case tests nothing")
+		}
+		err = db.EachSite(ctx, SiteQuery{Until: until}, func(r egovbench.SiteRecord) error {
+			w, ok := want[r.Target.ID]
+			if ok != (r.Latest != nil) || (ok && !reflect.DeepEqual(*r.Latest, w)) {
+				t.Errorf("%s latest %+v, want %+v", r.Target.ID, r.Latest, w)
+			}
+			if r.Previous != nil && !r.Previous.AssessedAt.Before(r.Latest.AssessedAt) {
+				t.Errorf("%s previous at %v, not before latest at %v", r.Target.ID, r.Previous.AssessedAt, r.Latest.AssessedAt)
+			}
+			gotHist = append(gotHist, r.History...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotHist, wantHist) {
+			t.Errorf("history: %d points, want the %d before %v", len(gotHist), len(wantHist), until)
+		}
+		at, run, err := db.NewestAssessmentBefore(ctx, until)
+		if err != nil || !at.Equal(t0.Add(24*time.Hour)) || run != 2 {
+			t.Errorf("NewestAssessmentBefore = %v, %d, %v; want %v, run 2", at, run, err, t0.Add(24*time.Hour))
+		}
+	})
+
 	t.Run("stops on error", func(t *testing.T) {
 		stop := fmt.Errorf("stop")
 		calls := 0

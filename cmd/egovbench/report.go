@@ -28,6 +28,9 @@ type reportFlags struct {
 	// the run before the latest.
 	since   string
 	compare int64
+	// until makes the whole report as of a past moment (report only): a
+	// day in tz (the state at its end) or an RFC 3339 time; empty: now.
+	until string
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
@@ -45,6 +48,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	rf.register(fs)
 	fs.StringVar(&rf.since, "since", "", "compare the latest state with the state before this date (YYYY-MM-DD in --tz, or RFC 3339) instead of the previous run")
 	fs.Int64Var(&rf.compare, "compare", 0, "compare the latest state with the state as of this run id instead of the previous run")
+	fs.StringVar(&rf.until, "until", "", "report the state as it stood at the end of this date (YYYY-MM-DD in --tz) or at this RFC 3339 time instead of now; with --since or --compare, compares two chosen dates")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -126,11 +130,29 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		in.Lang = reports.DefaultLang(in.Targets)
 	}
 	src := storeSource{db: db, q: store.SiteQuery{DailyTo: now, OutagesFrom: now.AddDate(-1, 0, 0), OutagesTo: now}, now: now}
+	if rf.until != "" {
+		// The report's "now" moves back: the latest state, its history,
+		// the uptime windows and the outages all end there, so the report
+		// reads as it would have been written then.
+		at, err := parseUntil(rf.until, loc)
+		if err != nil {
+			return in, err
+		}
+		if at.After(now) {
+			return in, usagef("report: --until %s is in the future", rf.until)
+		}
+		now = at
+		in.GeneratedAt = now.UTC()
+		src = storeSource{db: db, q: store.SiteQuery{Until: now, DailyTo: now, OutagesFrom: now.AddDate(-1, 0, 0), OutagesTo: now}, now: now}
+	}
 	switch {
 	case rf.since != "":
 		at, err := parseSince(rf.since, loc)
 		if err != nil {
 			return in, err
+		}
+		if !at.Before(now) {
+			return in, usagef("report: --since %s is not before the moment the report is as of (%s)", rf.since, now.In(loc).Format(time.RFC3339))
 		}
 		in.Since, src.q.PreviousAsOf = at, at
 	case rf.compare != 0:
@@ -143,6 +165,9 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 		if err != nil {
 			return in, err
 		}
+		if !at.Before(now) {
+			return in, usagef("report: --compare %d: run crawled at %s, not before the moment the report is as of (%s)", rf.compare, at.In(loc).Format(time.RFC3339), now.In(loc).Format(time.RFC3339))
+		}
 		in.SinceRun, in.SinceRunAt, src.q.PreviousRun = rf.compare, at, rf.compare
 	}
 	runs, err := db.Runs(ctx)
@@ -153,7 +178,7 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 	for _, run := range runs {
 		in.Runs[run.ID] = run
 	}
-	if in.NewestAt, in.NewestRun, err = db.NewestAssessment(ctx); err != nil {
+	if in.NewestAt, in.NewestRun, err = db.NewestAssessmentBefore(ctx, src.q.Until); err != nil {
 		return in, err
 	}
 	if in.LastCrawl, err = dataCrawl(ctx, db, in.NewestRun); err != nil {
@@ -264,6 +289,18 @@ func parseSince(s string, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("--since %q: want a date YYYY-MM-DD or an RFC 3339 time", s)
+}
+
+// parseUntil reads --until: a day in the report's zone (the state at its
+// end, that is before the next day began) or an RFC 3339 instant.
+func parseUntil(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return t.AddDate(0, 0, 1), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("--until %q: want a date YYYY-MM-DD or an RFC 3339 time", s)
 }
 
 func indexPath(dir string) string { return filepath.Join(dir, "index.html") }

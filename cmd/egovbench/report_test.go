@@ -85,20 +85,31 @@ func TestReportCompare(t *testing.T) {
 		return string(b)
 	}
 	for _, c := range []struct {
-		name string
-		args []string
-		want []string // in changes.html
-		not  []string
+		name  string
+		args  []string
+		want  []string // in changes.html
+		not   []string
+		asOf  int    // index in runs of the run the report is as of
+		asOfT string // and its date as the report shows it
 	}{
 		{"previous run", nil,
-			[]string{"Changes since the previous run", "Kabupaten naik", "Kabupaten turun", "Online payment"}, []string{"Changes since 1 Feb"}},
+			[]string{"Changes since the previous run", "Kabupaten naik", "Kabupaten turun", "Online payment"}, []string{"Changes since 1 Feb"}, 2, "1 Mar"},
 		{"since a date", []string{"--since", "2026-02-01"},
 			// The state before 1 Feb is January's: naik presence → transaction.
-			[]string{"Changes since 1 Feb 2026", "Presence", "Transaction", "Kabupaten turun"}, []string{"the previous run"}},
+			[]string{"Changes since 1 Feb 2026", "Presence", "Transaction", "Kabupaten turun"}, []string{"the previous run"}, 2, "1 Mar"},
 		{"compare a run", []string{"--compare", itoa64(runs[1])},
-			[]string{"Changes since run " + itoa64(runs[1]) + " (1 Feb 2026)", "Interaction"}, nil},
+			[]string{"Changes since run " + itoa64(runs[1]) + " (1 Feb 2026)", "Interaction"}, nil, 2, "1 Mar"},
 		{"compare the latest run", []string{"--compare", itoa64(runs[2])},
-			[]string{"No site changed stage."}, []string{"moved up"}},
+			[]string{"No site changed stage."}, []string{"moved up"}, 2, "1 Mar"},
+		// --until moves the whole report back: as of mid-February the
+		// latest crawl is February's, where naik had reached interaction
+		// and turun had not dropped yet.
+		{"until a date", []string{"--until", "2026-02-15"},
+			[]string{"Changes since the previous run", "Kabupaten naik", "Interaction"}, []string{"Kabupaten turun", "Transaction", "Online payment"}, 1, "1 Feb"},
+		{"two chosen dates", []string{"--since", "2026-02-01", "--until", "2026-02-15"},
+			[]string{"Changes since 1 Feb 2026", "Kabupaten naik", "Presence", "Interaction"}, []string{"Kabupaten turun", "Transaction"}, 1, "1 Feb"},
+		{"until a run's day, compared with an earlier run", []string{"--compare", itoa64(runs[0]), "--until", "2026-02-01"},
+			[]string{"Changes since run " + itoa64(runs[0]) + " (1 Jan 2026)", "Kabupaten naik"}, []string{"Kabupaten turun", "Transaction"}, 1, "1 Feb"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r")
@@ -115,11 +126,12 @@ func TestReportCompare(t *testing.T) {
 				}
 			}
 			idx := read(out, "index.html")
-			if !strings.Contains(idx, "Crawl settings of run "+itoa64(runs[2])+": pages per site at most 7") {
-				t.Error("index.html lacks the latest crawl's settings")
+			run := itoa64(runs[c.asOf])
+			if !strings.Contains(idx, "Crawl settings of run "+run+": pages per site at most 7") {
+				t.Errorf("index.html lacks the settings of run %s", run)
 			}
-			if !strings.Contains(idx, "Data as of 1 Mar 2026 02:00 UTC (run "+itoa64(runs[2])+")") {
-				t.Error("index.html lacks the as-of date")
+			if want := "Data as of " + c.asOfT + " 2026 02:00 UTC (run " + run + ")"; !strings.Contains(idx, want) {
+				t.Errorf("index.html lacks %q", want)
 			}
 			// The CSV beside the charts is what export --table prints.
 			for _, tb := range exportTableNames() {
@@ -141,6 +153,10 @@ func TestReportCompare(t *testing.T) {
 		{"bad date", []string{"--since", "1 Feb"}, "--since"},
 		{"unknown run", []string{"--compare", "999"}, "no run 999"},
 		{"negative run", []string{"--compare", "-1"}, "positive"},
+		{"bad until", []string{"--until", "soon"}, "--until"},
+		{"until in the future", []string{"--until", "2999-01-01"}, "future"},
+		{"since after until", []string{"--since", "2026-02-01", "--until", "2026-01-15"}, "not before"},
+		{"run after until", []string{"--compare", itoa64(runs[2]), "--until", "2026-02-15"}, "not before"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := run(t, ctx, append([]string{"report", "--db", dbPath, "--out", t.TempDir()}, c.args...)...)
