@@ -55,6 +55,10 @@ type Config struct {
 	// MaxRetryAfter bounds how long a 429/503 Retry-After may hold a host
 	// back (default 30 s); a page refused with a longer wait is not retried.
 	MaxRetryAfter time.Duration
+	// MaxCrawlDelay bounds the robots.txt Crawl-delay honoured (default
+	// 30 s): a host asking for more is asked this often, and a crawl of it
+	// fetches what its SiteTimeout allows at that pace.
+	MaxCrawlDelay time.Duration
 	// AllowPrivate permits private, loopback, link-local and the other
 	// special-purpose addresses (see Refused). Otherwise they are refused
 	// when dialling, after DNS, so rebinding and redirects to such
@@ -96,6 +100,7 @@ const (
 	DefaultRequestTimeout  = 20 * time.Second
 	DefaultDelay           = time.Second
 	DefaultMaxRetryAfter   = 30 * time.Second
+	DefaultMaxCrawlDelay   = 30 * time.Second
 	DefaultRenderTabs      = 4
 	DefaultRenderTimeout   = 20 * time.Second
 	DefaultHomeRetries     = 1
@@ -132,7 +137,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"SiteTimeout", cfg.SiteTimeout < 0}, {"RequestTimeout", cfg.RequestTimeout < 0},
 		{"ProbeTimeout", cfg.ProbeTimeout < 0},
 		{"Delay", cfg.Delay < 0}, {"PerHostConcurrency", cfg.PerHostConcurrency < 0},
-		{"MaxRetryAfter", cfg.MaxRetryAfter < 0}, {"HomeRetries", cfg.HomeRetries < 0},
+		{"MaxRetryAfter", cfg.MaxRetryAfter < 0}, {"MaxCrawlDelay", cfg.MaxCrawlDelay < 0}, {"HomeRetries", cfg.HomeRetries < 0},
 		{"RetryBackoff", cfg.RetryBackoff < 0},
 	} {
 		if f.neg {
@@ -168,6 +173,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.MaxRetryAfter == 0 {
 		cfg.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if cfg.MaxCrawlDelay == 0 {
+		cfg.MaxCrawlDelay = DefaultMaxCrawlDelay
 	}
 	if cfg.HomeRetries == 0 {
 		cfg.HomeRetries = DefaultHomeRetries

@@ -698,3 +698,110 @@ func TestCrawlHome429(t *testing.T) {
 		t.Errorf("home asked at %v", at)
 	}
 }
+
+// TestCrawlDelayFromRobots: a robots.txt Crawl-delay for our agent longer
+// than the crawler's delay spaces the site's requests by it, a longer one
+// is capped by MaxCrawlDelay, and NextRequest tells a crawler on another
+// machine how long to leave the host alone after the crawl.
+func TestCrawlDelayFromRobots(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, robots string
+		maxDelay     time.Duration
+		want         time.Duration
+	}{
+		{"honoured", "User-agent: egovbench\nCrawl-delay: 0.3\n\nUser-agent: *\nCrawl-delay: 9\n", 0, 300 * time.Millisecond},
+		{"capped", "User-agent: *\nCrawl-delay: 3600\n", 200 * time.Millisecond, 200 * time.Millisecond},
+		{"none", "User-agent: *\nDisallow: /rahasia\n", 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			log := &requestLog{}
+			rs := routes{
+				"*/robots.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tc.robots) },
+				"*/":           pageWith("Home", `<a href="/a">A</a> <a href="/b">B</a> <a href="/c">C</a>`),
+				"*/a":          pageWith("A"), "*/b": pageWith("B"), "*/c": pageWith("C"),
+			}
+			srv := newServer(t, log.wrap(rs))
+			cfg := testConfig()
+			cfg.Delay = 10 * time.Millisecond
+			cfg.MaxCrawlDelay = tc.maxDelay
+			home := resolveTo(t, &cfg, "http", "pelan.go.id", hostAddr(t, srv.URL))
+			c := newTestCrawler(t, cfg, nil)
+			snap := c.Crawl(context.Background(), egovbench.Target{ID: "p", URL: home + "/"})
+			end := time.Now()
+			if len(snap.Pages) < 4 {
+				t.Fatalf("%d pages", len(snap.Pages))
+			}
+			times := log.Times()
+			if len(times) < 5 {
+				t.Fatalf("%d requests", len(times))
+			}
+			// The gate spaces the starts as the crawler sees them; the
+			// server sees them a scheduling delay later, which can shave
+			// a little off a gap; without the Crawl-delay the gaps would
+			// be about 10 ms.
+			const jitter = 50 * time.Millisecond
+			for i := 2; i < len(times); i++ { // from the home page on: robots.txt is read first
+				gap := times[i].Sub(times[i-1])
+				if tc.want > 0 && gap < tc.want-jitter {
+					t.Errorf("request %d came %v after the one before; Crawl-delay %v", i, gap, tc.want)
+				}
+				if tc.want > 0 && gap > tc.want+2*time.Second {
+					t.Errorf("request %d came %v after the one before; the cap is %v", i, gap, tc.want)
+				}
+			}
+			want := end.Add(max(cfg.Delay, tc.want))
+			if got := c.NextRequest("PELAN.go.id", end); !got.Equal(want) {
+				t.Errorf("NextRequest = end + %v, want end + %v", got.Sub(end), want.Sub(end))
+			}
+		})
+	}
+}
+
+// TestNextRequestRetryAfter: after a 429 with Retry-After the host is left
+// alone until the wait is over, for the next crawl too, and an absurd
+// Retry-After is capped by MaxRetryAfter.
+func TestNextRequestRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		header string
+		max    time.Duration
+		want   time.Duration
+	}{
+		{"2", 30 * time.Second, 2 * time.Second},
+		{"86400", 1500 * time.Millisecond, 1500 * time.Millisecond},
+	} {
+		var mu sync.Mutex
+		var sent time.Time
+		srv := newServer(t, routes{
+			"*/": pageWith("Home", `<a href="/sibuk">Sibuk</a>`),
+			"*/sibuk": func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", tc.header)
+				mu.Lock()
+				sent = time.Now()
+				mu.Unlock()
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+			},
+		})
+		cfg := testConfig()
+		cfg.MaxRetryAfter = tc.max
+		home := resolveTo(t, &cfg, "http", "ramai.go.id", hostAddr(t, srv.URL))
+		c := newTestCrawler(t, cfg, nil)
+		c.Crawl(context.Background(), egovbench.Target{ID: "r", URL: home + "/"})
+		end := time.Now()
+		mu.Lock()
+		at := sent
+		mu.Unlock()
+		if at.IsZero() {
+			t.Fatalf("Retry-After %s: /sibuk never asked", tc.header)
+		}
+		got := c.NextRequest("ramai.go.id", end)
+		// The crawler reads the header after the server sent it, and
+		// before the crawl ended.
+		if got.Before(at.Add(tc.want)) || got.After(end.Add(tc.want)) {
+			t.Errorf("Retry-After %s (cap %v): next request %v after the 429, want %v", tc.header, tc.max, got.Sub(at), tc.want)
+		}
+	}
+}

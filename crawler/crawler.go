@@ -115,6 +115,17 @@ func (c *Crawler) newTransport() (*gatedTransport, *http.Transport) {
 // leave them out when recording it.
 func (c *Crawler) Config() Config { return c.cfg }
 
+// NextRequest is the earliest time the next request to host may start,
+// given that the caller's last request to it ended at after: the delay, or
+// the host's robots.txt Crawl-delay (capped by MaxCrawlDelay), counted
+// from after, or the end of a 429/503 Retry-After the host sent (capped by
+// MaxRetryAfter), whichever is later. A crawl handed on to another machine
+// (egovbench worker) waits until then before the next site of the host
+// may start anywhere.
+func (c *Crawler) NextRequest(host string, after time.Time) time.Time {
+	return c.gate.nextStart(strings.ToLower(host), after)
+}
+
 // Close drops idle connections and stops the browser. The Crawler stays
 // usable: a later render starts the browser again.
 func (c *Crawler) Close() {

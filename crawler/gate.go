@@ -20,6 +20,15 @@ type hostGate struct {
 	mu    sync.Mutex
 	hosts map[string]*hostSlot
 	calls int
+	// slow holds the hosts whose robots.txt asks for a Crawl-delay longer
+	// than delay, until their robots.txt is due to be read again. It is
+	// apart from hosts, whose idle slots are swept while a crawl goes on.
+	slow map[string]crawlDelay
+}
+
+type crawlDelay struct {
+	d     time.Duration
+	until time.Time
 }
 
 type hostSlot struct {
@@ -29,7 +38,7 @@ type hostSlot struct {
 }
 
 func newHostGate(delay time.Duration, perHost int) *hostGate {
-	return &hostGate{delay: delay, perHost: max(perHost, 1), hosts: make(map[string]*hostSlot)}
+	return &hostGate{delay: delay, perHost: max(perHost, 1), hosts: make(map[string]*hostSlot), slow: make(map[string]crawlDelay)}
 }
 
 // sweepEvery bounds the work of forgetting idle hosts, so the map does not
@@ -68,7 +77,7 @@ func (g *hostGate) acquire(ctx context.Context, host string) (release func(), er
 		now := time.Now()
 		wait := s.next.Sub(now)
 		if wait <= 0 {
-			s.next = now.Add(g.delay)
+			s.next = now.Add(g.delayLocked(host, now))
 			g.mu.Unlock()
 			break
 		}
@@ -109,10 +118,53 @@ func (g *hostGate) holdOff(host string, until time.Time) {
 	}
 }
 
+// setCrawlDelay makes d the least time between two requests to host until
+// until (a robots.txt Crawl-delay, already capped by the caller), when it
+// is longer than the gate's own delay.
+func (g *hostGate) setCrawlDelay(host string, d time.Duration, until time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if d <= g.delay {
+		delete(g.slow, host)
+		return
+	}
+	g.slow[host] = crawlDelay{d: d, until: until}
+}
+
+// delayLocked is the least time between two requests to host.
+func (g *hostGate) delayLocked(host string, now time.Time) time.Duration {
+	if cd, ok := g.slow[host]; ok && now.Before(cd.until) {
+		return max(g.delay, cd.d)
+	}
+	return g.delay
+}
+
+// nextStart is the earliest start of a request to host that the gate
+// allows, given that the caller's last request to it ended at after: the
+// delay (or the host's Crawl-delay) counted from after, or a Retry-After
+// the host asked for, whichever is later. Counting from the end of the last
+// request, not its start as acquire does, is what a caller handing the host
+// on to another crawler (on another machine) needs: neither can see when
+// the other's requests started.
+func (g *hostGate) nextStart(host string, after time.Time) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	next := after.Add(g.delayLocked(host, after))
+	if s := g.hosts[host]; s != nil && s.next.After(next) {
+		next = s.next
+	}
+	return next
+}
+
 func (g *hostGate) sweepLocked(now time.Time) {
 	for h, s := range g.hosts {
 		if s.users == 0 && !s.next.After(now) {
 			delete(g.hosts, h)
+		}
+	}
+	for h, cd := range g.slow {
+		if !now.Before(cd.until) {
+			delete(g.slow, h)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,10 @@ type robotsRules struct {
 	data     *robotstxt.RobotsData // nil allows everything
 	agent    string
 	sitemaps []string
-	fetched  time.Time
+	// crawlDelay is the Crawl-delay of the group that applies to the
+	// agent, uncapped; 0 when none.
+	crawlDelay time.Duration
+	fetched    time.Time
 	// unanswered is the outcome of a robots.txt request the server did not
 	// answer (timeout, refused, reset); "" when it answered. Such rules
 	// allow everything for now and are not cached: the crawl asks again
@@ -49,6 +53,9 @@ func parseRobots(status int, body []byte, agent string) *robotsRules {
 		return r
 	}
 	r.data = data
+	if g := data.FindGroup(agent); g != nil && g.CrawlDelay > 0 {
+		r.crawlDelay = g.CrawlDelay
+	}
 	for _, s := range data.Sitemaps {
 		if len(r.sitemaps) < 8 {
 			r.sitemaps = append(r.sitemaps, strings.TrimSpace(s))
@@ -102,6 +109,7 @@ func (rc *robotsCache) put(origin string, r *robotsRules) {
 func (c *Crawler) robotsFor(ctx context.Context, rt http.RoundTripper, origin string) *robotsRules {
 	now := time.Now()
 	if r, ok := c.robots.get(origin, now); ok {
+		c.applyCrawlDelay(origin, r)
 		return r
 	}
 	status, body, _, err := c.getRaw(ctx, rt, origin+"/robots.txt", maxRobotsBytes)
@@ -115,7 +123,20 @@ func (c *Crawler) robotsFor(ctx context.Context, rt http.RoundTripper, origin st
 	if ctx.Err() == nil && r.unanswered == "" {
 		c.robots.put(origin, r)
 	}
+	c.applyCrawlDelay(origin, r)
 	return r
+}
+
+// applyCrawlDelay makes the gate space requests to origin's host by its
+// Crawl-delay, capped, for as long as the rules are cached. It is applied
+// on every use of the rules, cached or not, so it holds for every crawl
+// that reads them.
+func (c *Crawler) applyCrawlDelay(origin string, r *robotsRules) {
+	u, err := url.Parse(origin)
+	if err != nil || u.Hostname() == "" {
+		return
+	}
+	c.gate.setCrawlDelay(strings.ToLower(u.Hostname()), min(r.crawlDelay, c.cfg.MaxCrawlDelay), r.fetched.Add(c.robots.ttl))
 }
 
 // getRaw fetches a small auxiliary document (robots.txt, a sitemap) with

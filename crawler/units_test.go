@@ -177,6 +177,12 @@ func TestParseRobots(t *testing.T) {
 	if !slices.Equal(r.sitemaps, []string{"http://k.go.id/s.xml"}) {
 		t.Errorf("sitemaps %q", r.sitemaps)
 	}
+	if r.crawlDelay != 0 {
+		t.Errorf("crawl delay %v, none asked", r.crawlDelay)
+	}
+	if d := parseRobots(200, []byte("User-agent: *\nCrawl-delay: 10\n\nUser-agent: egovbench\nCrawl-delay: 2.5\n"), "egovbench").crawlDelay; d != 2500*time.Millisecond {
+		t.Errorf("crawl delay %v, want our group's 2.5s", d)
+	}
 	if !parseRobots(404, nil, "egovbench").allowed("/x") || parseRobots(503, nil, "egovbench").allowed("/x") {
 		t.Error("status rules")
 	}
