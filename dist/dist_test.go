@@ -58,33 +58,58 @@ type fakeCrawl struct {
 	calls    map[string]int
 	behave   func(ctx context.Context, t egovbench.Target, call int) error
 	work     time.Duration
+	// pause is how long the site asks its key to be left alone after its
+	// crawl (a Retry-After, a Crawl-delay); the gaps after such a crawl go
+	// to pausedGaps, less the pause.
+	pause      func(t egovbench.Target) time.Duration
+	paused     map[string]time.Duration
+	pausedGaps []time.Duration
+	jobs       []Job
 }
 
-func (f *fakeCrawl) crawl(ctx context.Context, run int64, t egovbench.Target) (egovbench.Snapshot, egovbench.Assessment, error) {
+func (f *fakeCrawl) crawl(ctx context.Context, job Job) (c Crawled, err error) {
+	run, t := job.Run, job.Target
 	key := KeyDomain.Key(t.URL)
 	f.mu.Lock()
 	if f.busy == nil {
 		f.busy, f.last, f.calls = map[string]int{}, map[string]time.Time{}, map[string]int{}
 	}
 	f.calls[t.ID]++
+	f.jobs = append(f.jobs, job)
 	call := f.calls[t.ID]
 	f.busy[key]++
 	if f.busy[key] > 1 {
 		f.overlaps = append(f.overlaps, key)
 	}
 	if l, ok := f.last[key]; ok {
-		f.gaps = append(f.gaps, time.Since(l))
+		if p, ok := f.paused[key]; ok {
+			f.pausedGaps = append(f.pausedGaps, time.Since(l)-p)
+			delete(f.paused, key)
+		} else {
+			f.gaps = append(f.gaps, time.Since(l))
+		}
 	}
 	f.mu.Unlock()
+	var pause time.Duration
+	if f.pause != nil {
+		pause = f.pause(t)
+	}
 	defer func() {
 		f.mu.Lock()
 		f.busy[key]--
 		f.last[key] = time.Now()
+		if pause > 0 {
+			if f.paused == nil {
+				f.paused = map[string]time.Duration{}
+			}
+			f.paused[key] = pause
+			c.NotBefore = f.last[key].Add(pause)
+		}
 		f.mu.Unlock()
 	}()
 	if f.behave != nil {
 		if err := f.behave(ctx, t, call); err != nil {
-			return egovbench.Snapshot{}, egovbench.Assessment{}, err
+			return Crawled{}, err
 		}
 	}
 	sleep(ctx, f.work)
@@ -92,7 +117,7 @@ func (f *fakeCrawl) crawl(ctx context.Context, run int64, t egovbench.Target) (e
 	snap := egovbench.Snapshot{TargetID: t.ID, RunID: run, StartedAt: now, FinishedAt: now,
 		Pages: []egovbench.Page{{URL: t.URL, Status: 200, Body: []byte("<p>" + t.ID + "</p>"), Outcome: egovbench.OutcomeOK},
 			{URL: t.URL + "nil", Status: 404, Outcome: egovbench.OutcomeHTTPError}}}
-	return snap, egovbench.Assessment{TargetID: t.ID, RunID: run, Stage: egovbench.StagePresence, Score: 12.5}, nil
+	return Crawled{Snapshot: snap, Assessment: egovbench.Assessment{TargetID: t.ID, RunID: run, Stage: egovbench.StagePresence, Score: 12.5}}, nil
 }
 
 type saved struct {
@@ -182,8 +207,8 @@ func TestHubWorkers(t *testing.T) {
 	// stores nothing again when a worker republishes a result.
 	w := &Worker{JS: connect(t, url), Config: cfg}
 	w.Config = w.Config.withDefaults()
-	snap, a, _ := fc.crawl(ctx, 7, ts[0])
-	if err := w.publish(ctx, Result{Run: 7, TargetID: ts[0].ID, Snapshot: snap, Assessment: a}); err != nil {
+	c, _ := fc.crawl(ctx, Job{Run: 7, Target: ts[0]})
+	if err := w.publish(ctx, Result{Run: 7, TargetID: ts[0].ID, Snapshot: c.Snapshot, Assessment: c.Assessment}); err != nil {
 		t.Fatal(err)
 	}
 	info, err := connect(t, url).Stream(ctx, cfg.withDefaults().resultsStream())
@@ -299,6 +324,62 @@ func TestSetupAgain(t *testing.T) {
 			if got.AckWait != lease || got.MaxDeliver != 2 || got.MaxAckPending != 1 {
 				t.Errorf("shard %d: %+v after Setup with lease %v", i, got, lease)
 			}
+		}
+	}
+}
+
+// TestHoldAcrossWorkers: the hub's delay travels in each job, and a site
+// whose crawl asked its key to be left alone longer (a Retry-After, a
+// robots.txt Crawl-delay) holds the next site of its key back that long,
+// whichever worker takes it; the hub's settings reach the crawl function.
+func TestHoldAcrossWorkers(t *testing.T) {
+	url := startServer(t)
+	cfg := Config{Prefix: "t4", Shards: 4, Lease: 5 * time.Second}
+	ts := targets(8, func(i int) string { return fmt.Sprintf("dinas%d.pemda.go.id", i) })
+	const delay, pause = 150 * time.Millisecond, 700 * time.Millisecond
+	fc := &fakeCrawl{work: 10 * time.Millisecond, pause: func(t egovbench.Target) time.Duration {
+		if t.ID == "dinas0.pemda.go.id" || t.ID == "dinas5.pemda.go.id" {
+			return pause
+		}
+		return 0
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	wctx, stopWorkers := context.WithCancel(ctx)
+	wg := runWorkers(t, wctx, url, cfg, 3, 2, 0, fc.crawl, 10*time.Second)
+	var sv saved
+	settings := []byte(`{"delay":"150ms","max_pages":7}`)
+	h := &Hub{JS: connect(t, url), Config: cfg, Save: sv.save, Delay: delay, MaxTime: 4 * time.Second, Settings: settings}
+	st, err := h.Run(ctx, 3, ts)
+	stopWorkers()
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stored != len(ts) {
+		t.Fatalf("stats %+v", st)
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if len(fc.overlaps) > 0 {
+		t.Errorf("keys crawled twice at once: %v", fc.overlaps)
+	}
+	for _, g := range fc.gaps {
+		if g < delay {
+			t.Errorf("the key was crawled again %v after the last crawl ended, want at least the hub's delay %v", g, delay)
+		}
+	}
+	for _, g := range fc.pausedGaps {
+		if g < 0 {
+			t.Errorf("the key was crawled again %v before the pause its last site asked for (%v) was over", -g, pause)
+		}
+	}
+	if len(fc.gaps)+len(fc.pausedGaps) != len(ts)-1 || len(fc.pausedGaps) != 2 {
+		t.Errorf("%d gaps and %d after a pause measured", len(fc.gaps), len(fc.pausedGaps))
+	}
+	for _, j := range fc.jobs {
+		if j.Delay != delay || j.MaxTime != 4*time.Second || string(j.Settings) != string(settings) {
+			t.Errorf("job of %s: delay %v, max time %v, settings %s; want the hub's", j.Target.ID, j.Delay, j.MaxTime, j.Settings)
 		}
 	}
 }

@@ -10,7 +10,10 @@
 // (the same crawl and analysis as a local run; this package knows neither),
 // keeps the lease alive with InProgress, publishes the result with the
 // deterministic message id run/site and acks the job only once the publish
-// is confirmed and the politeness delay since its last request has passed.
+// is confirmed and the politeness delay since its last request has passed,
+// or longer when the crawl says the site asked for more (a Retry-After, a
+// robots.txt Crawl-delay). The job carries the hub's delay and crawl
+// settings, so every worker crawls a run alike.
 // The hub drains results in batches, hands them to a save function that
 // must be idempotent, and acks each result after its commit. A job that
 // exhausts MaxDeliver (a worker died on it every time, or it never

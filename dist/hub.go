@@ -26,6 +26,11 @@ type Hub struct {
 	Save   SaveFunc
 	Key    KeyBy
 	Log    LogFunc
+	// Delay, MaxTime and Settings go into every job (see Job): the run's
+	// crawl settings are the hub's, whatever machine crawls.
+	Delay    time.Duration
+	MaxTime  time.Duration
+	Settings json.RawMessage
 }
 
 // HubStats are what a hub did in one Run.
@@ -218,7 +223,7 @@ func (h *Hub) enqueue(ctx context.Context, run int64, pending []egovbench.Target
 	n := 0
 	err = parallel(len(todo), func(i int) error {
 		t := todo[i]
-		data, err := json.Marshal(Job{Run: run, Target: t})
+		data, err := json.Marshal(Job{Run: run, Target: t, Delay: h.Delay, MaxTime: h.MaxTime, Settings: h.Settings})
 		if err != nil {
 			return fmt.Errorf("job %s: %w", t.ID, err)
 		}

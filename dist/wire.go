@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/egovbench/egovbench"
 	"github.com/klauspost/compress/zstd"
@@ -17,6 +18,17 @@ import (
 type Job struct {
 	Run    int64            `json:"run"`
 	Target egovbench.Target `json:"target"`
+	// Delay is the run's politeness delay: the next site of the job's key
+	// starts, on any machine, no sooner than this after the crawl of this
+	// one ended (longer when the crawl says so: Crawled.NotBefore).
+	Delay time.Duration `json:"delay,omitempty"`
+	// MaxTime bounds one attempt at the site (0: the worker's MaxJobTime).
+	MaxTime time.Duration `json:"max_time,omitempty"`
+	// Settings are the run's crawl settings as the hub encoded them, the
+	// same for every job of the run: workers crawl with them, so the run
+	// is made with the settings its record shows. This package does not
+	// read them.
+	Settings json.RawMessage `json:"settings,omitempty"`
 }
 
 // Result is what a worker sends back for one job: the snapshot and its

@@ -16,9 +16,29 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// CrawlFunc crawls and analyses one site for one run: the same function a
-// local crawl runs. It must return soon after ctx ends.
-type CrawlFunc func(ctx context.Context, run int64, t egovbench.Target) (egovbench.Snapshot, egovbench.Assessment, error)
+// CrawlFunc crawls and analyses one job's site with the job's settings:
+// the same crawl and analysis a local run does. It must return soon after
+// ctx ends. Its NotBefore counts even with an error: a site that failed
+// may have asked to be left alone all the same.
+type CrawlFunc func(ctx context.Context, job Job) (Crawled, error)
+
+// Crawled is what a CrawlFunc made of one site.
+type Crawled struct {
+	Snapshot   egovbench.Snapshot
+	Assessment egovbench.Assessment
+	// NotBefore is the earliest time the next request to the site's hosts
+	// may start, as the crawl learnt it: a Retry-After of a 429 or 503, or
+	// a robots.txt Crawl-delay longer than the run's delay, counted from
+	// the end of the crawl. The next site of the key waits until then on
+	// every machine; zero adds nothing to Job.Delay and Worker.Hold.
+	NotBefore time.Time
+}
+
+// MaxHold bounds how long a worker keeps a key's next site waiting after
+// a crawl, whatever the crawl asked (the crawler caps Retry-After and
+// Crawl-delay well below it): a lease held longer than this for one site is
+// a bug, not politeness.
+const MaxHold = 5 * time.Minute
 
 // LogFunc receives what a hub or worker has to say; nil is silent. The
 // package does not log by itself: cmd does.
@@ -32,13 +52,15 @@ type Worker struct {
 	Crawl  CrawlFunc
 	// Slots is how many sites the worker crawls at once.
 	Slots int
-	// Hold is the politeness delay: a job is acked (freeing its shard for
-	// the next site of the same key, maybe on another machine) no sooner
-	// than Hold after the crawl of this one ended.
+	// Hold is the least politeness delay: a job is acked (freeing its
+	// shard for the next site of the same key, maybe on another machine)
+	// no sooner than Hold, nor the job's Delay, after the crawl of this one
+	// ended, nor before the crawl's NotBefore.
 	Hold time.Duration
 	// MaxJobTime bounds one attempt: the crawl's context ends then, and
 	// the lease stops being renewed, so a site that never finishes goes
-	// back to the queue and counts against MaxDeliver.
+	// back to the queue and counts against MaxDeliver. A job's MaxTime
+	// replaces it when shorter, or when MaxJobTime is 0.
 	MaxJobTime time.Duration
 	// Poll is the pause after finding no work (default 200ms, jittered),
 	// and how long a listing of the shards that hold jobs is reused.
@@ -73,9 +95,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	if w.Slots <= 0 {
 		w.Slots = 1
-	}
-	if w.MaxJobTime <= 0 {
-		w.MaxJobTime = 10 * time.Minute
 	}
 	if w.Poll <= 0 {
 		w.Poll = 200 * time.Millisecond
@@ -192,9 +211,21 @@ func (w *Worker) consumer(ctx context.Context, shard int) (jetstream.Consumer, e
 }
 
 type crawled struct {
-	snap egovbench.Snapshot
-	a    egovbench.Assessment
-	err  error
+	Crawled
+	err error
+}
+
+// jobTime is how long one attempt at job may take.
+func (w *Worker) jobTime(job Job) time.Duration {
+	switch {
+	case job.MaxTime > 0 && w.MaxJobTime > 0:
+		return min(job.MaxTime, w.MaxJobTime)
+	case job.MaxTime > 0:
+		return job.MaxTime
+	case w.MaxJobTime > 0:
+		return w.MaxJobTime
+	}
+	return 10 * time.Minute
 }
 
 // abandonAfter is how long a crawl that ignores its ended context is
@@ -220,14 +251,16 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 	if c, err := w.consumer(ctx, 0); err == nil && c.CachedInfo() != nil && c.CachedInfo().Config.MaxDeliver > 0 {
 		maxDeliver = c.CachedInfo().Config.MaxDeliver
 	}
+	maxTime := w.jobTime(job)
 
-	// The lease is renewed until the job is acked, but never past
-	// MaxJobTime plus the hold: a crawl stuck for good loses its lease.
+	// The lease is renewed until the job is acked, but never past the
+	// attempt's time, a publish as long and the longest hold: a crawl
+	// stuck for good loses its lease.
 	stopKeep := make(chan struct{})
 	go func() {
 		t := time.NewTicker(w.Config.Lease / 3)
 		defer t.Stop()
-		deadline := time.NewTimer(w.MaxJobTime + w.Hold)
+		deadline := time.NewTimer(2*maxTime + abandonAfter + MaxHold)
 		defer deadline.Stop()
 		for {
 			select {
@@ -241,7 +274,7 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		}
 	}()
 
-	jobCtx, cancel := context.WithTimeout(ctx, w.MaxJobTime)
+	jobCtx, cancel := context.WithTimeout(ctx, maxTime)
 	done := make(chan crawled, 1)
 	go func() {
 		var c crawled
@@ -251,7 +284,7 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 			}
 			done <- c
 		}()
-		c.snap, c.a, c.err = w.Crawl(jobCtx, job.Run, job.Target)
+		c.Crawled, c.err = w.Crawl(jobCtx, job)
 	}()
 	var c crawled
 	select {
@@ -260,26 +293,38 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		select {
 		case c = <-done:
 		case <-time.After(abandonAfter):
-			c.err = fmt.Errorf("crawl did not finish within %v", w.MaxJobTime)
+			c.err = fmt.Errorf("crawl did not finish within %v", maxTime)
 		}
 	}
 	timedOut := jobCtx.Err() != nil
 	cancel()
+	// The key's next site may start, on any machine, once the job is
+	// acked or its delayed Nak runs out: not before then.
 	ended := time.Now()
+	notBefore := ended.Add(max(w.Hold, job.Delay))
+	if c.NotBefore.After(notBefore) {
+		notBefore = c.NotBefore
+	}
+	if notBefore.After(ended.Add(MaxHold)) {
+		notBefore = ended.Add(MaxHold)
+	}
 	if ctx.Err() != nil {
 		close(stopKeep)
-		_ = msg.Nak() // shutting down: let another worker have it now
+		// Shutting down: another worker may have it as soon as the site
+		// may be asked again. The server keeps the shard's slot taken
+		// until then.
+		_ = msg.NakWithDelay(max(time.Until(notBefore), time.Millisecond))
 		return
 	}
 	if c.err == nil && timedOut {
-		c.err = fmt.Errorf("crawl did not finish within %v", w.MaxJobTime)
+		c.err = fmt.Errorf("crawl did not finish within %v", maxTime)
 	}
-	res := Result{Run: job.Run, TargetID: job.Target.ID, Snapshot: c.snap, Assessment: c.a, Attempts: attempts}
+	res := Result{Run: job.Run, TargetID: job.Target.ID, Snapshot: c.Snapshot, Assessment: c.Assessment, Attempts: attempts}
 	if c.err != nil {
 		w.log("crawl failed", "site", job.Target.ID, "attempt", attempts, "of", maxDeliver, "err", c.err)
 		if attempts < maxDeliver {
 			close(stopKeep)
-			_ = msg.NakWithDelay(w.Hold)
+			_ = msg.NakWithDelay(max(time.Until(notBefore), time.Millisecond))
 			return
 		}
 		res = Result{Run: job.Run, TargetID: job.Target.ID, Failed: c.err.Error(), Attempts: attempts}
@@ -295,12 +340,17 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	// The next site of this key may start on any machine once the job is
-	// acked: not before the delay since this crawl's last request.
+	// acked: the lease is held until notBefore. A worker stopped meanwhile
+	// waits for it too (at most MaxHold), since an ack or a Nak now would
+	// let the next site start at once.
+	if d := notBefore.Sub(ended); d > max(w.Hold, job.Delay) {
+		w.logAt(slog.LevelInfo, "key held back", "site", job.Target.ID, "for", d.Round(time.Millisecond).String())
+	}
 	w.held.Add(1)
 	go func() {
 		defer w.held.Done()
 		defer close(stopKeep)
-		sleep(context.Background(), time.Until(ended.Add(w.Hold)))
+		sleep(context.Background(), time.Until(notBefore))
 		actx, cancel := context.WithTimeout(context.Background(), w.Config.Lease)
 		defer cancel()
 		if err := msg.DoubleAck(actx); err != nil {
@@ -323,7 +373,7 @@ func (w *Worker) publish(ctx context.Context, r Result) error {
 	if max := w.JS.Conn().MaxPayload(); max > 0 && int64(len(data)) > max {
 		return fmt.Errorf("%w: %d bytes compressed, the server's max_payload is %d", errTooLarge, len(data), max)
 	}
-	deadline := time.Now().Add(w.MaxJobTime)
+	deadline := time.Now().Add(w.jobTime(Job{}))
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err = w.JS.Publish(pctx, w.Config.resultSubject(r.Run), data, jetstream.WithMsgID(msgID(r.Run, r.TargetID)))

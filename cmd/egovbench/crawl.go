@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,12 @@ func (f *crawlFlags) registerProbe(fs *flag.FlagSet) {
 // registerNet registers how requests identify themselves and where they may go.
 func (f *crawlFlags) registerNet(fs *flag.FlagSet) {
 	fs.StringVar(&f.userAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent sent; must carry a contact URL")
+	f.registerEgress(fs)
+}
+
+// registerEgress registers where requests may go and whom they trust: a
+// machine's own business, so a worker's, never the hub's.
+func (f *crawlFlags) registerEgress(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowPrivate, "allow-private", false, "allow private, loopback and link-local addresses (tests and the demo fleet)")
 	fs.Var(&f.resolve, "resolve", "HOST:PORT=IP:PORT, repeatable: connect to IP:PORT for HOST:PORT, like curl --resolve; @FILE reads one per line")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (added to the system roots)")
@@ -234,6 +241,18 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 		if err := nf.validate(); err != nil {
 			return err
 		}
+		// Where a worker connects, whom it trusts, how many sites it takes
+		// and its browser are its machine's business: the hub's flags would
+		// be silently ignored.
+		var misplaced error
+		fs.Visit(func(f *flag.Flag) {
+			if misplaced == nil && slices.Contains(workerOnlyFlags, f.Name) {
+				misplaced = usagef("crawl --nats: --%s is each worker's: pass it to `egovbench worker`", f.Name)
+			}
+		})
+		if misplaced != nil {
+			return misplaced
+		}
 	}
 	// Everything that can be wrong with the input is checked before the
 	// database is touched: a bad targets file writes nothing.
@@ -262,8 +281,8 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	if nf.url != "" {
-		cr.Close() // the hub crawls nothing: its workers do, with their own flags
-		sum, err := hubRun(ctx, c.Env, db, targets, resume, nf)
+		cr.Close() // the hub crawls nothing: its workers do, with its settings
+		sum, err := hubRun(ctx, c.Env, db, targets, resume, nf, settingsOf(cr.Config(), cat.Version()))
 		fmt.Fprintln(c.Stdout, sum)
 		return err
 	}

@@ -42,10 +42,14 @@ func BenchmarkDistributed(b *testing.B) {
 	if err := os.WriteFile(targets, []byte(info.TargetsCSV), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	crawlArgs := []string{"--allow-private", "--ca-file", caFile, "--delay", benchDelay.String(), "--log-level", "warn"}
+	// Egress flags are each worker's, crawl settings the hub's; the local
+	// crawl takes both.
+	netArgs := []string{"--allow-private", "--ca-file", caFile, "--log-level", "warn"}
 	for k, v := range info.Resolve {
-		crawlArgs = append(crawlArgs, "--resolve", k+"="+v)
+		netArgs = append(netArgs, "--resolve", k+"="+v)
 	}
+	settings := []string{"--delay", benchDelay.String()}
+	crawlArgs := append(append([]string(nil), netArgs...), settings...)
 	// Each iteration's databases are new: a first crawl, in both modes.
 	var localWall, distWall, hubCPU, workerCPU, natsCPU time.Duration
 	var wire, resultBytes int64
@@ -73,12 +77,12 @@ func BenchmarkDistributed(b *testing.B) {
 		var workers []*exec.Cmd
 		for range 3 {
 			workers = append(workers, benchChild(b, "", append([]string{"worker", "--nats", url,
-				"--workers", strconv.Itoa(distBenchSlots / 3)}, crawlArgs...)...))
+				"--workers", strconv.Itoa(distBenchSlots / 3)}, netArgs...)...))
 		}
 		distDB := filepath.Join(dir, fmt.Sprintf("dist%d.db", i))
 		start = time.Now()
 		hubLog := filepath.Join(dir, fmt.Sprintf("hub%d.log", i))
-		hub := benchChild(b, hubLog, "crawl", "--targets", targets, "--db", distDB, "--nats", url, "--log-format", "json", "--log-level", "info")
+		hub := benchChild(b, hubLog, append([]string{"crawl", "--targets", targets, "--db", distDB, "--nats", url, "--log-format", "json", "--log-level", "info"}, settings...)...)
 		if err := hub.Wait(); err != nil {
 			log, _ := os.ReadFile(hubLog)
 			b.Fatalf("hub: %v\n%s", err, tail(string(log), 2000))

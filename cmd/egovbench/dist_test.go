@@ -184,10 +184,11 @@ func newDistFleet(t *testing.T, ctx context.Context) *distFleet {
 	d.hubArgs = []string{"crawl", "--targets", d.ff.targets, "--db", d.dbPath, "--nats", d.nats.url(),
 		// A lease long beside a loaded machine's pauses: a worker starved of
 		// CPU for a few seconds must not lose a job it is still renewing.
-		"--lease", "10s", "--shards", "16", "--log-format", "json", "--log-level", "warn"}
+		"--lease", "10s", "--shards", "16", "--log-format", "json", "--log-level", "warn",
+		// The crawl settings are the hub's: the workers crawl with them.
+		"--delay", "50ms", "--max-pages", "15", "--request-timeout", "3s"}
 	d.workArgs = append([]string{"worker", "--nats", d.nats.url(), "--allow-private", "--workers", "3",
-		"--delay", "50ms", "--max-pages", "15", "--request-timeout", "3s", "--log-format", "json", "--log-level", "debug"},
-		d.ff.netArgs...)
+		"--log-format", "json", "--log-level", "debug"}, d.ff.netArgs...)
 	return d
 }
 
@@ -448,15 +449,15 @@ func TestDistributedPoliteness(t *testing.T) {
 	}
 	nats := startNATS(t)
 	const delay = 100 * time.Millisecond
-	workArgs := append([]string{"worker", "--nats", nats.url(), "--allow-private", "--workers", "4", "--delay", delay.String(),
-		"--max-pages", "4", "--log-format", "json", "--log-level", "debug"}, resolve...)
+	workArgs := append([]string{"worker", "--nats", nats.url(), "--allow-private", "--workers", "4",
+		"--log-format", "json", "--log-level", "debug"}, resolve...)
 	var workers []*child
 	for i := range 3 {
 		workers = append(workers, startChild(t, ctx, fmt.Sprintf("worker%d", i), workArgs...))
 	}
 	dbPath := filepath.Join(dir, "hub.db")
 	if err := <-(&distFleet{}).hubInProcess(t, ctx, "crawl", "--targets", targets, "--db", dbPath, "--nats", nats.url(),
-		"--shards", "8", "--lease", "5s", "--log-level", "warn"); err != nil {
+		"--shards", "8", "--lease", "5s", "--log-level", "warn", "--delay", delay.String(), "--max-pages", "4"); err != nil {
 		t.Fatal(err)
 	}
 	checkStoredOnce(t, dbPath, 30)
@@ -534,6 +535,11 @@ func TestDistributedFlags(t *testing.T) {
 		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--nats-prefix", "a.b", "--targets", targets, "--db", dbPath}, "prefix"},
 		{[]string{"worker"}, "--nats"},
 		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--lease", "1ms"}, ""}, // the lease is the hub's: not a worker flag
+		// The crawl settings are the hub's, egress and slots each worker's.
+		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--delay", "1s"}, "crawl --nats"},
+		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--user-agent", "x (+https://a.example)"}, "crawl --nats"},
+		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--allow-private", "--targets", targets, "--db", dbPath}, "egovbench worker"},
+		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--resolve", "a.go.id:443=127.0.0.1:1", "--targets", targets, "--db", dbPath}, "egovbench worker"},
 	} {
 		_, _, err := run(t, context.Background(), c.args...)
 		if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), c.want) {
@@ -542,5 +548,341 @@ func TestDistributedFlags(t *testing.T) {
 	}
 	if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
 		t.Errorf("a database was created despite bad flags (stat err %v)", err)
+	}
+}
+
+// TestDistributedRetryAfterAndCrawlDelay: sites of one registrable domain
+// answer a page with 429 and Retry-After: 2, and sites of another ask for a
+// robots.txt Crawl-delay of 1 s, ten times the hub's delay; three worker
+// processes crawl them. The fleet server's own log shows that after a 429
+// nothing of that domain was asked, by any worker, sooner than 2 s after
+// the 429 was sent, and that the next site of the slow domain started no
+// sooner than 1 s after the last request of the one before ended.
+func TestDistributedRetryAfterAndCrawlDelay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const (
+		retryAfter = 2 * time.Second
+		crawlDelay = time.Second
+		delay      = 100 * time.Millisecond
+	)
+	var lg requestLog
+	var refused []loggedRequest // the 429s sent, with when they ended
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		host := strings.Split(r.Host, ":")[0]
+		status := http.StatusOK
+		defer func() {
+			lr := loggedRequest{host: host, path: r.URL.Path, start: start, end: time.Now()}
+			lg.mu.Lock()
+			lg.reqs = append(lg.reqs, lr)
+			if status == http.StatusTooManyRequests {
+				refused = append(refused, lr)
+			}
+			lg.mu.Unlock()
+		}()
+		time.Sleep(5 * time.Millisecond)
+		switch {
+		case r.URL.Path == "/robots.txt" && strings.HasSuffix(host, ".lambat.go.id"):
+			fmt.Fprintf(w, "User-agent: *\nCrawl-delay: %g\n", crawlDelay.Seconds())
+			return
+		case r.URL.Path == "/robots.txt" || r.URL.Path == "/sitemap.xml":
+			status = http.StatusNotFound
+			http.NotFound(w, r)
+			return
+		case r.URL.Path == "/layanan" && strings.HasSuffix(host, ".sibuk.go.id"):
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", fmt.Sprint(int(retryAfter.Seconds())))
+			http.Error(w, "terlalu banyak permintaan", status)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		links := `<a href="/layanan">Layanan</a> <a href="/berita">Berita</a>`
+		if strings.HasSuffix(host, ".sibuk.go.id") {
+			// The refused page is the site's last request (asked again
+			// once, after the wait, and refused again): nothing of the
+			// site's own waits for the Retry-After after it.
+			links = `<a href="/layanan">Layanan</a>`
+		}
+		fmt.Fprintf(w, `<html><head><title>Dinas %s</title></head><body><h1>Pemerintah</h1>%s</body></html>`, host, links)
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("id,name,url\n")
+	var resolve []string
+	var hosts []string
+	for i := range 3 {
+		hosts = append(hosts, fmt.Sprintf("dinas%d.sibuk.go.id", i), fmt.Sprintf("dinas%d.lambat.go.id", i))
+	}
+	for i := range 4 {
+		hosts = append(hosts, fmt.Sprintf("kab%d.go.id", i))
+	}
+	for i, host := range hosts {
+		fmt.Fprintf(&csv, "%s,Site %d,http://%s/\n", host, i, host)
+		resolve = append(resolve, "--resolve", host+":80="+addr)
+	}
+	targets := filepath.Join(dir, "targets.csv")
+	if err := os.WriteFile(targets, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nats := startNATS(t)
+	workArgs := append([]string{"worker", "--nats", nats.url(), "--allow-private", "--workers", "2",
+		"--log-format", "json", "--log-level", "debug"}, resolve...)
+	var workers []*child
+	for i := range 3 {
+		workers = append(workers, startChild(t, ctx, fmt.Sprintf("worker%d", i), workArgs...))
+	}
+	dbPath := filepath.Join(dir, "hub.db")
+	if err := <-(&distFleet{}).hubInProcess(t, ctx, "crawl", "--targets", targets, "--db", dbPath, "--nats", nats.url(),
+		"--shards", "8", "--lease", "10s", "--log-level", "warn", "--delay", delay.String(), "--max-pages", "3",
+		"--render", "never"); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredOnce(t, dbPath, len(hosts))
+
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	of := func(domain string) []loggedRequest {
+		var rs []loggedRequest
+		for _, r := range lg.reqs {
+			if strings.HasSuffix(r.host, "."+domain) {
+				rs = append(rs, r)
+			}
+		}
+		slices.SortFunc(rs, func(a, b loggedRequest) int { return a.start.Compare(b.start) })
+		for i := 1; i < len(rs); i++ {
+			if rs[i].start.Before(rs[i-1].end) {
+				t.Errorf("%s%s started while %s%s was still being answered", rs[i].host, rs[i].path, rs[i-1].host, rs[i-1].path)
+			}
+		}
+		return rs
+	}
+
+	// Retry-After: every request to the domain that started after a 429
+	// ended started no sooner than the wait it asked for. The crawler reads
+	// the 429 no earlier than the server finished sending it, so this holds
+	// exactly in the server's log.
+	busy := of("sibuk.go.id")
+	if len(refused) < 3 {
+		t.Fatalf("%d 429s sent; each site of sibuk.go.id should have met one", len(refused))
+	}
+	handOffs := 0
+	for _, rf := range refused {
+		for _, r := range busy {
+			if !r.start.After(rf.end) {
+				continue
+			}
+			if g := r.start.Sub(rf.end); g < retryAfter {
+				t.Errorf("%s%s asked %v after %s%s answered 429 Retry-After: %v", r.host, r.path, g, rf.host, rf.path, retryAfter)
+			}
+			if r.host != rf.host {
+				handOffs++
+			}
+		}
+	}
+	if handOffs == 0 {
+		t.Error("no site of sibuk.go.id started after another one's 429: the test measured nothing across sites")
+	}
+
+	// Crawl-delay: the next site of the domain started no sooner than the
+	// Crawl-delay after the last request of the one before ended.
+	slow := of("lambat.go.id")
+	crossings := 0
+	for i := 1; i < len(slow); i++ {
+		prev, cur := slow[i-1], slow[i]
+		if cur.host == prev.host {
+			continue
+		}
+		crossings++
+		if g := cur.start.Sub(prev.end); g < crawlDelay {
+			t.Errorf("%s%s started %v after %s%s ended; robots.txt asked for a Crawl-delay of %v", cur.host, cur.path, g, prev.host, prev.path, crawlDelay)
+		}
+	}
+	if crossings < 2 {
+		t.Errorf("%d hand-offs between sites of lambat.go.id, want 2", crossings)
+	}
+
+	// Across machines: the two domains' sites were spread over more than
+	// one worker.
+	by := 0
+	for _, w := range workers {
+		taken, _ := jobEvents(w.stderr.String())
+		for site := range taken {
+			if strings.Contains(site, ".sibuk.") || strings.Contains(site, ".lambat.") {
+				by++
+				break
+			}
+		}
+	}
+	if by < 2 {
+		t.Errorf("the two domains' sites were all crawled by %d worker(s); the test needs several", by)
+	}
+}
+
+// uaServer is a loopback site server that records every request's host,
+// path and User-Agent.
+type uaServer struct {
+	mu   sync.Mutex
+	reqs []string // host path UA
+	srv  *httptest.Server
+}
+
+func startUAServer(t *testing.T) *uaServer {
+	t.Helper()
+	s := &uaServer{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, strings.Split(r.Host, ":")[0]+" "+r.URL.Path+" "+r.UserAgent())
+		s.mu.Unlock()
+		if r.URL.Path == "/robots.txt" || r.URL.Path == "/sitemap.xml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<html><head><title>Pemerintah</title></head><body><h1>Pemerintah</h1>
+			<a href="/a">A</a> <a href="/b">B</a> <a href="/c">C</a> <a href="/d">D</a> <a href="/e">E</a></body></html>`)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// sites writes a targets file of n sites served by s, and returns it with
+// the --resolve flags that reach them.
+func (s *uaServer) sites(t *testing.T, dir string, n int) (string, []string) {
+	t.Helper()
+	var csv strings.Builder
+	csv.WriteString("id,name,url\n")
+	var resolve []string
+	for i := range n {
+		host := fmt.Sprintf("kab%02d.go.id", i)
+		fmt.Fprintf(&csv, "%s,Site %d,http://%s/\n", host, i, host)
+		resolve = append(resolve, "--resolve", host+":80="+s.srv.Listener.Addr().String())
+	}
+	path := filepath.Join(dir, "targets.csv")
+	if err := os.WriteFile(path, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, resolve
+}
+
+func runConfig(t *testing.T, dbPath string) map[string]any {
+	t.Helper()
+	var raw string
+	if err := openSQL(t, dbPath).QueryRow(`SELECT config FROM runs WHERE kind = 'crawl' ORDER BY id DESC LIMIT 1`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		t.Fatalf("run config %q: %v", raw, err)
+	}
+	return m
+}
+
+// TestDistributedHubSettings: the crawl settings are the hub's. Workers
+// started with no crawl flag crawl with the hub's User-Agent, page budget
+// and delay, and the run's record shows the settings under the keys and
+// with the values a local crawl with the same flags records.
+func TestDistributedHubSettings(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	srv := startUAServer(t)
+	targets, resolve := srv.sites(t, dir, 6)
+	const ua = "egovbench-hubtest/2.0 (+https://example.invalid/contact)"
+	crawlFlags := []string{"--user-agent", ua, "--max-pages", "3", "--max-depth", "1", "--delay", "120ms",
+		"--request-timeout", "4s", "--site-timeout", "40s", "--per-host", "1", "--render", "never", "--max-page-bytes", "100000",
+		"--render-timeout", "7s"}
+	nats := startNATS(t)
+	for i := range 2 {
+		startChild(t, ctx, fmt.Sprintf("worker%d", i), append([]string{"worker", "--nats", nats.url(), "--allow-private",
+			"--workers", "2", "--log-format", "json", "--log-level", "debug"}, resolve...)...)
+	}
+	dbPath := filepath.Join(dir, "hub.db")
+	if err := <-(&distFleet{}).hubInProcess(t, ctx, append([]string{"crawl", "--targets", targets, "--db", dbPath,
+		"--nats", nats.url(), "--shards", "8", "--lease", "10s", "--log-level", "warn"}, crawlFlags...)...); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredOnce(t, dbPath, 6)
+
+	srv.mu.Lock()
+	for _, r := range srv.reqs {
+		if !strings.HasSuffix(r, " "+ua) {
+			t.Errorf("request %q: not the hub's User-Agent", r)
+		}
+	}
+	srv.mu.Unlock()
+	if n := queryInt(t, openSQL(t, dbPath), `SELECT max(n) FROM (SELECT count(*) AS n FROM pages GROUP BY run_id, target_id)`); n != 3 {
+		t.Errorf("a site has up to %d pages stored; the hub's --max-pages is 3", n)
+	}
+
+	// The local crawl with the same flags records the same settings.
+	localDB := filepath.Join(dir, "local.db")
+	mustRun(t, ctx, append(append([]string{"crawl", "--targets", targets, "--db", localDB, "--allow-private", "--log-level", "warn"},
+		crawlFlags...), resolve...)...)
+	local, hub := runConfig(t, localDB), runConfig(t, dbPath)
+	if hub["mode"] != "nats" {
+		t.Errorf("hub run config %v: mode is not nats", hub)
+	}
+	perMachine := map[string]bool{"workers": true, "render_fallback": true, "allow_private": true}
+	compared := 0
+	for k, v := range local {
+		if perMachine[k] {
+			continue
+		}
+		compared++
+		if fmt.Sprint(hub[k]) != fmt.Sprint(v) {
+			t.Errorf("run config %s: hub %v, local %v", k, hub[k], v)
+		}
+	}
+	if compared < 10 {
+		t.Errorf("only %d settings compared: %v", compared, local)
+	}
+	if hub["render_timeout"] != "7s" || hub["delay"] != "120ms" || hub["user_agent"] != ua {
+		t.Errorf("hub run config %v", hub)
+	}
+}
+
+// TestDistributedCatalogueMismatch: a worker whose catalogue is not the
+// hub's does not assess the run's sites with it: each site fails for good
+// with a reason that says so, and the run completes.
+func TestDistributedCatalogueMismatch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	srv := startUAServer(t)
+	targets, resolve := srv.sites(t, dir, 2)
+	cat := filepath.Join(dir, "catalogue.yaml")
+	if err := os.WriteFile(cat, []byte("extends: default\nversion: another-version\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nats := startNATS(t)
+	startChild(t, ctx, "worker", append([]string{"worker", "--nats", nats.url(), "--allow-private", "--catalogue", cat,
+		"--log-format", "json", "--log-level", "debug"}, resolve...)...)
+	dbPath := filepath.Join(dir, "hub.db")
+	if err := <-(&distFleet{}).hubInProcess(t, ctx, "crawl", "--targets", targets, "--db", dbPath, "--nats", nats.url(),
+		"--shards", "4", "--lease", "10s", "--max-deliver", "2", "--delay", "10ms", "--log-level", "error"); err != nil {
+		t.Fatal(err)
+	}
+	db := openSQL(t, dbPath)
+	if n := queryInt(t, db, "SELECT count(*) FROM assessments"); n != 0 {
+		t.Errorf("%d sites assessed with another catalogue", n)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM crawl_failures WHERE reason LIKE '%catalogue%another-version%'"); n != 2 {
+		rows, _ := db.Query("SELECT reason FROM crawl_failures")
+		var reasons []string
+		for rows != nil && rows.Next() {
+			var r string
+			_ = rows.Scan(&r)
+			reasons = append(reasons, r)
+		}
+		t.Errorf("%d sites failed naming the catalogue; reasons %q", n, reasons)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if len(srv.reqs) != 0 {
+		t.Errorf("the sites were crawled by a worker that cannot assess them: %v", srv.reqs)
 	}
 }
