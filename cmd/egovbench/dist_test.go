@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/crawler"
+	"github.com/egovbench/egovbench/dist"
 	"github.com/egovbench/egovbench/internal/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -884,5 +886,38 @@ func TestDistributedCatalogueMismatch(t *testing.T) {
 	defer srv.mu.Unlock()
 	if len(srv.reqs) != 0 {
 		t.Errorf("the sites were crawled by a worker that cannot assess them: %v", srv.reqs)
+	}
+}
+
+// TestRecordedSettings: the settings a hub records in its run's config
+// read back unchanged (a resumed run goes on with them), and a local run's
+// config, or garbage, is not taken for them.
+func TestRecordedSettings(t *testing.T) {
+	cfg, err := (&crawlFlags{render: "never", maxPages: 7, delay: 1500 * time.Millisecond, siteTimeout: time.Minute}).crawlerConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := crawler.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := settingsOf(cr.Config(), "v9")
+	config := hubConfigJSON(s, dist.Config{Prefix: "p", Shards: 4, Lease: time.Minute, MaxDeliver: 2}, dist.KeyHost)
+	got, ok := recordedSettings(config)
+	if !ok || got != s {
+		t.Errorf("recorded %s\nread back %+v (%v), want %+v", config, got, ok, s)
+	}
+	if time.Duration(got.Delay) != 1500*time.Millisecond || got.MaxPages != 7 || got.Render != crawler.RenderNever {
+		t.Errorf("settings %+v", got)
+	}
+	// The worker crawls with exactly these.
+	applied := got.apply(crawler.Config{AllowPrivate: true, BrowserPath: "/x", UserAgent: "someone else (+https://a.example)"})
+	if applied.Delay != cfg.Delay || applied.MaxPages != 7 || applied.UserAgent != cr.Config().UserAgent || !applied.AllowPrivate || applied.BrowserPath != "/x" {
+		t.Errorf("applied %+v", applied)
+	}
+	for _, c := range []string{runConfigJSON(cr, 4, "v9"), "", "{", `{"mode":"nats","delay":"soon"}`, `{"mode":"nats"}`} {
+		if s, ok := recordedSettings(c); ok {
+			t.Errorf("recordedSettings(%q) = %+v, true", c, s)
+		}
 	}
 }
