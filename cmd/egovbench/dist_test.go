@@ -672,6 +672,7 @@ func TestDistributedRetryAfterAndCrawlDelay(t *testing.T) {
 		t.Fatalf("%d 429s sent; each site of sibuk.go.id should have met one", len(refused))
 	}
 	handOffs := 0
+	minAfter429 := time.Hour
 	for _, rf := range refused {
 		for _, r := range busy {
 			if !r.start.After(rf.end) {
@@ -682,6 +683,7 @@ func TestDistributedRetryAfterAndCrawlDelay(t *testing.T) {
 			}
 			if r.host != rf.host {
 				handOffs++
+				minAfter429 = min(minAfter429, r.start.Sub(rf.end))
 			}
 		}
 	}
@@ -693,12 +695,14 @@ func TestDistributedRetryAfterAndCrawlDelay(t *testing.T) {
 	// Crawl-delay after the last request of the one before ended.
 	slow := of("lambat.go.id")
 	crossings := 0
+	minCross := time.Hour
 	for i := 1; i < len(slow); i++ {
 		prev, cur := slow[i-1], slow[i]
 		if cur.host == prev.host {
 			continue
 		}
 		crossings++
+		minCross = min(minCross, cur.start.Sub(prev.end))
 		if g := cur.start.Sub(prev.end); g < crawlDelay {
 			t.Errorf("%s%s started %v after %s%s ended; robots.txt asked for a Crawl-delay of %v", cur.host, cur.path, g, prev.host, prev.path, crawlDelay)
 		}
@@ -706,6 +710,8 @@ func TestDistributedRetryAfterAndCrawlDelay(t *testing.T) {
 	if crossings < 2 {
 		t.Errorf("%d hand-offs between sites of lambat.go.id, want 2", crossings)
 	}
+	t.Logf("next site of sibuk.go.id no sooner than %v after a 429 (Retry-After %v); of lambat.go.id, %v after the last request (Crawl-delay %v)",
+		minAfter429.Round(time.Millisecond), retryAfter, minCross.Round(time.Millisecond), crawlDelay)
 
 	// Across machines: the two domains' sites were spread over more than
 	// one worker.
