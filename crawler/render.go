@@ -374,6 +374,10 @@ func (s *site) answerSub(ctx context.Context, req *network.Request, kind network
 // needsRender reports whether a page's static HTML looks like a shell that
 // script fills: the auto mode renders only these, so a static site costs
 // what it cost before rendering existed.
+// RenderErrorNoBrowser is the RenderError of a page that needed
+// rendering, read by a crawler that found no browser (RenderFallback).
+const RenderErrorNoBrowser = "not rendered: no browser on the crawling machine"
+
 func needsRender(f *pageFacts) bool {
 	hf := f.HTML
 	if hf == nil || hf.Scripts == 0 {
@@ -396,13 +400,20 @@ func needsRender(f *pageFacts) bool {
 // page's facts and become those of the rendered page.
 func (s *site) maybeRender(ctx context.Context, p *egovbench.Page, facts **pageFacts) {
 	c := s.c
-	if c.browser == nil || *facts == nil || p.Check || p.Body == nil {
+	if (c.browser == nil && c.renderOff == "") || *facts == nil || p.Check || p.Body == nil {
 		return
 	}
 	if p.Outcome != egovbench.OutcomeOK {
 		return // an error, notice or challenge page is what it is
 	}
 	if c.cfg.Render == RenderAuto && !needsRender(*facts) {
+		return
+	}
+	if c.browser == nil {
+		// Rendering was asked for but this machine has no browser: the
+		// page says so, since the run's settings (the hub's, in a
+		// distributed crawl) say it would have been rendered.
+		p.RenderError = RenderErrorNoBrowser
 		return
 	}
 	final, err := url.Parse(p.FinalURL)

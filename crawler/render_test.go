@@ -325,3 +325,29 @@ func TestRenderHostilePages(t *testing.T) {
 		t.Errorf("homepage not rendered after the hostile pages: %+v", snap.Pages[0].RenderError)
 	}
 }
+
+// TestRenderNoBrowser: with rendering asked for and no browser found, a
+// page that needed rendering is read as static HTML and says why, so a
+// crawl on a machine without a browser is told apart in the data.
+func TestRenderNoBrowser(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, spaSite())
+	cfg := testConfig()
+	cfg.Render = RenderAuto
+	cfg.BrowserPath = "/nonexistent/chromium"
+	home := resolveTo(t, &cfg, "http", "spa.go.id", hostAddr(t, srv.URL))
+	c := newTestCrawler(t, cfg, nil)
+	if err := c.setupRender(); err != nil {
+		t.Fatal(err)
+	}
+	if c.RenderFallback() == "" {
+		t.Fatal("no fallback reported without a browser")
+	}
+	snap := c.Crawl(context.Background(), egovbench.Target{ID: "spa", URL: home + "/"})
+	if len(snap.Pages) == 0 {
+		t.Fatal("no pages")
+	}
+	if p := snap.Pages[0]; p.Rendered || p.RenderError != RenderErrorNoBrowser {
+		t.Errorf("home: rendered %v, render error %q; want %q", p.Rendered, p.RenderError, RenderErrorNoBrowser)
+	}
+}

@@ -168,8 +168,17 @@ func hubRun(ctx context.Context, env *Env, db *store.DB, targets []egovbench.Tar
 	}
 	prog := newProgress(env.Stderr, env.Logger)
 	prog.start(len(pending))
-	nFailed := 0
+	nFailed, unrendered := 0, 0
 	save := func(ctx context.Context, res dist.Result) error {
+		for _, p := range res.Snapshot.Pages {
+			if p.RenderError == crawler.RenderErrorNoBrowser {
+				if unrendered == 0 {
+					env.Logger.Warn("hub: a worker has no browser: pages it should render are read as static HTML (pages.render_error says so)", "site", res.TargetID)
+				}
+				unrendered++
+				break
+			}
+		}
 		if res.Failed == "" && (res.Snapshot.TargetID != res.TargetID || res.Snapshot.RunID != r.ID) {
 			res.Failed = fmt.Sprintf("result names target %q of run %d", res.Snapshot.TargetID, res.Snapshot.RunID)
 		}
@@ -209,6 +218,9 @@ func hubRun(ctx context.Context, env *Env, db *store.DB, targets []egovbench.Tar
 	}
 	if nFailed > 0 {
 		fmt.Fprintf(env.Stderr, "%d sites failed for good (see the crawl_failures table)\n", nFailed)
+	}
+	if unrendered > 0 {
+		fmt.Fprintf(env.Stderr, "warning: run %d: %d sites had pages read as static HTML by a worker without a browser (pages.render_error)\n", r.ID, unrendered)
 	}
 	if err := db.FinishRun(context.WithoutCancel(ctx), r.ID, egovbench.RunDone); err != nil {
 		return sum, fmt.Errorf("finish run: %w", err)

@@ -927,3 +927,42 @@ func TestRecordedSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDistributedWorkerWithoutBrowser: the hub asks for rendering and the
+// worker has no browser: the site is stored read as static HTML, its
+// script-shell page says why in render_error, and the hub warns.
+func TestDistributedWorkerWithoutBrowser(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!DOCTYPE html><html lang="id"><head><title>Kabupaten Contoh</title><script src="/app.js"></script></head>
+			<body><div id="app"></div><noscript>Aktifkan JavaScript untuk membuka situs ini.</noscript></body></html>`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.csv")
+	if err := os.WriteFile(targets, []byte("id,name,url\nspa.go.id,SPA,http://spa.go.id/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nats := startNATS(t)
+	startChild(t, ctx, "worker", "worker", "--nats", nats.url(), "--allow-private", "--browser", filepath.Join(dir, "no-chromium"),
+		"--resolve", "spa.go.id:80="+srv.Listener.Addr().String(), "--log-level", "warn")
+	dbPath := filepath.Join(dir, "hub.db")
+	_, errs, err := run(t, ctx, "crawl", "--targets", targets, "--db", dbPath, "--nats", nats.url(), "--shards", "4",
+		"--lease", "10s", "--delay", "10ms", "--render", "auto", "--log-level", "warn")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errs)
+	}
+	checkStoredOnce(t, dbPath, 1)
+	if n := queryInt(t, openSQL(t, dbPath), `SELECT count(*) FROM pages WHERE render_error LIKE '%no browser%' AND rendered = 0`); n != 1 {
+		t.Errorf("%d pages say they were not rendered for want of a browser, want the homepage", n)
+	}
+	if !strings.Contains(errs, "without a browser") {
+		t.Errorf("the hub did not warn:\n%s", errs)
+	}
+}
