@@ -111,3 +111,25 @@ func RoundDegraded(round, canaries []Probe) (bool, string) {
 	}
 	return false, ""
 }
+
+// DegradedRoundOf returns the round to record in place of probes when
+// RoundDegraded judges them (with the canaries probed alongside) to have
+// measured the prober's own network, or nil when they measured the sites.
+// A local round and a distributed worker's batch of probes are judged by
+// this one rule.
+func DegradedRoundOf(round, canaries []Probe) *DegradedRound {
+	bad, why := RoundDegraded(round, canaries)
+	if !bad {
+		return nil
+	}
+	r := DegradedRound{Targets: len(round), Reason: why}
+	for _, p := range round {
+		if r.At.IsZero() || p.At.Before(r.At) {
+			r.At = p.At
+		}
+		if p.Outcome.NetworkClass() {
+			r.Failed++
+		}
+	}
+	return &r
+}

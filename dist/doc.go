@@ -21,6 +21,12 @@
 // advisory, which a stream captures so that a hub that was down meanwhile
 // still sees it.
 //
+// Uptime probes scale the same way (probe.go): a ProbeHub publishes each
+// target's probe task at a fixed phase within the interval with the id
+// target@slot, ProbeWorkers probe with the prober they are given and send
+// the samples back, and a task nobody took within its interval expires: a
+// missing sample is no data, never "down".
+//
 // Imports: the root package egovbench (Target, Snapshot, Assessment) and
 // the NATS client. It never imports crawler, analyzer, store or reports.
 package dist

@@ -149,8 +149,9 @@ func TestSubcommandHelpListsOwnFlags(t *testing.T) {
 		cmd       string
 		want, not []string
 	}{
-		{"probe", []string{"-db", "-targets", "-workers", "-request-timeout", "-resolve", "-ca-file", "-allow-private", "-user-agent"},
-			[]string{"-max-pages", "-max-depth", "-site-timeout", "-delay", "-per-host", "-catalogue", "-resume", "-out", "-log-level"}},
+		// probe --nats runs until stopped, so it logs.
+		{"probe", []string{"-db", "-targets", "-workers", "-request-timeout", "-resolve", "-ca-file", "-allow-private", "-user-agent", "-nats", "-every", "-log-level"},
+			[]string{"-max-pages", "-max-depth", "-site-timeout", "-delay", "-per-host", "-catalogue", "-resume", "-out", "-shards", "-politeness-key"}},
 		{"crawl", []string{"-db", "-targets", "-resume", "-max-pages", "-delay", "-catalogue", "-log-level"},
 			[]string{"-out", "-format", "-lang", "-config", "-json"}},
 		{"export", []string{"-db", "-format", "-table"}, []string{"-workers", "-out", "-resolve", "-lang"}},

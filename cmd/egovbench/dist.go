@@ -32,9 +32,12 @@ type natsFlags struct {
 }
 
 func (f *natsFlags) register(fs *flag.FlagSet) {
-	usage := "NATS server `URL`(s), comma-separated, to take crawl jobs from"
-	if fs.Name() == "crawl" {
+	usage := "NATS server `URL`(s), comma-separated, to take crawl jobs (or, with --probes, probe tasks) from"
+	switch fs.Name() {
+	case "crawl":
 		usage = "NATS server `URL`(s), comma-separated: crawl through workers on many machines (egovbench worker)"
+	case "probe":
+		usage = "NATS server `URL`(s), comma-separated: probe every --every through probe workers on many machines (egovbench worker --probes), until stopped"
 	}
 	fs.StringVar(&f.url, "nats", "", usage)
 	fs.StringVar(&f.prefix, "nats-prefix", dist.DefaultPrefix, "subject and stream prefix; one per database sharing a NATS server")
@@ -229,11 +232,15 @@ func hubRun(ctx context.Context, env *Env, db *store.DB, targets []egovbench.Tar
 }
 
 // WorkerCommand takes crawl jobs from NATS, crawls and analyses each with
-// the same code as a local crawl and sends the results to the hub. Run any
-// number of them on any number of machines. The crawl settings (delay,
-// budgets, render mode, User-Agent) are the hub's, carried in each job;
-// a worker's flags say only what its machine decides: how many sites at
-// once, where it may connect and whom it trusts, its browser.
+// the same code as a local crawl and sends the results to the hub; with
+// --probes it takes uptime probe tasks (from probe --nats) instead and
+// probes them with the same prober as a local probe round. Run any number
+// of them on any number of machines, crawl and probe workers apart, so
+// that a long crawl never holds a probe back. The crawl and probe settings
+// (delay, budgets, render mode, User-Agent, timeouts) are the hub's,
+// carried in each job or task; a worker's flags say only what its machine
+// decides: how many sites at once, where it may connect and whom it
+// trusts, its browser, its canaries.
 type WorkerCommand struct{ *Env }
 
 // hubCrawlFlags are the crawl flags that are the hub's in a distributed
@@ -250,7 +257,7 @@ type theHubs string
 
 func (h theHubs) String() string { return "" }
 func (h theHubs) Set(string) error {
-	return fmt.Errorf("the hub's crawl setting: pass --%s to `egovbench crawl --nats`, every worker crawls with the hub's settings", string(h))
+	return fmt.Errorf("the hub's setting: pass --%s to `egovbench crawl --nats` (or, for probe workers, `egovbench probe --nats`), every worker crawls and probes with the hub's settings", string(h))
 }
 
 // Run implements command.
@@ -273,6 +280,14 @@ func (c *WorkerCommand) Run(ctx context.Context, args []string) error {
 	lf.register(fs)
 	nf.register(fs)
 	fs.DurationVar(&maxJobTime, "max-job-time", 0, "give a site back after this long at most (default: the hub's --site-timeout plus 1m)")
+	var (
+		probes   bool
+		canaries listFlag
+		flush    time.Duration
+	)
+	fs.BoolVar(&probes, "probes", false, "take uptime probe tasks (from probe --nats) instead of crawl jobs")
+	fs.Var(&canaries, "canary", "with --probes: URL that is up whenever this machine's network is, repeatable: when every canary fails, the probes of that flush period are this worker's fault and record no outage")
+	fs.DurationVar(&flush, "probe-flush", dist.DefaultProbeFlush, "with --probes: probes are judged (was it this worker's network?) and sent together once per this period")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -282,8 +297,17 @@ func (c *WorkerCommand) Run(ctx context.Context, args []string) error {
 	if err := nf.validate(); err != nil {
 		return err
 	}
+	if !probes && (len(canaries) > 0 || flush != dist.DefaultProbeFlush) {
+		return usagef("--canary and --probe-flush are for probe workers (--probes)")
+	}
+	if flush <= 0 {
+		return usagef("--probe-flush %v: must be positive", flush)
+	}
 	if err := lf.setup(c.Env); err != nil {
 		return err
+	}
+	if probes {
+		return probeWorker(ctx, c.Env, nf, cf, canaries, flush)
 	}
 	cfg, err := nf.config()
 	if err != nil {

@@ -542,6 +542,13 @@ func TestDistributedFlags(t *testing.T) {
 		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--user-agent", "x (+https://a.example)"}, "crawl --nats"},
 		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--allow-private", "--targets", targets, "--db", dbPath}, "egovbench worker"},
 		{[]string{"crawl", "--nats", "nats://127.0.0.1:1", "--resolve", "a.go.id:443=127.0.0.1:1", "--targets", targets, "--db", dbPath}, "egovbench worker"},
+		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--canary", "https://a.go.id/"}, "--probes"},
+		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--canary", "https://a.go.id/"}, "worker --probes"},
+		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--every", "1500ms"}, "--every"},
+		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--lease", "1ms"}, "lease"},
+		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--allow-private"}, "worker --probes"},
+		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--workers", "4"}, "worker --probes"},
+		{[]string{"worker", "--probes", "--nats", "nats://127.0.0.1:1", "--request-timeout", "4s"}, "probe --nats"},
 	} {
 		_, _, err := run(t, context.Background(), c.args...)
 		if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), c.want) {

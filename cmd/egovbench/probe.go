@@ -2,16 +2,22 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/crawler"
+	"github.com/egovbench/egovbench/dist"
 	"github.com/egovbench/egovbench/store"
 )
 
-// ProbeCommand runs one round of uptime probes over every stored target.
+// ProbeCommand runs one round of uptime probes over every stored target,
+// or, with --nats, schedules probes of every stored target for probe
+// workers on other machines and stores their samples, until stopped.
 type ProbeCommand struct{ *Env }
 
 // Run implements command.
@@ -23,11 +29,46 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 	fs.Var(&canaries, "canary", "URL that is up whenever this machine's network is, repeatable: when every canary fails the round is the prober's fault and records no outage")
 	var cf crawlFlags
 	cf.registerProbe(fs)
+	var (
+		nf    natsFlags
+		lf    logFlags
+		every time.Duration
+	)
+	nf.register(fs)
+	fs.DurationVar(&every, "every", 5*time.Minute, "with --nats: probe every target once per this interval, until stopped")
+	fs.DurationVar(&nf.lease, "lease", dist.DefaultLease, "with --nats: a probe task returns to the queue when its worker shows no sign of life for this long")
+	fs.IntVar(&nf.maxDeliver, "max-deliver", dist.DefaultMaxDeliver, "with --nats: workers a probe task is handed to at most within its slot")
+	lf.register(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *dbPath == "" {
 		return usagef("probe needs --db")
+	}
+	if nf.url != "" {
+		if len(canaries) > 0 {
+			return usagef("--canary with --nats: canaries prove the prober's network, so they are the probe workers' (egovbench worker --probes --canary URL)")
+		}
+		// As for crawl --nats: where a worker connects, whom it trusts and
+		// how many targets it probes at once are its machine's business.
+		var misplaced error
+		fs.Visit(func(f *flag.Flag) {
+			if misplaced == nil && slices.Contains(workerOnlyFlags, f.Name) {
+				misplaced = usagef("probe --nats: --%s is each probe worker's: pass it to `egovbench worker --probes`", f.Name)
+			}
+		})
+		if misplaced != nil {
+			return misplaced
+		}
+		if err := nf.validate(); err != nil {
+			return err
+		}
+		if err := dist.ValidateProbeInterval(every); err != nil {
+			return usagef("--every: %v", err)
+		}
+		if err := lf.setup(c.Env); err != nil {
+			return err
+		}
 	}
 	var fresh []egovbench.Target
 	if *targetsPath != "" {
@@ -54,6 +95,9 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 		if err := db.UpsertTargets(ctx, fresh); err != nil {
 			return err
 		}
+	}
+	if nf.url != "" {
+		return probeHub(ctx, c.Env, db, nf, every, probeSettingsOf(ccfg))
 	}
 	probes, degraded, err := probeRound(ctx, db, cr, cf.workers, canaries)
 	if err != nil {
@@ -106,20 +150,11 @@ func probeRound(ctx context.Context, db *store.DB, cr *crawler.Crawler, workers 
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err // a round cut short would record false outages
 	}
-	if bad, why := egovbench.RoundDegraded(probes, canaryProbes); bad {
-		r := egovbench.DegradedRound{Targets: len(probes), Reason: why}
-		for _, p := range probes {
-			if r.At.IsZero() || p.At.Before(r.At) {
-				r.At = p.At
-			}
-			if p.Outcome.NetworkClass() {
-				r.Failed++
-			}
-		}
-		if err := db.InsertDegradedRound(ctx, r); err != nil {
+	if r := egovbench.DegradedRoundOf(probes, canaryProbes); r != nil {
+		if err := db.InsertDegradedRound(ctx, *r); err != nil {
 			return nil, nil, err
 		}
-		return probes, &r, nil
+		return probes, r, nil
 	}
 	if err := db.InsertProbes(ctx, probes); err != nil {
 		return nil, nil, fmt.Errorf("store probes: %w", err)
