@@ -62,7 +62,9 @@ type ProbeResult struct {
 	Task     string                   `json:"task,omitempty"`
 	Probe    *egovbench.Probe         `json:"probe,omitempty"`
 	Degraded *egovbench.DegradedRound `json:"degraded,omitempty"`
-	Worker   string                   `json:"worker,omitempty"`
+	// Tasks are the ids of the tasks a degraded round stands for.
+	Tasks  []string `json:"tasks,omitempty"`
+	Worker string   `json:"worker,omitempty"`
 }
 
 // SlotOf returns the start of the interval holding t.
@@ -168,9 +170,21 @@ type ProbeHub struct {
 	Save    ProbeSaveFunc
 	// Settings go into every task (see ProbeTask).
 	Settings json.RawMessage
-	Log      LogFunc
+	// Until, when set, ends the hub: it publishes the slots that start
+	// before it, and Run returns once every task it published has its
+	// sample, is covered by a degraded round, or is given up.
+	Until time.Time
+	// GiveUp is how long after its slot is over a task's sample is still
+	// waited for before it counts as missing (default Config.Lease: a
+	// worker may hold a task that long).
+	GiveUp time.Duration
+	Log    LogFunc
 
-	published, republished, received, degraded, unreadable atomic.Int64
+	published, republished, received, degraded, unreadable, missing atomic.Int64
+
+	mu          sync.Mutex
+	outstanding map[string]time.Time // task id -> when its sample is given up
+	scheduled   atomic.Bool          // Until passed: no task will be published any more
 }
 
 // ProbeHubStats are what a probe hub did so far.
@@ -180,12 +194,15 @@ type ProbeHubStats struct {
 	Received    int64 // samples handed to Save (a redelivered one counts again)
 	Degraded    int64 // degraded rounds handed to Save
 	Unreadable  int64 // result messages that could not be read, dropped
+	// Missing counts tasks this hub published that got no sample nor
+	// degraded round in time: no data for that target and slot.
+	Missing int64
 }
 
 // Stats returns the counts so far.
 func (h *ProbeHub) Stats() ProbeHubStats {
 	return ProbeHubStats{Published: h.published.Load(), Republished: h.republished.Load(), Received: h.received.Load(),
-		Degraded: h.degraded.Load(), Unreadable: h.unreadable.Load()}
+		Degraded: h.degraded.Load(), Unreadable: h.unreadable.Load(), Missing: h.missing.Load()}
 }
 
 func (h *ProbeHub) log(msg string, args ...any) {
@@ -201,6 +218,10 @@ func (h *ProbeHub) Run(ctx context.Context) error {
 	if h.Targets == nil || h.Save == nil {
 		return errors.New("probe hub: no targets or save function")
 	}
+	if h.GiveUp <= 0 {
+		h.GiveUp = h.Config.Lease
+	}
+	h.outstanding = map[string]time.Time{}
 	if err := retry(ctx, func() error { return SetupProbes(ctx, h.JS, h.Config, h.Interval) }); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -233,7 +254,11 @@ func (h *ProbeHub) Run(ctx context.Context) error {
 // schedule publishes every target's task of every slot at its phase.
 func (h *ProbeHub) schedule(ctx context.Context) {
 	var targets []egovbench.Target
+	defer h.scheduled.Store(true)
 	for slot := SlotOf(time.Now(), h.Interval); ctx.Err() == nil; slot = slot.Add(h.Interval) {
+		if !h.Until.IsZero() && !slot.Before(h.Until) {
+			return
+		}
 		ts, err := h.Targets(ctx)
 		if err != nil {
 			h.log("read targets; probing the previous list", "err", err)
@@ -297,6 +322,14 @@ func (h *ProbeHub) publishSlot(ctx context.Context, slot time.Time, tasks []Prob
 // publish sends tasks without waiting for each acknowledgement in turn and
 // returns those the server did not confirm.
 func (h *ProbeHub) publish(ctx context.Context, tasks []ProbeTask) (failed []ProbeTask) {
+	// Awaited before they are sent: a sample can come back before the
+	// server's acknowledgement of its task does. A task never published
+	// gets no sample either, and counts as missing.
+	h.mu.Lock()
+	for _, t := range tasks {
+		h.outstanding[t.ID()] = t.Due.Add(t.Interval + h.GiveUp)
+	}
+	h.mu.Unlock()
 	futures := make([]jetstream.PubAckFuture, len(tasks))
 	for i, t := range tasks {
 		data, err := json.Marshal(t)
@@ -323,6 +356,7 @@ func (h *ProbeHub) publish(ctx context.Context, tasks []ProbeTask) (failed []Pro
 			} else {
 				h.published.Add(1)
 			}
+
 		case err := <-f.Err():
 			h.log("publish probe task", "task", tasks[i].ID(), "err", err)
 			failed = append(failed, tasks[i])
@@ -336,10 +370,33 @@ func (h *ProbeHub) publish(ctx context.Context, tasks []ProbeTask) (failed []Pro
 	return failed
 }
 
-// drain stores samples in batches until ctx ends.
+// drain stores samples in batches until ctx ends, or, with Until, until
+// every task published has been answered or given up.
 func (h *ProbeHub) drain(ctx context.Context, results jetstream.Consumer) error {
 	size := probeBatch(h.Config)
+	var swept, warned time.Time
+	var warnedAt int64
 	for ctx.Err() == nil {
+		if now := time.Now(); now.Sub(swept) >= time.Second {
+			swept = now
+			h.mu.Lock()
+			for id, end := range h.outstanding {
+				if now.After(end) {
+					delete(h.outstanding, id)
+					h.missing.Add(1)
+				}
+			}
+			left := len(h.outstanding)
+			h.mu.Unlock()
+			if m := h.missing.Load(); m > warnedAt && now.Sub(warned) >= time.Minute {
+				h.log("probe tasks got no sample in time: no data for them (are probe workers running, and keeping up?)",
+					"missing", m-warnedAt)
+				warned, warnedAt = now, m
+			}
+			if !h.Until.IsZero() && h.scheduled.Load() && left == 0 {
+				return nil
+			}
+		}
 		batch, err := results.Fetch(size, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			h.log("fetch probe results", "err", err)
@@ -365,6 +422,12 @@ func (h *ProbeHub) drain(ctx context.Context, results jetstream.Consumer) error 
 			} else {
 				rounds = append(rounds, *r.Degraded)
 			}
+			h.mu.Lock()
+			delete(h.outstanding, r.Task)
+			for _, id := range r.Tasks {
+				delete(h.outstanding, id)
+			}
+			h.mu.Unlock()
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
 			h.log("fetch probe results", "err", err)
@@ -607,7 +670,11 @@ func (w *ProbeWorker) flush(ctx context.Context) {
 	if d := egovbench.DegradedRoundOf(probes, canaries); d != nil {
 		// The samples would say the sites are down when this worker's
 		// network is: send what happened instead, and no sample.
-		data, _ := json.Marshal(ProbeResult{Degraded: d, Worker: w.Name})
+		ids := make([]string, len(batch))
+		for i, b := range batch {
+			ids[i] = b.task.ID()
+		}
+		data, _ := json.Marshal(ProbeResult{Degraded: d, Tasks: ids, Worker: w.Name})
 		id := fmt.Sprintf("degraded/%s/%s/%d", w.Name, batch[0].task.ID(), d.At.UnixNano())
 		pctx, cancel := api(ctx)
 		_, err := w.JS.Publish(pctx, w.Config.probeResultSubject(), data, jetstream.WithMsgID(id))

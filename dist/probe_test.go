@@ -360,3 +360,58 @@ func TestSlotAndPhase(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeHubUntil: a hub with an end publishes its slots, then returns
+// once every task is answered; without workers every task is given up and
+// counted missing, and nothing is saved for it.
+func TestProbeHubUntil(t *testing.T) {
+	url := startServer(t)
+	const interval = 2 * time.Second
+	ts := targets(30, func(i int) string { return fmt.Sprintf("desa%d.go.id", i) })
+	for _, withWorkers := range []bool{true, false} {
+		t.Run(fmt.Sprint("workers=", withWorkers), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cfg := Config{Prefix: fmt.Sprint("p4", withWorkers), Lease: 2 * time.Second}
+			log := &sampleLog{interval: interval}
+			var prober okProbe
+			wctx, stop := context.WithCancel(ctx)
+			defer stop()
+			if err := SetupProbes(ctx, connect(t, url), cfg, interval); err != nil {
+				t.Fatal(err)
+			}
+			if withWorkers {
+				for i := range 2 {
+					runProbeWorker(t, wctx, &ProbeWorker{JS: connect(t, url), Config: cfg, Probe: prober.probe, Slots: 4,
+						Flush: 100 * time.Millisecond, Name: fmt.Sprint("w", i)})
+				}
+			}
+			// Started as a slot begins: a hub started late in a slot
+			// publishes the tasks already due at once, and those due
+			// nearly an interval ago may expire before a worker gets them.
+			sleep(ctx, time.Until(SlotOf(time.Now(), interval).Add(interval+20*time.Millisecond)))
+			start := time.Now()
+			h := &ProbeHub{JS: connect(t, url), Config: cfg, Interval: interval, Targets: staticTargets(ts), Save: log.save,
+				Until: start.Add(2 * interval), GiveUp: time.Second}
+			if err := h.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			st := h.Stats()
+			got, _ := log.snapshot()
+			n := 0
+			for _, c := range got {
+				n += c
+			}
+			if withWorkers && (st.Missing != 0 || int64(n) != st.Published || st.Published < int64(2*len(ts))) {
+				t.Errorf("stats %+v, %d samples saved; want every published task's sample, none missing", st, n)
+			}
+			if !withWorkers && (n != 0 || st.Missing != st.Published || st.Published < int64(2*len(ts))) {
+				t.Errorf("stats %+v, %d samples saved; want every task missing and nothing saved", st, n)
+			}
+			if took > 4*interval+2*time.Second+10*time.Second {
+				t.Errorf("the hub took %v to end", took)
+			}
+		})
+	}
+}

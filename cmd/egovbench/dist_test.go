@@ -547,6 +547,7 @@ func TestDistributedFlags(t *testing.T) {
 		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--every", "1500ms"}, "--every"},
 		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--lease", "1ms"}, "lease"},
 		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--allow-private"}, "worker --probes"},
+		{[]string{"probe", "--db", dbPath, "--every", "1m"}, "probe --nats"},
 		{[]string{"probe", "--nats", "nats://127.0.0.1:1", "--db", dbPath, "--workers", "4"}, "worker --probes"},
 		{[]string{"worker", "--probes", "--nats", "nats://127.0.0.1:1", "--request-timeout", "4s"}, "probe --nats"},
 	} {

@@ -22,7 +22,7 @@ import (
 // database: a second probe hub on it creates no duplicate (tasks and
 // samples carry the id target@slot, and samples are stored once), and a
 // crawl hub or the schedule daemon may write meanwhile.
-func probeHub(ctx context.Context, env *Env, db *store.DB, nf natsFlags, every time.Duration, settings probeSettings) error {
+func probeHub(ctx context.Context, env *Env, db *store.DB, nf natsFlags, every time.Duration, until time.Time, settings probeSettings) error {
 	cfg, err := nf.config()
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func probeHub(ctx context.Context, env *Env, db *store.DB, nf natsFlags, every t
 	if err != nil {
 		return err
 	}
-	h := &dist.ProbeHub{JS: js, Config: cfg, Interval: every, Targets: targets, Save: save, Settings: raw,
+	h := &dist.ProbeHub{JS: js, Config: cfg, Interval: every, Targets: targets, Save: save, Settings: raw, Until: until,
 		Log: func(level slog.Level, msg string, args ...any) {
 			env.Logger.Log(ctx, level, "probe hub: "+msg, args...)
 		}}
@@ -94,8 +94,10 @@ func probeHub(ctx context.Context, env *Env, db *store.DB, nf natsFlags, every t
 	err = h.Run(ctx)
 	st := h.Stats()
 	env.Logger.Info("probe hub: stopped", "tasks_published", st.Published, "tasks_republished", st.Republished,
-		"samples_received", st.Received, "samples_stored", stored, "samples_dropped", dropped, "degraded_rounds", degraded)
-	fmt.Fprintf(env.Stdout, "%d probe tasks published, %d samples stored, %d degraded rounds\n", st.Published, stored, degraded)
+		"samples_received", st.Received, "samples_stored", stored, "samples_dropped", dropped, "degraded_rounds", degraded,
+		"tasks_missing", st.Missing)
+	fmt.Fprintf(env.Stdout, "%d probe tasks published, %d samples stored, %d tasks without a sample (no data), %d degraded rounds\n",
+		st.Published, stored, st.Missing, degraded)
 	return err
 }
 

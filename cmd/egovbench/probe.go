@@ -35,7 +35,9 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 		every time.Duration
 	)
 	nf.register(fs)
+	var runFor time.Duration
 	fs.DurationVar(&every, "every", 5*time.Minute, "with --nats: probe every target once per this interval, until stopped")
+	fs.DurationVar(&runFor, "for", 0, "with --nats: publish the slots that start within this long, then end once each of their tasks has a sample or is given up (default: until stopped)")
 	fs.DurationVar(&nf.lease, "lease", dist.DefaultLease, "with --nats: a probe task returns to the queue when its worker shows no sign of life for this long")
 	fs.IntVar(&nf.maxDeliver, "max-deliver", dist.DefaultMaxDeliver, "with --nats: workers a probe task is handed to at most within its slot")
 	lf.register(fs)
@@ -44,6 +46,17 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 	}
 	if *dbPath == "" {
 		return usagef("probe needs --db")
+	}
+	if nf.url == "" {
+		var stray error
+		fs.Visit(func(f *flag.Flag) {
+			if stray == nil && slices.Contains([]string{"every", "for", "lease", "max-deliver", "nats-prefix", "log-format", "log-level"}, f.Name) {
+				stray = usagef("--%s is for probe --nats (a local round is one round)", f.Name)
+			}
+		})
+		if stray != nil {
+			return stray
+		}
 	}
 	if nf.url != "" {
 		if len(canaries) > 0 {
@@ -97,7 +110,11 @@ func (c *ProbeCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	if nf.url != "" {
-		return probeHub(ctx, c.Env, db, nf, every, probeSettingsOf(ccfg))
+		var until time.Time
+		if runFor > 0 {
+			until = time.Now().Add(runFor)
+		}
+		return probeHub(ctx, c.Env, db, nf, every, until, probeSettingsOf(ccfg))
 	}
 	probes, degraded, err := probeRound(ctx, db, cr, cf.workers, canaries)
 	if err != nil {
