@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"github.com/egovbench/egovbench/internal/natstest"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -413,5 +415,67 @@ func TestProbeHubUntil(t *testing.T) {
 				t.Errorf("the hub took %v to end", took)
 			}
 		})
+	}
+}
+
+// TestProbeNATSRestart: after the server restarts, the hub publishes and
+// stores again and the worker probes again, without being restarted.
+func TestProbeNATSRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := natstest.Start(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := s.Addr().(*net.TCPAddr).Port
+	url := s.ClientURL()
+	defer func() { s.Shutdown(); s.WaitForShutdown() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const interval = 2 * time.Second
+	cfg := Config{Prefix: "p5", Lease: 3 * time.Second}
+	ts := targets(10, func(i int) string { return fmt.Sprintf("desa%d.go.id", i) })
+	log := &sampleLog{interval: interval}
+	var prober okProbe
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	wg := runProbeWorker(t, wctx, &ProbeWorker{JS: connect(t, url), Config: cfg, Probe: prober.probe, Slots: 4, Flush: 100 * time.Millisecond})
+	h := &ProbeHub{JS: connect(t, url), Config: cfg, Interval: interval, Targets: staticTargets(ts), Save: log.save}
+	var hwg sync.WaitGroup
+	hwg.Go(func() {
+		if err := h.Run(wctx); err != nil {
+			t.Error(err)
+		}
+	})
+	count := func() int {
+		got, _ := log.snapshot()
+		return len(got)
+	}
+	waitFor := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(40 * time.Second)
+		for count() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d samples, want %d", count(), n)
+			}
+			sleep(ctx, 100*time.Millisecond)
+		}
+	}
+	waitFor(len(ts))
+	s.Shutdown()
+	s.WaitForShutdown()
+	sleep(ctx, interval)
+	if s, err = natstest.Start(dir, port); err != nil {
+		t.Fatal(err)
+	}
+	after := count()
+	waitFor(after + 2*len(ts))
+	stop()
+	wg.Wait()
+	hwg.Wait()
+	got, _ := log.snapshot()
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s saved %d times", id, n)
+		}
 	}
 }
