@@ -42,6 +42,15 @@ type Options struct {
 	// down, slow, maintenance, blocked, dead service links). The default
 	// fleet always has its hand-made faults.
 	Faults bool
+	// ScriptShare is the share (0 to 1) of a synthetic fleet's sites that
+	// build their pages with script the way the default fleet's
+	// script-built sites do: the menu fetched by script, a single-page app,
+	// forms in script-built modals (on sites with a complaint form), about
+	// evenly. They are drawn from a separate generator, so the other sites
+	// are the same as without it. Rendering benchmarks use it; a static HTML
+	// reader sees less of these sites than their TrueStage, and their
+	// StaticStage is not labelled (StageNone).
+	ScriptShare float64
 	// Hostile adds a compromised site whose content carries markup
 	// injection, javascript: URLs, huge strings and bidi controls.
 	Hostile bool
@@ -89,6 +98,12 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	}
 	if opts.Sites < 0 {
 		return nil, fmt.Errorf("negative site count %d", opts.Sites)
+	}
+	if !(opts.ScriptShare >= 0 && opts.ScriptShare <= 1) {
+		return nil, fmt.Errorf("script share %v: want 0 to 1", opts.ScriptShare)
+	}
+	if opts.ScriptShare > 0 && opts.Sites <= len(defaultSpecs()) {
+		return nil, fmt.Errorf("script share needs a synthetic fleet (more than %d sites); the default fleet has its own script-built sites", len(defaultSpecs()))
 	}
 	if opts.SlowDelay == 0 {
 		opts.SlowDelay = 300 * time.Millisecond
@@ -170,7 +185,7 @@ func (f *Fleet) build() error {
 	case f.opts.Sites <= len(def):
 		specs = def[:f.opts.Sites]
 	default:
-		specs = syntheticSpecs(f.opts.Sites, f.opts.Seed, f.opts.Faults)
+		specs = syntheticSpecs(f.opts.Sites, f.opts.Seed, f.opts.Faults, f.opts.ScriptShare)
 		synthetic = true
 	}
 	if f.opts.Hostile {

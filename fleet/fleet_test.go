@@ -354,8 +354,53 @@ func TestSyntheticSitesHaveExactPagesAndTheirFeatures(t *testing.T) {
 	}
 }
 
+// TestSyntheticScriptShare: a share of a synthetic fleet's sites are built
+// by script the three ways of the default fleet's script-built sites; the
+// rest of the fleet is unchanged, and a browser's view of a script-built
+// site (scriptView) has all its pages and features.
+func TestSyntheticScriptShare(t *testing.T) {
+	plain := startFleet(t, Options{Sites: 60, Seed: 7})
+	f := startFleet(t, Options{Sites: 60, Seed: 7, ScriptShare: 0.5})
+	c := plainClient(f, true)
+	base := plain.Sites()
+	shells := map[string]string{jsMenu.String(): `<header id="header"></header>`, jsSPA.String(): `<div id="app"></div>`,
+		jsModal.String(): `class="modal" hidden`}
+	modes := map[string]int{}
+	for i, s := range f.Sites() {
+		if s.Script == "" {
+			if !reflect.DeepEqual(s, base[i]) {
+				t.Errorf("%s: static site differs from the fleet without script sites", s.Target.ID)
+			}
+			continue
+		}
+		modes[s.Script]++
+		want := base[i]
+		want.Script, want.StaticStage = s.Script, egovbench.StageNone
+		if !reflect.DeepEqual(s, want) {
+			t.Errorf("%s: script-built site's truth %+v, want %+v", s.Target.ID, s, want)
+		}
+		t.Run(s.Target.ID, func(t *testing.T) {
+			home, err := get(t, c, s.Target.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if shell := shells[s.Script]; !strings.Contains(home.body, shell) {
+				t.Errorf("%s homepage lacks %q", s.Script, shell)
+			}
+			if sc := checkFeatures(t, f, c, s, 500); len(sc.pages) != 20 {
+				t.Errorf("%d HTML pages as a browser sees them, want 20", len(sc.pages))
+			}
+		})
+	}
+	n := modes[jsMenu.String()] + modes[jsSPA.String()] + modes[jsModal.String()]
+	if len(modes) != 3 || n < 20 || n > 40 {
+		t.Errorf("script-built sites %v of 60 with share 0.5", modes)
+	}
+}
+
 func TestStartRejectsBadOptions(t *testing.T) {
-	for _, o := range []Options{{Sites: -1}, {PagesPerSite: 3}} {
+	for _, o := range []Options{{Sites: -1}, {PagesPerSite: 3}, {Sites: 60, ScriptShare: 1.5}, {Sites: 60, ScriptShare: -0.1},
+		{ScriptShare: 0.5}, {Sites: 5, ScriptShare: 0.5}} {
 		if f, err := Start(t.Context(), o); err == nil {
 			f.Close()
 			t.Errorf("Start(%+v) accepted", o)

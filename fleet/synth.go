@@ -13,9 +13,14 @@ import (
 // benchmark wall times depend on politeness only, unless faults is set:
 // then about one site in twelve is down, slow, under maintenance, blocked or
 // has dead service links, drawn from a separate generator so the rest of
-// the fleet is the same with or without faults.
-func syntheticSpecs(n int, seed int64, faults bool) []siteSpec {
+// the fleet is the same with or without faults. A share script of the sites
+// (from a third generator) build their pages with script, the three ways of
+// the default fleet's script-built sites about evenly (modals only on sites
+// with a complaint form).
+func syntheticSpecs(n int, seed int64, faults bool, script float64) []siteSpec {
 	frng := rand.New(rand.NewPCG(uint64(seed), 0x6661756c7473))
+	srng := rand.New(rand.NewPCG(uint64(seed), 0x736372697074))
+	scripted := map[jsMode]int{}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65676f7662656e63))
 	// Word lists for region names; combined they name no real Indonesian
 	// kota or kabupaten.
@@ -66,6 +71,22 @@ func syntheticSpecs(n int, seed int64, faults bool) []siteSpec {
 		sp.stage, sp.features = synthFeatures(rng)
 		if faults && frng.IntN(12) == 0 {
 			sp = withFault(sp, frng)
+		}
+		if script > 0 && srng.Float64() < script {
+			// Forms move into modals only where there is a complaint
+			// form to move (as on the default fleet's modal site).
+			// The mode used least so far, so the three stay about even.
+			modes := []jsMode{jsMenu, jsSPA}
+			if fs := strings.Fields(sp.features); contains(fs, "complaint") && contains(fs, "feedback_form") {
+				modes = append(modes, jsModal)
+			}
+			sp.js = modes[0]
+			for _, m := range modes[1:] {
+				if scripted[m] < scripted[sp.js] {
+					sp.js = m
+				}
+			}
+			scripted[sp.js]++
 		}
 		specs = append(specs, sp)
 	}
