@@ -237,10 +237,16 @@ func (b *browser) render(ctx context.Context, job renderJob) ([]byte, error) {
 	return html, nil
 }
 
+// errRenderNotLoaded marks a page whose document had not even arrived in
+// the tab by its deadline (a busy machine): the tab still shows the blank
+// page it opened with, which must never pass for the page rendered.
+var errRenderNotLoaded = errors.New("page not loaded in the browser by the render deadline")
+
 // readDOM returns the tab's document as HTML. A page still running a
 // script (a loop) has it stopped first, so its DOM can be read as it is.
 func readDOM(ctx context.Context, maxHTML int64) (_ []byte, stopped bool, _ error) {
-	const lenExpr = `document.documentElement ? document.documentElement.outerHTML.length : 0`
+	// -1: the tab does not hold the page asked for (see errRenderNotLoaded).
+	const lenExpr = `!location.protocol.startsWith('http') ? -1 : document.documentElement ? document.documentElement.outerHTML.length : 0`
 	short, cancel := context.WithTimeout(ctx, time.Second)
 	n, err := chromedp.Run(short, chromedp.Evaluate[int64](lenExpr))
 	cancel()
@@ -256,6 +262,9 @@ func readDOM(ctx context.Context, maxHTML int64) (_ []byte, stopped bool, _ erro
 		if n, err = chromedp.Run(ctx, chromedp.Evaluate[int64](lenExpr)); err != nil {
 			return nil, stopped, fmt.Errorf("read page: %w", err)
 		}
+	}
+	if n < 0 {
+		return nil, stopped, errRenderNotLoaded
 	}
 	if maxHTML > 0 && n > maxHTML {
 		return nil, stopped, fmt.Errorf("%d characters: %w", n, errRenderSize)

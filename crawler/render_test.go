@@ -2,10 +2,12 @@ package crawler
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,6 +28,67 @@ func newRenderCrawler(tb testing.TB, cfg Config, private func(netip.Addr) bool) 
 		tb.Fatal(c.RenderFallback())
 	}
 	return c
+}
+
+// idleBrowserWarm is about how long the 2-core development machine takes,
+// idle, to start the browser and open its first tab (1.2 to 1.6 s measured
+// at load 12; WarmBrowser).
+const idleBrowserWarm = time.Second
+
+var renderScaleOnce struct {
+	sync.Once
+	scale float64
+	warm  time.Duration
+	err   error
+}
+
+// renderScale is how many times slower than idleBrowserWarm this machine
+// starts the browser and opens a tab now, at least 1 and at most 30,
+// measured once per test binary. Render tests multiply their deadlines by
+// it, so that on a machine at load 20+ a page has the time it needs there;
+// no test checks a deadline as such, so a render that is broken still
+// fails however long it is given.
+func renderScale(tb testing.TB) float64 {
+	tb.Helper()
+	r := &renderScaleOnce
+	r.Do(func() {
+		cfg, err := testConfig().withDefaults()
+		if err != nil {
+			r.err = err
+			return
+		}
+		cfg.Render = RenderAlways
+		c := newCrawler(cfg, nil)
+		defer c.Close()
+		if err := c.setupRender(); err != nil {
+			r.err = err
+			return
+		}
+		r.warm, r.err = c.WarmBrowser(context.Background())
+		r.scale = min(max(1, r.warm.Seconds()/idleBrowserWarm.Seconds()), 30)
+	})
+	if r.err != nil {
+		tb.Fatalf("starting the browser: %v", r.err)
+	}
+	tb.Logf("browser start and first tab took %v: render deadlines x%.1f", r.warm.Round(time.Millisecond), r.scale)
+	return r.scale
+}
+
+// renderConfig is testConfig for a render test: one tab at a time (fewer
+// processes competing on a loaded machine), and the page's render
+// deadline, the site's deadline and the request timeout scaled by
+// renderScale.
+func renderConfig(tb testing.TB, mode RenderMode, render time.Duration) Config {
+	tb.Helper()
+	x := renderScale(tb)
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * x) }
+	cfg := testConfig()
+	cfg.Render = mode
+	cfg.RenderTabs = 1
+	cfg.RenderTimeout = scale(render)
+	cfg.SiteTimeout = scale(time.Minute)
+	cfg.RequestTimeout = scale(5 * time.Second)
+	return cfg
 }
 
 // spaSite serves a single-page app: the homepage is an empty app root and
@@ -81,9 +144,7 @@ func TestRenderModes(t *testing.T) {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			var log requestLog
 			srv := newServer(t, log.wrap(spaSite()))
-			cfg := testConfig()
-			cfg.Render = tc.mode
-			cfg.RenderTimeout = 10 * time.Second
+			cfg := renderConfig(t, tc.mode, 10*time.Second)
 			home := resolveTo(t, &cfg, "http", "spa.kab.go.id", hostAddr(t, srv.URL))
 			c := newRenderCrawler(t, cfg, nil)
 			snap := c.Crawl(context.Background(), egovbench.Target{ID: "spa", URL: home + "/"})
@@ -194,9 +255,7 @@ fetch('/api/menu.json').then(r => r.json()).then(m => {
 		}
 	})
 	srv := newServer(t, log.wrap(mux))
-	cfg := testConfig()
-	cfg.Render = RenderAlways
-	cfg.RenderTimeout = 10 * time.Second
+	cfg := renderConfig(t, RenderAlways, 10*time.Second)
 	cfg.Delay = 150 * time.Millisecond
 	cfg.MaxPages = 2
 	home := resolveTo(t, &cfg, "http", "kab.go.id", hostAddr(t, srv.URL))
@@ -283,11 +342,11 @@ func TestRenderHostilePages(t *testing.T) {
 		w.Write([]byte(`ok`))
 	})
 	srv := newServer(t, mux)
-	cfg := testConfig()
-	cfg.Render = RenderAlways
-	cfg.RenderTimeout = 8 * time.Second
-	cfg.RenderTabs = 2
-	cfg.SiteTimeout = time.Minute
+	cfg := renderConfig(t, RenderAlways, 8*time.Second)
+	// The site's deadline holds every page's render deadline and then
+	// some: a page that is not cut off at its own deadline runs into the
+	// site's, and the crawl is reported stopped.
+	cfg.SiteTimeout = time.Duration(len(pages)+2)*cfg.RenderTimeout + cfg.SiteTimeout
 	home := resolveTo(t, &cfg, "http", "kab.go.id", hostAddr(t, srv.URL))
 	c := newRenderCrawler(t, cfg, nil)
 	snap := c.Crawl(context.Background(), egovbench.Target{ID: "kab", URL: home + "/"})
@@ -349,5 +408,50 @@ func TestRenderNoBrowser(t *testing.T) {
 	}
 	if p := snap.Pages[0]; p.Rendered || p.RenderError != RenderErrorNoBrowser {
 		t.Errorf("home: rendered %v, render error %q; want %q", p.Rendered, p.RenderError, RenderErrorNoBrowser)
+	}
+}
+
+// TestBrowserRecycles: the browser is restarted after its quota of tabs
+// (it keeps memory for every tab it ever opened), between renders, and
+// every page is still rendered.
+func TestBrowserRecycles(t *testing.T) {
+	srv := newServer(t, spaSite())
+	cfg := renderConfig(t, RenderAlways, 10*time.Second)
+	cfg.MaxPages = 1
+	cfg.RenderTabs = 2
+	home := resolveTo(t, &cfg, "http", "spa.kab.go.id", hostAddr(t, srv.URL))
+	c := newRenderCrawler(t, cfg, nil)
+	c.browser.recycle = 2
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			snap := c.Crawl(context.Background(), egovbench.Target{ID: fmt.Sprint("spa", i), URL: home + "/"})
+			if len(snap.Pages) == 0 || !snap.Pages[0].Rendered || !strings.Contains(string(snap.Pages[0].Body), "Pengaduan Masyarakat") {
+				if len(snap.Pages) == 0 {
+					t.Errorf("crawl %d: no page", i)
+					return
+				}
+				p := snap.Pages[0]
+				t.Errorf("crawl %d: homepage not rendered: rendered %v, error %q, body %.300q", i, p.Rendered, p.RenderError, p.Body)
+			}
+		})
+	}
+	wg.Wait()
+	// Tabs are closed after the crawl goes on: holding every slot waits
+	// for the last.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for range cfg.RenderTabs {
+		release, err := c.browser.acquire(ctx)
+		if err != nil {
+			t.Fatalf("a tab was never given back: %v", err)
+		}
+		defer release()
+	}
+	c.browser.mu.Lock()
+	starts, inUse := c.browser.starts, c.browser.inUse
+	c.browser.mu.Unlock()
+	if starts != 3 || inUse != 0 {
+		t.Errorf("5 tabs with a quota of 2 a browser: %d browser starts, want 3; %d tabs still counted open", starts, inUse)
 	}
 }

@@ -41,6 +41,13 @@ import (
 // server in a child process so that its CPU is not charged to the pipeline.
 const fleetChildEnv = "EGOVBENCH_TEST_FLEET"
 
+// fleetChildPagesEnv and fleetChildScriptEnv set the fleet child's pages
+// per site (default 20) and share of script-built sites (default 0).
+const (
+	fleetChildPagesEnv  = "EGOVBENCH_TEST_FLEET_PAGES"
+	fleetChildScriptEnv = "EGOVBENCH_TEST_FLEET_SCRIPT"
+)
+
 // benchSitesEnv raises the number of simulated sites of BenchmarkPipeline.
 const benchSitesEnv = "EGOVBENCH_BENCH_SITES"
 
@@ -56,6 +63,15 @@ type fleetInfo struct {
 	CAPEM      string            `json:"ca_pem"`
 	TargetsCSV string            `json:"targets_csv"`
 	Sites      int               `json:"sites"`
+	// Truth is each site's TrueStage and how it is built by script ('' for
+	// a static site), by target id.
+	Truth map[string]childTruth `json:"truth"`
+}
+
+// childTruth is the ground truth of one fleet child site.
+type childTruth struct {
+	Stage  egovbench.Stage `json:"stage"`
+	Script string          `json:"script,omitempty"`
 }
 
 // serveFleetChild starts a synthetic fleet of sites sites, prints its
@@ -66,7 +82,20 @@ func serveFleetChild(sites string) int {
 		fmt.Fprintf(os.Stderr, "%s=%q: want a positive number\n", fleetChildEnv, sites)
 		return 2
 	}
-	f, err := fleet.Start(context.Background(), fleet.Options{Sites: n, PagesPerSite: 20, Seed: 1})
+	opts := fleet.Options{Sites: n, PagesPerSite: 20, Seed: 1}
+	if v := os.Getenv(fleetChildPagesEnv); v != "" {
+		if opts.PagesPerSite, err = strconv.Atoi(v); err != nil {
+			fmt.Fprintf(os.Stderr, "%s=%q: %v\n", fleetChildPagesEnv, v, err)
+			return 2
+		}
+	}
+	if v := os.Getenv(fleetChildScriptEnv); v != "" {
+		if opts.ScriptShare, err = strconv.ParseFloat(v, 64); err != nil {
+			fmt.Fprintf(os.Stderr, "%s=%q: %v\n", fleetChildScriptEnv, v, err)
+			return 2
+		}
+	}
+	f, err := fleet.Start(context.Background(), opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
 		return 1
@@ -77,7 +106,11 @@ func serveFleetChild(sites string) int {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
 		return 1
 	}
-	info := fleetInfo{Resolve: f.Resolve(), CAPEM: string(f.CACertPEM()), TargetsCSV: csv.String(), Sites: len(f.Sites())}
+	info := fleetInfo{Resolve: f.Resolve(), CAPEM: string(f.CACertPEM()), TargetsCSV: csv.String(), Sites: len(f.Sites()),
+		Truth: map[string]childTruth{}}
+	for _, s := range f.Sites() {
+		info.Truth[s.Target.ID] = childTruth{Stage: s.TrueStage, Script: s.Script}
+	}
 	if err := json.NewEncoder(os.Stdout).Encode(info); err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
 		return 1
@@ -87,11 +120,19 @@ func serveFleetChild(sites string) int {
 }
 
 // startFleetChild runs serveFleetChild in a child process and returns what
-// it printed; the child stops when the benchmark ends.
-func startFleetChild(b *testing.B, sites int) fleetInfo {
+// it printed; the child stops when the benchmark ends. env adds settings
+// (fleetChildPagesEnv, fleetChildScriptEnv) as KEY=VALUE.
+func startFleetChild(b *testing.B, sites int, env ...string) fleetInfo {
+	info, _ := startFleetChildPID(b, sites, env...)
+	return info
+}
+
+// startFleetChildPID is startFleetChild that also returns the child's
+// process id, for benchmarks that measure every process but the fleet.
+func startFleetChildPID(b *testing.B, sites int, env ...string) (fleetInfo, int) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fleetChildEnv+"="+strconv.Itoa(sites))
+	cmd.Env = append(append(os.Environ(), fleetChildEnv+"="+strconv.Itoa(sites)), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -119,7 +160,7 @@ func startFleetChild(b *testing.B, sites int) fleetInfo {
 	if err := json.NewDecoder(stdout).Decode(&info); err != nil {
 		b.Fatalf("fleet child: %v", err)
 	}
-	return info
+	return info, cmd.Process.Pid
 }
 
 // processCPU is the user+system CPU this process has used so far.

@@ -81,7 +81,7 @@ func serveValidationSites(t *testing.T, dir string) ([]validationSite, map[strin
 
 // crawlValidationSites crawls the validation sites through the crawl command's
 // own pipeline (crawler -> analyzer -> store) and returns the stored verdicts.
-func crawlValidationSites(t *testing.T, cfg crawler.Config) ([]validationSite, map[string]egovbench.Assessment, *analyzer.Catalogue) {
+func crawlValidationSites(t *testing.T, cfg crawler.Config) ([]validationSite, map[string]egovbench.Assessment, *analyzer.Catalogue, string) {
 	t.Helper()
 	dir := corpus.Dir(t)
 	sites, resolve, pool := serveValidationSites(t, dir)
@@ -99,7 +99,8 @@ func crawlValidationSites(t *testing.T, cfg crawler.Config) ([]validationSite, m
 	}
 	defer cr.Close()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "validation.db"))
+	dbPath := filepath.Join(t.TempDir(), "validation.db")
+	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func crawlValidationSites(t *testing.T, cfg crawler.Config) ([]validationSite, m
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sites, latest, cat
+	return sites, latest, cat, dbPath
 }
 
 // featureCounts tallies one feature over the sites.
@@ -171,7 +172,7 @@ func TestValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crawls 14 whole sites")
 	}
-	sites, latest, cat := crawlValidationSites(t, crawler.Config{})
+	sites, latest, cat, _ := crawlValidationSites(t, crawler.Config{})
 	byFeature := map[string]featureCounts{}
 	var ref, got []egovbench.Stage
 	maxDist := 0
