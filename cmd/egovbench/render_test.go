@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -21,8 +20,7 @@ import (
 // (always, and auto, which renders only the pages that need it) they reach
 // the stage they were built with.
 func TestRenderScriptBuiltSites(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	ctx := t.Context()
 	f, err := fleet.Start(ctx, fleet.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -48,11 +46,19 @@ func TestRenderScriptBuiltSites(t *testing.T) {
 	env := &Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, mode := range []crawler.RenderMode{crawler.RenderNever, crawler.RenderAlways, crawler.RenderAuto} {
 		t.Run(string(mode), func(t *testing.T) {
-			cr, err := crawler.New(crawler.Config{Render: mode, Delay: 5 * time.Millisecond, MaxPages: 25,
-				AllowPrivate: true, Resolve: f.Resolve(), ResolveOnly: true, RootCAs: f.CertPool()})
+			cfg := crawler.Config{Render: mode, Delay: 5 * time.Millisecond, MaxPages: 25,
+				AllowPrivate: true, Resolve: f.Resolve(), ResolveOnly: true, RootCAs: f.CertPool()}
+			if mode != crawler.RenderNever {
+				// Deadlines scale with how busy the machine is (see
+				// renderDeadlines); two tabs, fewer processes competing.
+				cfg.RenderTimeout, cfg.SiteTimeout = renderDeadlines(t, cfg)
+				cfg.RenderTabs = 2
+			}
+			cr, err := crawler.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer cr.Close()
 			if why := cr.RenderFallback(); why != "" {
 				t.Fatal(why)
 			}
@@ -99,4 +105,27 @@ func TestRenderScriptBuiltSites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// renderDeadlines measures how long this machine now takes to start the
+// browser and open a tab (crawler.WarmBrowser, about 1 s on the idle
+// 2-core development machine) and returns the default render and site
+// deadlines scaled by that, at least 1 and at most 30 times: on a machine
+// at load 20+ pages get the time they need there. No test checks a
+// deadline as such, so a broken render fails however long it is given.
+func renderDeadlines(t *testing.T, cfg crawler.Config) (render, site time.Duration) {
+	t.Helper()
+	cr, err := crawler.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cr.Close()
+	warm, err := cr.WarmBrowser(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := min(max(1, warm.Seconds()), 30)
+	t.Logf("browser start and first tab took %v: render deadlines x%.1f", warm.Round(time.Millisecond), x)
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * x) }
+	return scale(crawler.DefaultRenderTimeout), scale(crawler.DefaultSiteTimeout)
 }
