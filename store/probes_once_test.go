@@ -80,3 +80,55 @@ func TestInsertProbesOnce(t *testing.T) {
 		t.Errorf("round without a time: err %v, want ErrInvalid", err)
 	}
 }
+
+// BenchmarkInsertProbesOnce measures what a probe hub does with a fetch of
+// samples (100: a second of 1,000 hosts probed every 10 s), against
+// InsertProbes of the same batches: the cost of the check that makes a
+// sample delivered twice be stored once.
+func BenchmarkInsertProbesOnce(b *testing.B) {
+	for _, once := range []bool{false, true} {
+		b.Run(map[bool]string{false: "InsertProbes", true: "InsertProbesOnce"}[once], func(b *testing.B) {
+			ctx := context.Background()
+			db := openTestDB(b)
+			sites := benchSites(1000)
+			mustUpsert(b, db, sites)
+			g := newProbeGen(sites)
+			const batch = 100
+			n := 0
+			next := func() []egovbench.Probe {
+				ps := make([]egovbench.Probe, batch)
+				for i := range ps {
+					site := n % len(sites)
+					ps[i] = g.probe(site, t0.Add(time.Duration(n/len(sites))*10*time.Second+time.Duration(site)*10*time.Millisecond))
+					n++
+				}
+				return ps
+			}
+			for range 100 { // a few slots of history
+				if err := db.InsertProbes(ctx, next()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				ps := next()
+				b.StartTimer()
+				c0 := cpuTime()
+				var err error
+				if once {
+					_, _, err = db.InsertProbesOnce(ctx, ps, nil)
+				} else {
+					err = db.InsertProbes(ctx, ps)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime() - c0
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*batch), "cpu_us/probe")
+		})
+	}
+}
