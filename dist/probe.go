@@ -297,6 +297,8 @@ func (h *ProbeHub) publishSlot(ctx context.Context, slot time.Time, tasks []Prob
 		due := append(again, tasks[:n]...)
 		tasks = tasks[n:]
 		again = nil
+		// A task the server did not confirm is tried again while it is not
+		// stale; it stays awaited, and counts as missing if no sample comes.
 		for _, t := range h.publish(ctx, due) {
 			if !t.Stale(time.Now()) {
 				again = append(again, t)
@@ -311,9 +313,6 @@ func (h *ProbeHub) publishSlot(ctx context.Context, slot time.Time, tasks []Prob
 		}
 		if len(tasks) == 0 && len(again) == 0 {
 			return
-		}
-		if slot.Add(h.Interval).Before(time.Now()) {
-			return // the slot is over: what was not published is not
 		}
 		sleep(ctx, wait)
 	}
@@ -352,7 +351,12 @@ func (h *ProbeHub) publish(ctx context.Context, tasks []ProbeTask) (failed []Pro
 		select {
 		case ack := <-f.Ok():
 			if ack.Duplicate {
+				// Published by an earlier hub, whose sample may be stored
+				// already: not this hub's to count as missing.
 				h.republished.Add(1)
+				h.mu.Lock()
+				delete(h.outstanding, tasks[i].ID())
+				h.mu.Unlock()
 			} else {
 				h.published.Add(1)
 			}
@@ -554,7 +558,11 @@ func (w *ProbeWorker) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("probe tasks: %w", err)
 	}
-	stopIt := context.AfterFunc(ctx, it.Stop)
+	// On stop the tasks already fetched are handed out, and given back.
+	stopIt := context.AfterFunc(ctx, func() {
+		it.Drain()
+		time.AfterFunc(apiTimeout/2, it.Stop) // a server that is away does not hold the stop
+	})
 	defer stopIt()
 
 	flushDone := make(chan struct{})
@@ -576,9 +584,13 @@ func (w *ProbeWorker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for {
 		msg, err := it.Next()
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-			if msg != nil {
-				_ = msg.Nak()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			break
+		}
+		if ctx.Err() != nil {
+			if err == nil {
+				_ = msg.Nak() // another worker may take it at once
+				continue
 			}
 			break
 		}

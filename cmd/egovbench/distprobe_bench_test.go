@@ -139,7 +139,17 @@ func BenchmarkDistributedProbes(b *testing.B) {
 		ns.WaitForShutdown()
 
 		st := hubStopped(b, hubLog)
-		stored, dups := countSamples(b, dbPath, every)
+		stored, dups, perSlot := countSamples(b, dbPath, every)
+		for slot, n := range perSlot {
+			if n != hosts {
+				// The workers are attached before the first slot: every
+				// slot, the first one included, is whole.
+				b.Errorf("slot %v: %d samples of %d hosts", slot.Format(time.TimeOnly), n, hosts)
+			}
+		}
+		if len(perSlot) < int(runFor/every) {
+			b.Errorf("samples of %d slots, want %d at least", len(perSlot), runFor/every)
+		}
 		if st.Published < int64(hosts)*int64(runFor/every) {
 			b.Errorf("%d tasks published in %v, want at least %d (%d hosts every %v)", st.Published, runFor, int64(hosts)*int64(runFor/every), hosts, every)
 		}
@@ -149,8 +159,8 @@ func BenchmarkDistributedProbes(b *testing.B) {
 		if stored != st.Published || st.Missing != 0 {
 			b.Errorf("%d tasks published, %d samples stored, %d missing: samples lost", st.Published, stored, st.Missing)
 		}
-		b.Logf("%d hosts every %v for %v: %d tasks published, %d samples stored, %d stored twice, %d missing; %d requests to the hosts; hub wall %.1fs",
-			hosts, every, runFor, st.Published, stored, dups, st.Missing, probesMade, wall.Seconds())
+		b.Logf("%d hosts every %v for %v: %d tasks published (%d again), %d samples stored, %d stored twice, %d missing; %d requests to the hosts; hub wall %.1fs",
+			hosts, every, runFor, st.Published, st.Republished, stored, dups, st.Missing, probesMade, wall.Seconds())
 		b.ReportMetric(float64(st.Published), "expected")
 		b.ReportMetric(float64(stored), "stored")
 		b.ReportMetric(float64(dups), "duplicates")
@@ -165,9 +175,10 @@ func BenchmarkDistributedProbes(b *testing.B) {
 }
 
 type hubStop struct {
-	Published int64 `json:"tasks_published"`
-	Stored    int64 `json:"samples_stored"`
-	Missing   int64 `json:"tasks_missing"`
+	Published   int64 `json:"tasks_published"`
+	Republished int64 `json:"tasks_republished"`
+	Stored      int64 `json:"samples_stored"`
+	Missing     int64 `json:"tasks_missing"`
 }
 
 // hubStopped reads the probe hub's closing log line.
@@ -195,7 +206,7 @@ func hubStopped(b *testing.B, path string) hubStop {
 
 // countSamples counts the stored probes and the target/slot pairs stored
 // more than once.
-func countSamples(b *testing.B, path string, every time.Duration) (stored, dups int64) {
+func countSamples(b *testing.B, path string, every time.Duration) (stored, dups int64, perSlot map[time.Time]int) {
 	b.Helper()
 	rows, err := openSQL(b, path).Query(`SELECT t.slug, p.at FROM probes p JOIN targets t ON t.id = p.target_id`)
 	if err != nil {
@@ -203,6 +214,7 @@ func countSamples(b *testing.B, path string, every time.Duration) (stored, dups 
 	}
 	defer rows.Close()
 	seen := map[string]bool{}
+	perSlot = map[time.Time]int{}
 	for rows.Next() {
 		var id string
 		var at int64
@@ -217,12 +229,13 @@ func countSamples(b *testing.B, path string, every time.Duration) (stored, dups 
 		if seen[k] {
 			dups++
 		}
+		perSlot[slot]++
 		seen[k] = true
 	}
 	if err := rows.Err(); err != nil {
 		b.Fatal(err)
 	}
-	return stored, dups
+	return stored, dups, perSlot
 }
 
 func loadAvg(b *testing.B) float64 {
