@@ -620,6 +620,10 @@ func (w *ProbeWorker) handle(ctx context.Context, msg jetstream.Msg) {
 		w.log("unreadable probe task dropped", "err", err)
 		return
 	}
+	if ctx.Err() != nil {
+		_ = msg.Nak() // stopping: another worker may take it at once
+		return
+	}
 	if task.Stale(time.Now()) {
 		w.stale.Add(1)
 		_ = msg.TermWithReason("slot over")

@@ -479,3 +479,69 @@ func TestProbeNATSRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeWorkerStop: a worker stopped gives the tasks in its hands back
+// at once (the one it was probing, and one fetched and waiting for a free
+// slot), so another worker probes them long before the lease would have
+// returned them; the probe cut short by the stop is not sent.
+func TestProbeWorkerStop(t *testing.T) {
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const interval = 2 * time.Minute
+	cfg := Config{Prefix: "p6", Lease: 40 * time.Second}
+	js := connect(t, url)
+	if err := SetupProbes(ctx, js, cfg, interval); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ts := targets(5, func(i int) string { return fmt.Sprintf("kab%d.go.id", i) })
+	for _, tg := range ts {
+		task := ProbeTask{Target: tg, Slot: SlotOf(now, interval), Interval: interval, Due: now}
+		data, _ := json.Marshal(task)
+		if _, err := js.Publish(ctx, cfg.withDefaults().probeTaskSubject(), data, jetstream.WithMsgID(task.ID())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	started := make(chan struct{}, len(ts))
+	stuck := func(ctx context.Context, task ProbeTask) (egovbench.Probe, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return egovbench.Probe{TargetID: task.Target.ID, At: time.Now(), Outcome: egovbench.OutcomeTimeout}, nil
+	}
+	actx, stopA := context.WithCancel(ctx)
+	a := runProbeWorker(t, actx, &ProbeWorker{JS: connect(t, url), Config: cfg, Probe: stuck, Slots: 1, Flush: time.Second, Name: "a"})
+	<-started
+	stopA()
+	a.Wait()
+	if n := len(started); n != 0 {
+		t.Errorf("the stopped worker began %d more probes", n)
+	}
+
+	var prober okProbe
+	log := &sampleLog{interval: interval}
+	bctx, stopB := context.WithCancel(ctx)
+	b := runProbeWorker(t, bctx, &ProbeWorker{JS: connect(t, url), Config: cfg, Probe: prober.probe, Slots: 4, Flush: 100 * time.Millisecond, Name: "b"})
+	h := &ProbeHub{JS: connect(t, url), Config: cfg, Interval: interval, Targets: staticTargets(nil), Save: log.save}
+	var hwg sync.WaitGroup
+	hwg.Go(func() {
+		if err := h.Run(bctx); err != nil {
+			t.Error(err)
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second) // well inside the 40 s lease
+	for prober.count() < len(ts) && time.Now().Before(deadline) {
+		sleep(ctx, 100*time.Millisecond)
+	}
+	sleep(ctx, time.Second)
+	stopB()
+	b.Wait()
+	hwg.Wait()
+	if n := prober.count(); n != len(ts) {
+		t.Errorf("the second worker probed %d of the %d tasks the first gave back", n, len(ts))
+	}
+	got, _ := log.snapshot()
+	if len(got) != len(ts) {
+		t.Errorf("%d samples saved, want %d; none from the stopped worker's cut probe", len(got), len(ts))
+	}
+}
