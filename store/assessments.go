@@ -19,22 +19,25 @@ import (
 // pending, it is marked done in the same transaction (re-analysis resumes
 // like a crawl). A second assessment of a target in the same run is refused.
 func (db *DB) SaveAssessment(ctx context.Context, a egovbench.Assessment) error {
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		tid, err := targetRowID(ctx, tx, a.TargetID)
-		if err != nil {
-			return err
-		}
-		if err := db.saveAssessment(ctx, tx, tid, a); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE crawls SET status = 'done', finished_at = ?, pages = ?
-			WHERE run_id = ? AND target_id = ? AND status = 'pending'`, ms(db.now()), a.PagesAnalyzed, a.RunID, tid)
-		return err
-	})
+	err := db.withTx(ctx, func(tx *sql.Tx) error { return db.saveAssessmentTx(ctx, tx, a) })
 	if err != nil {
 		return fmt.Errorf("save assessment of %q in run %d: %w", a.TargetID, a.RunID, err)
 	}
 	return nil
+}
+
+// saveAssessmentTx is SaveAssessment's work inside tx.
+func (db *DB) saveAssessmentTx(ctx context.Context, tx *sql.Tx, a egovbench.Assessment) error {
+	tid, err := targetRowID(ctx, tx, a.TargetID)
+	if err != nil {
+		return err
+	}
+	if err := db.saveAssessment(ctx, tx, tid, a); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE crawls SET status = 'done', finished_at = ?, pages = ?
+		WHERE run_id = ? AND target_id = ? AND status = 'pending'`, ms(db.now()), a.PagesAnalyzed, a.RunID, tid)
+	return err
 }
 
 func jsonOrNull[T any](v T, empty bool) (any, error) {

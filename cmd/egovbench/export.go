@@ -74,7 +74,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	// days or outages there are.
 	bw := bufio.NewWriterSize(c.Stdout, 64<<10)
 	if *table != "latest" {
-		if err := export(ctx, db, newRowSink(bw, *format)); err != nil {
+		if err := export(ctx, db, newRowSink(bw, *format), time.Now()); err != nil {
 			return err
 		}
 	} else if err := exportLatest(ctx, db, bw, *format); err != nil {

@@ -20,8 +20,10 @@ import (
 // The tables behind the report's charts, for people who prefer their own
 // tools. Like the latest table, their columns only ever grow at the end.
 // The latest table (exportRow, the main contract) is written apart. Each
-// streams its rows into the sink as the store reads them.
-var exportTables = map[string]func(context.Context, *store.DB, rowSink) error{
+// streams its rows into the sink as the store reads them. now bounds the
+// tables over time (rollups and outages before it, the hourly table's 30
+// days): the export's clock, or the report's.
+var exportTables = map[string]func(ctx context.Context, db *store.DB, out rowSink, now time.Time) error{
 	"history":    historyTable,
 	"uptime":     uptimeTable,
 	"indicators": indicatorsTable,
@@ -151,7 +153,7 @@ func rfc3339(t time.Time) any {
 }
 
 // historyTable is every assessment's stage and score: the maturity trend.
-func historyTable(ctx context.Context, db *store.DB, out rowSink) error {
+func historyTable(ctx context.Context, db *store.DB, out rowSink, _ time.Time) error {
 	if err := out.header("target_id", "run_id", "crawled_at", "stage", "score"); err != nil {
 		return err
 	}
@@ -165,12 +167,12 @@ func historyTable(ctx context.Context, db *store.DB, out rowSink) error {
 }
 
 // uptimeTable is the daily uptime of every site, both ways, with latency.
-func uptimeTable(ctx context.Context, db *store.DB, out rowSink) error {
+func uptimeTable(ctx context.Context, db *store.DB, out rowSink, now time.Time) error {
 	if err := out.header("target_id", "day", "checks", "successes", "blocked",
 		"uptime_checks", "uptime_time", "latency_mean_ms", "latency_p95_ms", "latency_p50_ms"); err != nil {
 		return err
 	}
-	err := db.EachRollup(ctx, store.Daily, time.Time{}, time.Now(), func(r egovbench.Rollup) error {
+	err := db.EachRollup(ctx, store.Daily, time.Time{}, now, func(r egovbench.Rollup) error {
 		var byChecks, byTime, mean, p95, p50 any
 		if v, ok := r.CheckUptime(); ok {
 			byChecks = round4(v)
@@ -194,7 +196,7 @@ func uptimeTable(ctx context.Context, db *store.DB, out rowSink) error {
 
 // indicatorsTable is the share of sites meeting each indicator in their
 // latest assessment: the indicator coverage chart as numbers.
-func indicatorsTable(ctx context.Context, db *store.DB, out rowSink) error {
+func indicatorsTable(ctx context.Context, db *store.DB, out rowSink, _ time.Time) error {
 	met := map[string]int{}
 	assessed := 0
 	err := db.EachLatest(ctx, true, func(_ egovbench.Target, a *egovbench.Assessment) error {
@@ -228,11 +230,10 @@ func indicatorsTable(ctx context.Context, db *store.DB, out rowSink) error {
 
 // hourlyTable is every site's hourly availability over the last 30 days:
 // what the report's hour-of-day heat maps are drawn from.
-func hourlyTable(ctx context.Context, db *store.DB, out rowSink) error {
+func hourlyTable(ctx context.Context, db *store.DB, out rowSink, now time.Time) error {
 	if err := out.header("target_id", "hour", "checks", "successes", "blocked", "uptime_checks", "latency_mean_ms"); err != nil {
 		return err
 	}
-	now := time.Now()
 	err := db.EachRollup(ctx, store.Hourly, now.AddDate(0, 0, -30), now, func(r egovbench.Rollup) error {
 		var byChecks, mean any
 		if v, ok := r.CheckUptime(); ok {
@@ -250,11 +251,11 @@ func hourlyTable(ctx context.Context, db *store.DB, out rowSink) error {
 }
 
 // outagesTable lists every recorded outage with its duration.
-func outagesTable(ctx context.Context, db *store.DB, out rowSink) error {
+func outagesTable(ctx context.Context, db *store.DB, out rowSink, now time.Time) error {
 	if err := out.header("target_id", "start", "end", "duration_s", "cause"); err != nil {
 		return err
 	}
-	err := db.EachOutage(ctx, time.Time{}, time.Now(), func(o egovbench.Outage) error {
+	err := db.EachOutage(ctx, time.Time{}, now, func(o egovbench.Outage) error {
 		var dur any
 		if !o.End.IsZero() {
 			dur = int64(o.End.Sub(o.Start).Seconds())

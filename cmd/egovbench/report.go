@@ -200,7 +200,7 @@ func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports
 		return fmt.Errorf("create report data dir: %w", err)
 	}
 	for _, name := range exportTableNames() {
-		if err := writeTableFile(ctx, db, name, filepath.Join(data, name+".csv")); err != nil {
+		if err := writeTableFile(ctx, db, name, filepath.Join(data, name+".csv"), in.GeneratedAt); err != nil {
 			return fmt.Errorf("report data %s: %w", name, err)
 		}
 	}
@@ -212,7 +212,7 @@ func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports
 const reportDataDir = "data"
 
 // writeTableFile writes one export table as CSV into path.
-func writeTableFile(ctx context.Context, db *store.DB, name, path string) (err error) {
+func writeTableFile(ctx context.Context, db *store.DB, name, path string, now time.Time) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func writeTableFile(ctx context.Context, db *store.DB, name, path string) (err e
 		if err := exportLatest(ctx, db, w, "csv"); err != nil {
 			return err
 		}
-	} else if err := exportTables[name](ctx, db, newRowSink(w, "csv")); err != nil {
+	} else if err := exportTables[name](ctx, db, newRowSink(w, "csv"), now); err != nil {
 		return err
 	}
 	return w.Flush()

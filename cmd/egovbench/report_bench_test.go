@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -359,7 +358,7 @@ func logReadBreakdown(ctx context.Context, b *testing.B, path string, now time.T
 const benchReport20kSitesEnv = "EGOVBENCH_BENCH_REPORT20K_SITES"
 
 // yearBenchVersion keys the cached database of BenchmarkReportCommand20k.
-const yearBenchVersion = "v1"
+const yearBenchVersion = "v2"
 
 // yearBenchEnd is the end of the generated year: a Thursday, so that the
 // incremental report a day later falls in the same week (site figures are
@@ -392,7 +391,7 @@ func BenchmarkReportCommand20k(b *testing.B) {
 	cached := filepath.Join(os.TempDir(), fmt.Sprintf("egovbench-year-bench-%s-%d.db", yearBenchVersion, sites))
 	if _, err := os.Stat(cached); err != nil {
 		start := time.Now()
-		if err := genYearDB(ctx, cached, cat, sites); err != nil {
+		if err := genYearDB(ctx, cached, cat, sites, yearBulkSites); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("generated %s in %v", cached, time.Since(start).Round(time.Second))
@@ -489,131 +488,6 @@ func logFigures(b *testing.B, out string) {
 	figs, _ := filepath.Glob(filepath.Join(out, "charts", "site-*.png"))
 	pages, _ := filepath.Glob(filepath.Join(out, "sites", "*.html"))
 	b.Logf("%d site pages, %d site figures", len(pages), len(figs))
-}
-
-// genYearDB writes the year of BenchmarkReportCommand20k through a
-// temporary file. Sites differ as real ones do: most keep their score all
-// year and a few move (a site's maturity steps up or down in a month with
-// probability 5 %); most answer every probe and a fifth are flaky (3 % of
-// probes fail, as timeouts or 5xx, which makes outages).
-func genYearDB(ctx context.Context, path string, cat *analyzer.Catalogue, sites int) error {
-	tmp := path + ".tmp"
-	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
-		os.Remove(p)
-	}
-	first := yearBenchEnd.AddDate(-1, 0, 0)
-	clock := first
-	// One probe a day holds until the next one.
-	db, err := store.Open(ctx, tmp, store.WithClock(func() time.Time { return clock }), store.WithGapCap(24*time.Hour))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ts := yearTargets(sites)
-	ids := make([]string, sites)
-	for i := range ts {
-		ids[i] = ts[i].ID
-	}
-	if err := db.UpsertTargets(ctx, ts); err != nil {
-		return err
-	}
-	inds, weights := cat.Indicators(), cat.Weights()
-	rng := rand.New(rand.NewPCG(5, 6))
-	base := make([]float64, sites)
-	offs := make([][]float64, sites)
-	for i := range base {
-		base[i] = rng.Float64() * 1.1
-		offs[i] = make([]float64, len(inds))
-		for j := range offs[i] {
-			offs[i][j] = rng.Float64()*0.5 - 0.25
-		}
-	}
-	// Crawls on the 2nd of each month; probes every day.
-	days := int(yearBenchEnd.Sub(first) / (24 * time.Hour))
-	for d := range days {
-		day := first.AddDate(0, 0, d)
-		if day.Day() == 2 {
-			clock = day.Add(time.Hour)
-			run, err := db.CreateRun(ctx, egovbench.RunCrawl, "", ids, 0)
-			if err != nil {
-				return err
-			}
-			for i := range ts {
-				if rng.Float64() < 0.05 {
-					base[i] = math.Max(0, math.Min(1.1, base[i]+0.3*rng.NormFloat64()))
-				}
-				// The same maturity meets the same indicators: the evidence
-				// rng is separate so it cannot move the score.
-				a := synthAssessment(ts[i], run.ID, clock.Add(time.Duration(i)*100*time.Millisecond), cat.Version(), inds, weights, offs[i], base[i], rng)
-				if err := db.SaveAssessment(ctx, a); err != nil {
-					return err
-				}
-			}
-			if err := db.FinishRun(ctx, run.ID, egovbench.RunDone); err != nil {
-				return err
-			}
-		}
-		clock = day
-		if err := db.InsertProbes(ctx, dailyProbes(ts, day)); err != nil {
-			return err
-		}
-	}
-	if err := db.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-func yearTargets(sites int) []egovbench.Target {
-	provinces := 38 // Indonesia's provinces: regions of ~500 sites each
-	ts := make([]egovbench.Target, sites)
-	for i := range ts {
-		ts[i] = egovbench.Target{
-			ID: fmt.Sprintf("desa-%05d", i), Name: fmt.Sprintf("Pemerintah Desa %05d", i),
-			URL: fmt.Sprintf("https://desa%05d.example.go.id/", i), Level: "desa",
-			Region: fmt.Sprintf("Provinsi %02d", i%provinces), Country: "ID", Lang: "id",
-		}
-	}
-	return ts
-}
-
-// dailyProbes is one probe per site on day, at an hour that depends on the
-// site (so the hour-of-day profile has every hour); a fifth of the sites
-// fail 3 % of their probes. Outcomes depend only on site and day, so a day
-// added later is drawn the same way as the generated ones.
-func dailyProbes(ts []egovbench.Target, day time.Time) []egovbench.Probe {
-	ps := make([]egovbench.Probe, 0, len(ts))
-	for i, t := range ts {
-		rng := rand.New(rand.NewPCG(uint64(i), uint64(day.Unix())))
-		at := day.Add(time.Duration(i%24)*time.Hour + time.Duration(i%3600)*time.Second)
-		total := time.Duration(150+rng.IntN(900)) * time.Millisecond
-		p := egovbench.Probe{TargetID: t.ID, At: at, URL: t.URL, Outcome: egovbench.OutcomeOK, HTTPStatus: 200,
-			DNS: 5 * time.Millisecond, Connect: 20 * time.Millisecond, TLS: 40 * time.Millisecond,
-			TTFB: total / 2, Total: total, Bytes: 40_000, TLSValid: true, TLSExpiry: day.AddDate(0, 3, 0), HTTPSRedirect: true}
-		if i%5 == 0 {
-			switch x := rng.IntN(100); {
-			case x < 2:
-				p.Outcome, p.HTTPStatus, p.Total, p.TTFB, p.Bytes, p.Error = egovbench.OutcomeTimeout, 0, 30*time.Second, 0, 0, "timeout"
-			case x < 3:
-				p.Outcome, p.HTTPStatus = egovbench.OutcomeHTTPError, 502
-			}
-		}
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-// addProbeDay stores the probes of the day that starts at day.
-func addProbeDay(ctx context.Context, path string, sites int, day time.Time) error {
-	db, err := store.Open(ctx, path, store.WithGapCap(24*time.Hour))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.InsertProbes(ctx, dailyProbes(yearTargets(sites), day)); err != nil {
-		return err
-	}
-	return db.Close()
 }
 
 // BenchmarkEachSite550 measures the store side of a report alone: streaming
