@@ -405,11 +405,11 @@ func renderAll(ctx context.Context, dir string, jobs []chartJob) error {
 func runJob(dir string, j chartJob) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("draw chart %s: panic: %v", j.name, r)
+			err = fmt.Errorf("write %s: panic: %v", j.name, r)
 		}
 	}()
 	if err := j.draw(filepath.Join(dir, j.name)); err != nil {
-		return fmt.Errorf("draw chart %s: %w", j.name, err)
+		return fmt.Errorf("write %s: %w", j.name, err)
 	}
 	return nil
 }

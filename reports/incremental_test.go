@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -367,6 +369,56 @@ func TestSourceErrorFailsReport(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, manifestName)); err == nil {
 			t.Errorf("after %d sites: a failed report left a manifest", after)
+		}
+	}
+}
+
+// TestCallerFiles: a caller's file is written into its folder, recorded in
+// the manifest, linked from the previous report while its key holds,
+// written again when the key changes or is empty; a name outside the
+// report is refused.
+func TestCallerFiles(t *testing.T) {
+	ctx := context.Background()
+	in := synthInput(3, 10, 7*24*time.Hour, 2, false)
+	writes := map[string]int{}
+	var mu sync.Mutex
+	file := func(name, key, body string) File {
+		return File{Name: name, Key: key, Write: func(path string) error {
+			mu.Lock()
+			writes[name]++
+			mu.Unlock()
+			return os.WriteFile(path, []byte(body), 0o644)
+		}}
+	}
+	prev := ""
+	for k, step := range []struct {
+		key     string
+		written map[string]int // total writes so far
+	}{
+		{"v1", map[string]int{"data/a.csv": 1, "data/b.csv": 1}},
+		{"v1", map[string]int{"data/a.csv": 1, "data/b.csv": 2}},
+		{"v2", map[string]int{"data/a.csv": 2, "data/b.csv": 3}},
+	} {
+		dir := filepath.Join(t.TempDir(), "r")
+		files := []File{file("data/a.csv", step.key, "a "+step.key), file("data/b.csv", "", "b")}
+		if err := WriteWith(ctx, dir, in, WriteOptions{Previous: prev, Files: files}); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(writes, step.written) {
+			t.Errorf("step %d: writes %v, want %v", k, writes, step.written)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, "data", "a.csv")); err != nil || string(got) != "a "+step.key {
+			t.Errorf("step %d: data/a.csv = %q, %v", k, got, err)
+		}
+		if m := readManifest(t, dir); m.Files[filepath.FromSlash("data/a.csv")] == "" {
+			t.Errorf("step %d: data/a.csv not in the manifest", k)
+		}
+		prev = dir
+	}
+	for _, bad := range []string{"../x.csv", "/tmp/x.csv"} {
+		err := WriteWith(ctx, t.TempDir(), in, WriteOptions{Files: []File{file(bad, "", "x")}})
+		if err == nil {
+			t.Errorf("file %q outside the report was accepted", bad)
 		}
 	}
 }

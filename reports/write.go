@@ -47,6 +47,20 @@ type WriteOptions struct {
 	// drew it (by the manifest there) is taken from it, hard-linked or
 	// copied, instead of being drawn again. Empty: draw everything.
 	Previous string
+	// Files are files the caller adds to the report (the data tables beside
+	// the charts), written by the same pool and under the same manifest:
+	// one whose Key is unchanged since Previous is taken from there.
+	Files []File
+}
+
+// File is a file a caller adds to the report.
+type File struct {
+	// Name is the file's slash-separated path inside the report.
+	Name string
+	// Key stands for everything the file is made from; "" writes it always.
+	Key string
+	// Write writes the file at path (its folder exists).
+	Write func(path string) error
 }
 
 // Write renders the report into dir: index.html, ranking-N.html when the
@@ -102,6 +116,24 @@ func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err
 			err = inc.save()
 		}
 	}()
+	for _, f := range opt.Files {
+		name := filepath.FromSlash(f.Name)
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("report file %q is not inside the report", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			return fmt.Errorf("create report dir: %w", err)
+		}
+		key := ""
+		if f.Key != "" {
+			key = inc.key("file", f.Name, f.Key)
+		}
+		// Submitted first: the data tables are the longest jobs, and the
+		// pages stream in behind them.
+		if err := p.submit(job{name: name, key: key, draw: f.Write}); err != nil {
+			return err
+		}
+	}
 	site := func(pg *sitePage) error {
 		if pg == nil {
 			return nil

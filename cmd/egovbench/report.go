@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -193,19 +194,52 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 
 // writeReport writes the report folder: beside the pages and charts,
 // data/<table>.csv holds each table of `export --table`, made by the same
-// code, and every chart links to the tables it is drawn from.
+// code, and every chart links to the tables it is drawn from. The tables
+// are under the report's manifest: one whose data did not change since the
+// previous report (by the store's stamps) is linked from it.
 func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports.Input) error {
-	data := filepath.Join(dir, reportDataDir)
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return fmt.Errorf("create report data dir: %w", err)
+	st, err := db.DataStamps(ctx)
+	if err != nil {
+		return err
 	}
+	var files []reports.File
 	for _, name := range exportTableNames() {
-		if err := writeTableFile(ctx, db, name, filepath.Join(data, name+".csv"), in.GeneratedAt); err != nil {
-			return fmt.Errorf("report data %s: %w", name, err)
-		}
+		files = append(files, reports.File{
+			Name: reportDataDir + "/" + name + ".csv",
+			Key:  tableKey(name, st, in.GeneratedAt),
+			Write: func(path string) error {
+				if err := writeTableFile(ctx, db, name, path, in.GeneratedAt); err != nil {
+					return fmt.Errorf("report data %s: %w", name, err)
+				}
+				return nil
+			},
+		})
 	}
 	in.DataDir = reportDataDir
-	return reports.WriteWith(ctx, dir, in, reports.WriteOptions{Previous: prev})
+	return reports.WriteWith(ctx, dir, in, reports.WriteOptions{Previous: prev, Files: files})
+}
+
+// tableKey stands for what an export table cut off at now is made from:
+// the stamps of the data it reads and, for the tables read up to now, the
+// part of now that chooses their rows. The hourly table's 30 days move
+// with every hour; beyond that, a moment after the newest probe chooses
+// the same rows as any other.
+func tableKey(name string, st store.DataStamps, now time.Time) string {
+	end := "after-newest-probe"
+	if !now.After(st.NewestProbe) {
+		end = strconv.FormatInt(now.UnixMilli(), 10)
+	}
+	switch name {
+	case "latest", "history", "indicators":
+		return st.Assessments
+	case "uptime", "outages":
+		return st.Probes + " " + end
+	case "hourly":
+		// As EachRollup reads the hourly window: from the hour holding
+		// now-30 days.
+		return st.Probes + " " + end + " " + now.AddDate(0, 0, -30).UTC().Truncate(time.Hour).Format(time.RFC3339)
+	}
+	return "" // a table without a known key is always written
 }
 
 // reportDataDir is the report's folder of CSV tables.
