@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -357,9 +358,12 @@ func logReadBreakdown(ctx context.Context, b *testing.B, path string, now time.T
 // Env variables of BenchmarkReportCommand20k: one scales it down for a
 // quick check; the other keeps the database with the added day at a path,
 // to time the report command itself on it (/usr/bin/time -v).
+// A third writes a CPU profile of each measured report alone, to
+// PREFIX-full.prof and PREFIX-incremental.prof.
 const (
-	benchReport20kSitesEnv = "EGOVBENCH_BENCH_REPORT20K_SITES"
-	benchReport20kDayDBEnv = "EGOVBENCH_BENCH_REPORT20K_DAYDB"
+	benchReport20kSitesEnv   = "EGOVBENCH_BENCH_REPORT20K_SITES"
+	benchReport20kDayDBEnv   = "EGOVBENCH_BENCH_REPORT20K_DAYDB"
+	benchReport20kProfileEnv = "EGOVBENCH_BENCH_REPORT20K_CPUPROFILE"
 )
 
 // yearBenchVersion keys the cached database of BenchmarkReportCommand20k.
@@ -417,7 +421,7 @@ func BenchmarkReportCommand20k(b *testing.B) {
 			b.StopTimer()
 			os.RemoveAll(out)
 			b.StartTimer()
-			m := measureReport(b, func() error { return runReport(ctx, path, out, cat, rf, yearBenchEnd) })
+			m := measureReport(b, "full", func() error { return runReport(ctx, path, out, cat, rf, yearBenchEnd) })
 			fullWall = m.wall
 			m.report(b)
 		}
@@ -446,7 +450,7 @@ func BenchmarkReportCommand20k(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			m := measureReport(b, func() error { return runReport(ctx, day, out, cat, rf, yearBenchEnd.Add(24*time.Hour)) })
+			m := measureReport(b, "incremental", func() error { return runReport(ctx, day, out, cat, rf, yearBenchEnd.Add(24*time.Hour)) })
 			m.report(b)
 			b.ReportMetric(m.wall/fullWall, "of-full")
 		}
@@ -457,8 +461,19 @@ func BenchmarkReportCommand20k(b *testing.B) {
 
 type reportMeasure struct{ wall, cpu, rssMB float64 }
 
-func measureReport(b *testing.B, fn func() error) reportMeasure {
+func measureReport(b *testing.B, name string, fn func() error) reportMeasure {
 	b.Helper()
+	if prefix := os.Getenv(benchReport20kProfileEnv); prefix != "" {
+		f, err := os.Create(prefix + "-" + name + ".prof")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// Reset the peak RSS so that it covers this report only.
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		b.Logf("cannot reset peak RSS: %v", err)
