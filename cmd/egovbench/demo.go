@@ -255,7 +255,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	reportDir := filepath.Join(*out, "report")
-	if err := publishReport(ctx, db, reportDir, in); err != nil {
+	if err := publishReport(ctx, db, reportDir, in, end); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if err := db.Close(); err != nil {

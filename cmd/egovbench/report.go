@@ -71,11 +71,12 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	in, err := reportInput(ctx, db, cat, rf, time.Now())
+	now := time.Now()
+	in, err := reportInput(ctx, db, cat, rf, now)
 	if err != nil {
 		return err
 	}
-	if err := publishReport(ctx, db, *out, in); err != nil {
+	if err := publishReport(ctx, db, *out, in, now); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	fmt.Fprintf(c.Stdout, "report: %s\n", indexPath(*out))
@@ -95,12 +96,13 @@ func reportAgreement(cal analyzer.Calibration) *reports.Agreement {
 
 // publishReport writes in as the report shown at out, replacing the one
 // there all at once (see reports.Publish): the daemon serves out while it
-// regenerates it, and anyone may be reading it.
-func publishReport(ctx context.Context, db *store.DB, out string, in reports.Input) error {
+// regenerates it, and anyone may be reading it. The data tables are the
+// exports as of now (also with --until, which moves only the pages back).
+func publishReport(ctx context.Context, db *store.DB, out string, in reports.Input, now time.Time) error {
 	// The report shown now is the previous one: what did not change since
 	// is linked from it rather than drawn again.
 	return reports.Publish(ctx, out, func(ctx context.Context, into, prev string) error {
-		return writeReport(ctx, db, into, prev, in)
+		return writeReport(ctx, db, into, prev, in, now)
 	})
 }
 
@@ -197,7 +199,7 @@ func reportInput(ctx context.Context, db *store.DB, cat *analyzer.Catalogue, rf 
 // code, and every chart links to the tables it is drawn from. The tables
 // are under the report's manifest: one whose data did not change since the
 // previous report (by the store's stamps) is linked from it.
-func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports.Input) error {
+func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports.Input, now time.Time) error {
 	st, err := db.DataStamps(ctx)
 	if err != nil {
 		return err
@@ -206,9 +208,9 @@ func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports
 	for _, name := range exportTableNames() {
 		files = append(files, reports.File{
 			Name: reportDataDir + "/" + name + ".csv",
-			Key:  tableKey(name, st, in.GeneratedAt),
+			Key:  tableKey(name, st, now),
 			Write: func(path string) error {
-				if err := writeTableFile(ctx, db, name, path, in.GeneratedAt); err != nil {
+				if err := writeTableFile(ctx, db, name, path, now); err != nil {
 					return fmt.Errorf("report data %s: %w", name, err)
 				}
 				return nil

@@ -105,7 +105,7 @@ func runReport(ctx context.Context, dbPath, out string, cat *analyzer.Catalogue,
 	if err != nil {
 		return err
 	}
-	if err := writeReport(ctx, db, out, out, in); err != nil {
+	if err := writeReport(ctx, db, out, out, in, now); err != nil {
 		return err
 	}
 	return db.Close()

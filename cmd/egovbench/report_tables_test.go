@@ -72,7 +72,7 @@ func TestReportDataTablesIncremental(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(t.TempDir(), "report")
-		if err := writeReport(ctx, db, dir, prev, in); err != nil {
+		if err := writeReport(ctx, db, dir, prev, in, s.now); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		written := map[string]bool{}
@@ -86,7 +86,7 @@ func TestReportDataTablesIncremental(t *testing.T) {
 				t.Fatalf("%s: %v", s.name, err)
 			}
 			fresh := filepath.Join(t.TempDir(), name+".csv")
-			if err := writeTableFile(ctx, db, name, fresh, in.GeneratedAt); err != nil {
+			if err := writeTableFile(ctx, db, name, fresh, s.now); err != nil {
 				t.Fatal(err)
 			}
 			want, err := os.ReadFile(fresh)

@@ -144,11 +144,12 @@ func (c *ScheduleCommand) Run(ctx context.Context, args []string) error {
 			if cfg.Report.Out == "" {
 				return nil
 			}
-			in, err := reportInput(ctx, db, cat, reportFlags{lang: cfg.Report.Lang, tz: cfg.Location().String()}, time.Now())
+			now := time.Now()
+			in, err := reportInput(ctx, db, cat, reportFlags{lang: cfg.Report.Lang, tz: cfg.Location().String()}, now)
 			if err != nil {
 				return err
 			}
-			return publishReport(ctx, db, cfg.Report.Out, in)
+			return publishReport(ctx, db, cfg.Report.Out, in, now)
 		},
 		Prune: func(ctx context.Context) error {
 			now := time.Now()
