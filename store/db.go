@@ -502,6 +502,13 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		// database/sql rolls a transaction back from its own goroutine
+		// when the context ends; a Commit that loses that race reports
+		// ErrTxDone. The cause, and what a caller tests for, is the
+		// context's end.
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, sql.ErrTxDone) {
+			err = cerr
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
