@@ -641,10 +641,12 @@ func (db *DB) Rollups(ctx context.Context, g Granularity, from, to time.Time) ([
 const rollupCols = `r.checks, r.successes, r.blocked, r.maintenance, r.up_us, r.down_us, r.latency_sum_us,
 	r.latency_min_us, r.latency_max_us, r.latency_p95_us, r.latency_hist`
 
-func scanRollup(rows *sql.Rows, slug *string, start *int64, a *agg, p95 *sql.NullInt64) error {
+// scanRollup reads a rollup row whose first column keys it: the target's
+// slug (*string) or, in a batch read, its ordinal in the batch (*int).
+func scanRollup(rows *sql.Rows, key any, start *int64, a *agg, p95 *sql.NullInt64) error {
 	var lo, hi sql.NullInt64
 	var h []byte
-	if err := rows.Scan(slug, start, &a.checks, &a.successes, &a.blocked, &a.maintenance, &a.upUS, &a.downUS,
+	if err := rows.Scan(key, start, &a.checks, &a.successes, &a.blocked, &a.maintenance, &a.upUS, &a.downUS,
 		&a.latSumUS, &lo, &hi, p95, &h); err != nil {
 		return err
 	}

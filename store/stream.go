@@ -425,28 +425,12 @@ func batchDaily(ctx context.Context, tx *sql.Tx, b []targetRow, from, to time.Ti
 		var start int64
 		var a agg
 		var p95 sql.NullInt64
-		if err := scanRollupKey(rows, &k, &start, &a, &p95); err != nil {
+		if err := scanRollup(rows, &k, &start, &a, &p95); err != nil {
 			return err
 		}
 		fn(k, storedRollup(&a, b[k].t.ID, start, p95))
 	}
 	return rows.Err()
-}
-
-// scanRollupKey is scanRollup with a batch ordinal in place of the slug.
-func scanRollupKey(rows *sql.Rows, k *int, start *int64, a *agg, p95 *sql.NullInt64) error {
-	var lo, hi sql.NullInt64
-	var h []byte
-	if err := rows.Scan(k, start, &a.checks, &a.successes, &a.blocked, &a.maintenance, &a.upUS, &a.downUS,
-		&a.latSumUS, &lo, &hi, p95, &h); err != nil {
-		return err
-	}
-	if lo.Valid && hi.Valid {
-		a.hasLat, a.latMinUS, a.latMaxUS = true, lo.Int64, hi.Int64
-	}
-	var err error
-	a.hist, err = decodeHist(h)
-	return err
 }
 
 // batchOutages reads the outages of a batch's targets that overlap [from, to).

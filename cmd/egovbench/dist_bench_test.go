@@ -161,6 +161,14 @@ func benchChild(b *testing.B, stderrPath string, args ...string) *exec.Cmd {
 // hubResultBytes reads the result bytes the hub received from its closing
 // log line.
 func hubResultBytes(b *testing.B, path string) int64 {
+	return logLine[struct {
+		Bytes int64 `json:"result_bytes"`
+	}](b, path, "hub: done").Bytes
+}
+
+// logLine decodes the first JSON log line of path whose msg is msg into a
+// T (a benchmark reads a process's closing figures from it).
+func logLine[T any](b *testing.B, path, msg string) T {
 	b.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -171,15 +179,20 @@ func hubResultBytes(b *testing.B, path string) int64 {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var e struct {
-			Msg   string `json:"msg"`
-			Bytes int64  `json:"result_bytes"`
+			Msg string `json:"msg"`
 		}
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Msg == "hub: done" {
-			return e.Bytes
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Msg != msg {
+			continue
 		}
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			b.Fatalf("%s: %q line: %v", path, msg, err)
+		}
+		return v
 	}
-	b.Fatalf("%s: no \"hub: done\" line", path)
-	return 0
+	b.Fatalf("%s: no %q line", path, msg)
+	var zero T
+	return zero
 }
 
 // meanSiteTime is the mean wall time of one site's crawl in a run, in

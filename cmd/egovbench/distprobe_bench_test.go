@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -183,25 +181,7 @@ type hubStop struct {
 
 // hubStopped reads the probe hub's closing log line.
 func hubStopped(b *testing.B, path string) hubStop {
-	b.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var e struct {
-			Msg string `json:"msg"`
-			hubStop
-		}
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Msg == "probe hub: stopped" {
-			return e.hubStop
-		}
-	}
-	b.Fatalf("%s: no \"probe hub: stopped\" line", path)
-	return hubStop{}
+	return logLine[hubStop](b, path, "probe hub: stopped")
 }
 
 // countSamples counts the stored probes and the target/slot pairs stored
