@@ -12,13 +12,22 @@ import (
 // network instead of the sites. Its probes are deliberately not stored with
 // InsertProbes: no outage, rollup or last-outcome may come from them.
 func (db *DB) InsertDegradedRound(ctx context.Context, r egovbench.DegradedRound) error {
-	if r.At.IsZero() || r.Targets < 0 || r.Failed < 0 {
-		return fmt.Errorf("degraded round: %+v: %w", r, egovbench.ErrInvalid)
+	if err := checkDegradedRound(r); err != nil {
+		return err
 	}
-	_, err := db.write.ExecContext(ctx, `INSERT INTO prober_degraded_rounds (at, targets, failed, reason) VALUES (?, ?, ?, ?)`,
-		ms(r.At), r.Targets, r.Failed, r.Reason)
+	_, err := db.write.ExecContext(ctx, qInsertDegradedRound, ms(r.At), r.Targets, r.Failed, r.Reason)
 	if err != nil {
 		return fmt.Errorf("degraded round: %w", err)
+	}
+	return nil
+}
+
+const qInsertDegradedRound = `INSERT INTO prober_degraded_rounds (at, targets, failed, reason) VALUES (?, ?, ?, ?)`
+
+// checkDegradedRound refuses a round no prober can have judged.
+func checkDegradedRound(r egovbench.DegradedRound) error {
+	if r.At.IsZero() || r.Targets < 0 || r.Failed < 0 {
+		return fmt.Errorf("degraded round: %+v: %w", r, egovbench.ErrInvalid)
 	}
 	return nil
 }

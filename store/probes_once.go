@@ -21,8 +21,8 @@ func (db *DB) InsertProbesOnce(ctx context.Context, ps []egovbench.Probe, rounds
 		return 0, 0, nil
 	}
 	for _, r := range rounds {
-		if r.At.IsZero() || r.Targets < 0 || r.Failed < 0 {
-			return 0, 0, fmt.Errorf("degraded round: %+v: %w", r, egovbench.ErrInvalid)
+		if err := checkDegradedRound(r); err != nil {
+			return 0, 0, err
 		}
 	}
 	var learned map[string]int64
@@ -55,8 +55,7 @@ func (db *DB) InsertProbesOnce(ctx context.Context, ps []egovbench.Probe, rounds
 			if n > 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO prober_degraded_rounds (at, targets, failed, reason) VALUES (?, ?, ?, ?)`,
-				ms(r.At), r.Targets, r.Failed, r.Reason); err != nil {
+			if _, err := tx.ExecContext(ctx, qInsertDegradedRound, ms(r.At), r.Targets, r.Failed, r.Reason); err != nil {
 				return fmt.Errorf("degraded round: %w", err)
 			}
 			degraded++
