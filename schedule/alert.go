@@ -431,19 +431,20 @@ func (a *Alerter) Run(ctx context.Context) error {
 			a.flush()
 			return nil
 		}
-		pend, err := a.store.PendingAlerts(ctx, 1)
+		pend, err := a.store.PendingAlerts(ctx, a.cfg.QueueSize+1)
 		if err != nil && ctx.Err() == nil {
 			a.log.Error("read alert queue", "err", err)
 		}
+		next, ok := nextAlert(pend)
 		var wait time.Duration = -1 // until notified
 		switch {
 		case err != nil:
 			wait = a.cfg.Backoff.Std()
-		case len(pend) == 1:
-			wait = time.Until(pend[0].NextAttempt)
+		case ok:
+			wait = time.Until(next.NextAttempt)
 		}
-		if len(pend) == 1 && err == nil && wait <= 0 {
-			a.attempt(ctx, pend[0], false)
+		if ok && err == nil && wait <= 0 {
+			a.attempt(ctx, next, false)
 			continue
 		}
 		var t *time.Timer
@@ -463,8 +464,33 @@ func (a *Alerter) Run(ctx context.Context) error {
 	}
 }
 
+// nextAlert picks the alert to post next from the pending queue (oldest
+// first): of each target's oldest alert, the one due soonest, the older on
+// a tie. Only a target's oldest alert is a candidate, so a target's events
+// arrive in the order they were raised ("recovered" never before its
+// "down"); and an alert being retried with backoff holds back only its own
+// target's later alerts, never other targets'.
+func nextAlert(pend []egovbench.Alert) (egovbench.Alert, bool) {
+	heads := make(map[string]bool, len(pend))
+	best := -1
+	for i, al := range pend {
+		if heads[al.TargetID] {
+			continue
+		}
+		heads[al.TargetID] = true
+		if best < 0 || al.NextAttempt.Before(pend[best].NextAttempt) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return egovbench.Alert{}, false
+	}
+	return pend[best], true
+}
+
 // flush makes one attempt per queued event, bounded in total by the POST
-// timeout so that shutdown is never held up by a dead receiver.
+// timeout so that shutdown is never held up by a dead receiver. A target
+// whose event was not delivered gets no later event posted, as in Run.
 func (a *Alerter) flush() {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout.Std())
 	defer cancel()
@@ -473,18 +499,25 @@ func (a *Alerter) flush() {
 		a.log.Warn("read alert queue at shutdown", "err", err)
 		return
 	}
+	held := map[string]bool{}
 	for i, al := range pend {
 		if ctx.Err() != nil {
 			a.log.Warn("alerts left queued for the next start", "count", len(pend)-i)
 			return
 		}
-		a.attempt(ctx, al, true)
+		if held[al.TargetID] {
+			continue
+		}
+		if !a.attempt(ctx, al, true) {
+			held[al.TargetID] = true
+		}
 	}
 }
 
 // attempt POSTs one alert and stores the result: delivered; pending again
 // after a backoff (retryable, retries left, or at shutdown); or failed.
-func (a *Alerter) attempt(ctx context.Context, al egovbench.Alert, final bool) {
+// It reports whether the alert left the queue (delivered or given up).
+func (a *Alerter) attempt(ctx context.Context, al egovbench.Alert, final bool) (settled bool) {
 	a.sendMu.Lock()
 	a.sending = al.Key
 	a.sendMu.Unlock()
@@ -521,7 +554,9 @@ func (a *Alerter) attempt(ctx context.Context, al egovbench.Alert, final bool) {
 	if err := a.store.AlertAttempted(sctx, al.Key, status, next, truncate(lastErr, maxAlertError)); err != nil {
 		// Left pending: it will be posted again, which its key makes harmless.
 		a.log.Error("record alert delivery", "key", al.Key, "err", err)
+		return false
 	}
+	return status != egovbench.AlertPending
 }
 
 // backoff is the wait after the n-th failed attempt (0-based): Backoff,

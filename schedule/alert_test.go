@@ -484,3 +484,66 @@ func TestAlertKeptQueuedAtShutdown(t *testing.T) {
 	runAlerter(t, b)
 	waitFor(t, func() bool { return len(rec.events()) == 1 }, "delivery after restart")
 }
+
+// TestAlertFailingTargetDoesNotHoldOthers: an event the receiver keeps
+// refusing is retried with backoff, but events of other targets raised
+// after it are delivered meanwhile (a queue read strictly oldest first let
+// one dead event hold every later one for its whole retry budget: hours
+// with the defaults). Per target the order stays the order of raising: a
+// "recovered" is not posted before the "down" it ends.
+func TestAlertFailingTargetDoesNotHoldOthers(t *testing.T) {
+	var refuseA atomic.Bool
+	refuseA.Store(true)
+	var mu sync.Mutex
+	var accepted []Event
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var e Event
+		if err := json.NewDecoder(req.Body).Decode(&e); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if e.TargetID == "kota-a" && refuseA.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		mu.Lock()
+		accepted = append(accepted, e)
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	got := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var s []string
+		for _, e := range accepted {
+			s = append(s, string(e.Type)+" "+e.TargetID)
+		}
+		return s
+	}
+
+	cfg := alertConfig(srv.URL)
+	cfg.DownAfter = 1
+	cfg.MaxRetries = 1000
+	cfg.Backoff = Duration(20 * time.Millisecond)
+	cfg.MaxBackoff = Duration(50 * time.Millisecond)
+	m := NewMetrics()
+	a := NewAlerter(cfg, WithAlertMetrics(m))
+	runAlerter(t, a)
+	a.Observe(probes("kota-a", t0, egovbench.OutcomeTimeout))
+	a.Observe(probes("kota-b", t0.Add(time.Minute), egovbench.OutcomeTimeout))
+	waitFor(t, func() bool { return len(got()) == 1 }, "kota-b's down while kota-a's is refused")
+	a.Observe(probes("kota-a", t0.Add(10*time.Minute), egovbench.OutcomeOK))
+	a.Observe(probes("kota-b", t0.Add(10*time.Minute), egovbench.OutcomeOK))
+	waitFor(t, func() bool { return len(got()) == 2 }, "kota-b's recovery")
+	// kota-a's recovery waits behind its refused down.
+	time.Sleep(200 * time.Millisecond)
+	if g := got(); len(g) != 2 {
+		t.Fatalf("accepted %q; kota-a's recovered must wait for its down", g)
+	}
+	refuseA.Store(false)
+	waitFor(t, func() bool { return len(got()) == 4 }, "kota-a's events once accepted")
+	want := []string{"down kota-b", "recovered kota-b", "down kota-a", "recovered kota-a"}
+	if g := got(); fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("accepted %q, want %q", g, want)
+	}
+}

@@ -48,13 +48,17 @@ func (m *memAlertStore) SaveAlerts(_ context.Context, states []egovbench.AlertSt
 	}
 	var dropped []string
 	if maxPending > 0 {
+		// The alert being sent may be anywhere in the queue (a target's
+		// retried alert does not hold the others), and is never dropped.
 		busy := 0
-		if len(m.queue) > 0 && m.queue[0].Key == sending {
-			busy = 1
+		for _, a := range m.queue {
+			if a.Key == sending {
+				busy = 1
+			}
 		}
 		for over := len(m.queue) - busy - maxPending; over > 0; over-- {
 			i := 0
-			if m.queue[0].Key == sending && len(m.queue) > 1 {
+			if m.queue[0].Key == sending {
 				i = 1
 			}
 			dropped = append(dropped, m.queue[i].Key)
