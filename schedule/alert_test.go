@@ -547,3 +547,41 @@ func TestAlertFailingTargetDoesNotHoldOthers(t *testing.T) {
 		t.Errorf("accepted %q, want %q", g, want)
 	}
 }
+
+// TestAlertFlushKeepsTargetOrder: at shutdown each queued alert is tried
+// once, except those behind an undelivered alert of the same target.
+func TestAlertFlushKeepsTargetOrder(t *testing.T) {
+	var mu sync.Mutex
+	var posted []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var e Event
+		if err := json.NewDecoder(req.Body).Decode(&e); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		posted = append(posted, string(e.Type)+" "+e.TargetID)
+		mu.Unlock()
+		if e.TargetID == "kota-a" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := alertConfig(srv.URL)
+	cfg.DownAfter = 1
+	a := NewAlerter(cfg)
+	a.Observe(probes("kota-a", t0, egovbench.OutcomeTimeout))
+	a.Observe(probes("kota-b", t0, egovbench.OutcomeTimeout))
+	a.Observe(probes("kota-a", t0.Add(time.Minute), egovbench.OutcomeOK))
+	a.Observe(probes("kota-b", t0.Add(time.Minute), egovbench.OutcomeOK))
+	a.flush()
+	want := []string{"down kota-a", "down kota-b", "recovered kota-b"}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(posted) != fmt.Sprint(want) {
+		t.Errorf("posted %q at shutdown, want %q", posted, want)
+	}
+	if n := a.Pending(); n != 2 {
+		t.Errorf("%d alerts still queued, want kota-a's two", n)
+	}
+}
