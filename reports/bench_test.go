@@ -78,6 +78,7 @@ func BenchmarkSiteCharts(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	c0 := cpuTime(b)
 	for b.Loop() {
 		for _, j := range site[:1] {
 			if err := runJob(dir, j); err != nil {
@@ -85,6 +86,14 @@ func BenchmarkSiteCharts(b *testing.B) {
 			}
 		}
 	}
+	reportCPUPerOp(b, c0)
+}
+
+// reportCPUPerOp reports cpu-ms/op, the process's user+system CPU time per
+// iteration since c0 (garbage collection included): on a shared machine
+// ns/op is the neighbours' load as much as ours.
+func reportCPUPerOp(b *testing.B, c0 time.Duration) {
+	b.ReportMetric(float64(cpuTime(b)-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkEncodePNG encodes one slide-sized chart.
@@ -108,11 +117,13 @@ func BenchmarkEncodePNG(b *testing.B) {
 	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
 	pc := (&canvasPool{}).get(chartW, chartH)
 	b.ReportAllocs()
+	c0 := cpuTime(b)
 	for b.Loop() {
 		if err := encodePNG(io.Discard, rgba, pc.zw); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPUPerOp(b, c0)
 }
 
 // yearSource generates, one site at a time, what a store holds after a year
