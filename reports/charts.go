@@ -104,6 +104,11 @@ type figure struct {
 type canvasPool struct {
 	mu   sync.Mutex
 	free map[image.Point][]*pooledCanvas
+	// glyphs caches rasterised text for all the charts of the Write (see
+	// textCanvas); plainText leaves all text to vgimg, for tests that
+	// compare the two.
+	glyphs    glyphCache
+	plainText bool
 }
 
 type pooledCanvas struct {
@@ -139,6 +144,16 @@ func (p *canvasPool) get(w, h vg.Length) *pooledCanvas {
 		zw = nil // encodePNG then makes its own
 	}
 	return &pooledCanvas{img: img, ctx: ctx, zw: zw}
+}
+
+// canvas wraps a pooled canvas for drawing.
+func (p *canvasPool) canvas(pc *pooledCanvas) *textCanvas {
+	c := vgimg.NewWith(vgimg.UseImageWithContext(pc.img, pc.ctx), vgimg.UseDPI(chartDPI))
+	var g *glyphCache
+	if p != nil && !p.plainText {
+		g = &p.glyphs
+	}
+	return newTextCanvas(c, pc.img, g)
 }
 
 func (p *canvasPool) put(pc *pooledCanvas) {
@@ -205,8 +220,7 @@ func (f *figure) legendWidth(names []string) vg.Length {
 func (f *figure) save(path string, legendNames []string) error {
 	pc := f.pool.get(f.w, f.h)
 	defer f.pool.put(pc)
-	c := vgimg.NewWith(vgimg.UseImageWithContext(pc.img, pc.ctx), vgimg.UseDPI(chartDPI))
-	dc := draw.New(c)
+	dc := draw.New(f.pool.canvas(pc))
 	if len(legendNames) > 0 {
 		lw := f.legendWidth(legendNames)
 		f.p.Draw(draw.Crop(dc, 0, -lw, 0, 0))

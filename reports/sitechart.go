@@ -9,7 +9,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // A site page has one history figure: score, availability and response
@@ -139,7 +138,6 @@ func drawSiteHistory(l *labels, m *model, trend timeSeries, u uptimeSeries, path
 func (f *figure) saveWith(path string, fn func(draw.Canvas)) error {
 	pc := f.pool.get(f.w, f.h)
 	defer f.pool.put(pc)
-	c := vgimg.NewWith(vgimg.UseImageWithContext(pc.img, pc.ctx), vgimg.UseDPI(chartDPI))
-	fn(draw.New(c))
+	fn(draw.New(f.pool.canvas(pc)))
 	return writePNGFile(path, pc)
 }

@@ -1,0 +1,97 @@
+package reports
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestGlyphCacheSamePixels draws every chart of two reports (all chart
+// kinds, rotated axis titles, hostile site names, both languages) once with
+// the glyph cache and once with vgimg drawing all text, and wants the same
+// PNG bytes: the cache is an optimisation, not a change of what is drawn.
+func TestGlyphCacheSamePixels(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Input
+	}{
+		{"test-input", testInput()},
+		{"hostile-year", synthInput(4, 365, 24*time.Hour, 30, true)},
+	}
+	for _, tt := range tests {
+		for _, lang := range []string{"en", "id"} {
+			t.Run(tt.name+"/"+lang, func(t *testing.T) {
+				in := tt.in
+				in.Lang = lang
+				cached, plain := build(&in), build(&in)
+				plain.l.canvases = &canvasPool{plainText: true}
+				dirC, dirP := t.TempDir(), t.TempDir()
+				for _, d := range []string{dirC, dirP} {
+					if err := os.MkdirAll(filepath.Join(d, "charts"), 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				jobsC, jobsP := cached.chartJobs(), plain.chartJobs()
+				if len(jobsC) != len(jobsP) || len(jobsC) < 10 {
+					t.Fatalf("%d and %d chart jobs", len(jobsC), len(jobsP))
+				}
+				for i := range jobsC {
+					// Twice with the cache: the second draw hits it.
+					for range 2 {
+						if err := runJob(dirC, jobsC[i]); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := runJob(dirP, jobsP[i]); err != nil {
+						t.Fatal(err)
+					}
+					a, err := os.ReadFile(filepath.Join(dirC, jobsC[i].name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, err := os.ReadFile(filepath.Join(dirP, jobsP[i].name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(a, b) {
+						t.Errorf("%s: differs with the glyph cache (%s)", jobsC[i].name, firstPixelDiff(t, a, b))
+					}
+				}
+				if len(cached.l.canvases.glyphs.faces) == 0 {
+					t.Error("the glyph cache was not used")
+				}
+			})
+		}
+	}
+}
+
+func firstPixelDiff(t *testing.T, a, b []byte) string {
+	t.Helper()
+	ia, err := png.Decode(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ia.Bounds() != ib.Bounds() {
+		return "sizes " + ia.Bounds().String() + " and " + ib.Bounds().String()
+	}
+	n, first := 0, image.Point{-1, -1}
+	for y := ia.Bounds().Min.Y; y < ia.Bounds().Max.Y; y++ {
+		for x := ia.Bounds().Min.X; x < ia.Bounds().Max.X; x++ {
+			if ia.At(x, y) != ib.At(x, y) {
+				if n == 0 {
+					first = image.Pt(x, y)
+				}
+				n++
+			}
+		}
+	}
+	return first.String() + " first of " + itoa(n) + " pixels"
+}
