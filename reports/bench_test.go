@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image"
@@ -368,4 +369,51 @@ func logSiteFiles(b *testing.B, out string, n int) {
 		b.Fatalf("%d site pages, want %d", len(pages), n)
 	}
 	b.Logf("%d site pages, %d site figures", len(pages), len(figs))
+}
+
+// BenchmarkPages renders the pages of a year-long report of 2,000 sites
+// (yearSource) into memory: every site page, then the pages about all
+// sites (index, ranking pages, changes, methodology). It measures the
+// templates alone, without the figures, the files or the pass over the
+// sites; ns/op is per page.
+func BenchmarkPages(b *testing.B) {
+	src := yearSource{n: 2000, end: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), cat: yearCatalogue()}
+	in := src.input()
+	r := newReport(&in)
+	var sites []pageFile
+	err := src.EachSite(context.Background(), func(rec egovbench.SiteRecord) error {
+		if pg := r.addSite(rec); pg != nil {
+			sites = append(sites, r.sitePageFile(pg.view))
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.finish()
+	tmpl, err := parseTemplates()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		pages []pageFile
+	}{{"site", sites}, {"all", r.pages()}} {
+		b.Run(c.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			var bytes int64
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, pg := range c.pages {
+					buf.Reset()
+					if err := renderPage(&buf, tmpl, pg); err != nil {
+						b.Fatal(err)
+					}
+					bytes += int64(buf.Len())
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(c.pages)), "ns/page")
+			b.ReportMetric(float64(bytes)/float64(b.N*len(c.pages)), "B/page")
+		})
+	}
 }

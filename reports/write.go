@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"image"
 	"image/color"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -243,11 +244,19 @@ func execPage(t *template.Template, pg pageFile, path string) (err error) {
 		}
 	}()
 	bw := bufio.NewWriter(f)
-	if err := t.ExecuteTemplate(bw, pg.tmpl, pg.data); err != nil {
-		return fmt.Errorf("render page %s: %w", pg.file, err)
+	if err := renderPage(bw, t, pg); err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write page: %w", err)
+	}
+	return nil
+}
+
+// renderPage executes a page's template into w.
+func renderPage(w io.Writer, t *template.Template, pg pageFile) error {
+	if err := t.ExecuteTemplate(w, pg.tmpl, pg.data); err != nil {
+		return fmt.Errorf("render page %s: %w", pg.file, err)
 	}
 	return nil
 }
