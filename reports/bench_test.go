@@ -375,7 +375,8 @@ func logSiteFiles(b *testing.B, out string, n int) {
 // (yearSource) into memory: every site page, then the pages about all
 // sites (index, ranking pages, changes, methodology). It measures the
 // templates alone, without the figures, the files or the pass over the
-// sites; ns/op is per page.
+// sites; ns/page and cpu-ns/page (user+system, see BenchmarkWrite550) are
+// per page.
 func BenchmarkPages(b *testing.B) {
 	src := yearSource{n: 2000, end: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), cat: yearCatalogue()}
 	in := src.input()
@@ -403,6 +404,7 @@ func BenchmarkPages(b *testing.B) {
 			var buf bytes.Buffer
 			var bytes int64
 			b.ReportAllocs()
+			c0 := cpuTime(b)
 			for b.Loop() {
 				for _, pg := range c.pages {
 					buf.Reset()
@@ -412,8 +414,10 @@ func BenchmarkPages(b *testing.B) {
 					bytes += int64(buf.Len())
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(c.pages)), "ns/page")
-			b.ReportMetric(float64(bytes)/float64(b.N*len(c.pages)), "B/page")
+			pages := float64(b.N * len(c.pages))
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/pages, "ns/page")
+			b.ReportMetric(float64((cpuTime(b)-c0).Nanoseconds())/pages, "cpu-ns/page")
+			b.ReportMetric(float64(bytes)/pages, "B/page")
 		})
 	}
 }
