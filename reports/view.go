@@ -501,10 +501,19 @@ type evidenceView struct {
 
 // indicatorView is one line of the checklist.
 type indicatorView struct {
+	Line     checkLine
+	Evidence []evidenceView
+}
+
+// checkLine is what a checklist line says besides its evidence. It is the
+// same on every site page with that indicator met (or not), so pages insert
+// it as a fragment rendered once per report (see fragments): it must stay
+// comparable.
+type checkLine struct {
+	L        *labels `json:"-"`
 	ID, Name string
 	Stage    string
 	Met      bool
-	Evidence []evidenceView
 }
 
 // criterionGroup is the checklist of one criterion.
@@ -687,9 +696,9 @@ func (r *report) siteView(s *site, stages []stageAt, outages []egovbench.Outage,
 		for _, it := range c.Items {
 			ind := m.indByID[it.ID]
 			ir := res[it.ID]
-			iv := indicatorView{ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met, Stage: "–"}
+			iv := indicatorView{Line: checkLine{L: l, ID: ind.ID, Name: l.Indicator(ind), Met: ir.Met, Stage: "–"}}
 			if ind.Stage != egovbench.StageNone {
-				iv.Stage = l.Stage(ind.Stage)
+				iv.Line.Stage = l.Stage(ind.Stage)
 			}
 			for k, e := range ir.Evidence {
 				if k == 10 { // a checklist line is not a crawl log

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -27,18 +29,50 @@ import (
 var assets embed.FS
 
 // parseTemplates builds the page templates. It is called per Write rather
-// than held in a package variable: parsing takes well under a millisecond.
+// than held in a package variable: parsing takes well under a millisecond,
+// and the set's fragments then live as long as the Write.
 func parseTemplates() (*template.Template, error) {
+	var t *template.Template
+	frags := &fragments{}
 	t, err := template.New("").Funcs(template.FuncMap{
 		"href":     safeHref,
 		"clip":     func(s string) string { return clip(s, clipText) },
 		"clipname": func(s string) string { return clip(s, clipName) },
 		"clipurl":  func(s string) string { return clip(s, clipURL) },
+		"fragment": func(name string, data any) (template.HTML, error) { return frags.render(t, name, data) },
 	}).ParseFS(assets, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
 	return t, nil
+}
+
+// fragments holds the output of templates that many pages repeat byte for
+// byte (`{{fragment "name" data}}`): each is executed once per distinct
+// data, which must be a comparable value that the output depends on alone,
+// and then inserted as is. A 20,000-site report repeats each checklist line
+// on thousands of pages, and executing a line costs far more than copying
+// it. The output is what the template renders where it starts (text between
+// tags), so a fragment belongs only there; and as distinct data grows the
+// set, it is for values few in a report (an indicator met or not).
+type fragments struct{ m sync.Map }
+
+type fragmentKey struct {
+	name string
+	data any
+}
+
+func (f *fragments) render(t *template.Template, name string, data any) (template.HTML, error) {
+	k := fragmentKey{name, data}
+	if h, ok := f.m.Load(k); ok {
+		return h.(template.HTML), nil
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	h, _ := f.m.LoadOrStore(k, template.HTML(b.String()))
+	return h.(template.HTML), nil
 }
 
 // WriteOptions tune Write.
