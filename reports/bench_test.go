@@ -120,7 +120,7 @@ func BenchmarkEncodePNG(b *testing.B) {
 	b.ReportAllocs()
 	c0 := cpuTime(b)
 	for b.Loop() {
-		if err := encodePNG(io.Discard, rgba, pc.zw); err != nil {
+		if err := encodePNG(io.Discard, rgba, pc.fw); err != nil {
 			b.Fatal(err)
 		}
 	}

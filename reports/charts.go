@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 
 	"git.sr.ht/~sbinet/gg"
-	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/flate"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -114,7 +114,7 @@ type canvasPool struct {
 type pooledCanvas struct {
 	img *image.RGBA
 	ctx *gg.Context
-	zw  *zlib.Writer
+	fw  *flate.Writer // for encodePNG
 }
 
 func (p *canvasPool) get(w, h vg.Length) *pooledCanvas {
@@ -139,11 +139,11 @@ func (p *canvasPool) get(w, h vg.Length) *pooledCanvas {
 	ctx := gg.NewContextForRGBA(img)
 	ctx.SetLineCapButt()
 	ctx.InvertY() // what vgimg does for the contexts it makes itself
-	zw, err := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+	fw, err := flate.NewWriter(io.Discard, flate.BestSpeed)
 	if err != nil {
-		zw = nil // encodePNG then makes its own
+		fw = nil // encodePNG then makes its own
 	}
-	return &pooledCanvas{img: img, ctx: ctx, zw: zw}
+	return &pooledCanvas{img: img, ctx: ctx, fw: fw}
 }
 
 // canvas wraps a pooled canvas for drawing.
@@ -244,7 +244,7 @@ func writePNGFile(path string, pc *pooledCanvas) (err error) {
 		}
 	}()
 	bw := bufio.NewWriterSize(file, 64<<10)
-	if err := encodePNG(bw, pc.img, pc.zw); err != nil {
+	if err := encodePNG(bw, pc.img, pc.fw); err != nil {
 		return fmt.Errorf("encode chart: %w", err)
 	}
 	if err := bw.Flush(); err != nil {

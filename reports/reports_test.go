@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"io/fs"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -312,41 +311,6 @@ func TestHourProfileUsesLocalTime(t *testing.T) {
 	}
 	if hp.Availability[6][17] != nil {
 		t.Error("the UTC hour must not be used")
-	}
-}
-
-func TestEncodePNG(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	img := image.NewRGBA(image.Rect(0, 0, 37, 23))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.IntN(256))
-	}
-	for i := 3; i < len(img.Pix); i += 4 {
-		img.Pix[i] = 0xff
-	}
-	for _, reuse := range []bool{false, true} {
-		pc := (&canvasPool{}).get(vg37(), vg23())
-		zw := pc.zw
-		if !reuse {
-			zw = nil
-		}
-		var buf bytes.Buffer
-		if err := encodePNG(&buf, img, zw); err != nil {
-			t.Fatal(err)
-		}
-		dec, err := png.Decode(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for y := 0; y < 23; y++ {
-			for x := 0; x < 37; x++ {
-				r1, g1, b1, _ := dec.At(x, y).RGBA()
-				c := img.RGBAAt(x, y)
-				if uint8(r1>>8) != c.R || uint8(g1>>8) != c.G || uint8(b1>>8) != c.B {
-					t.Fatalf("pixel %d,%d differs", x, y)
-				}
-			}
-		}
 	}
 }
 
