@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -95,6 +96,7 @@ type figure struct {
 	legend plot.Legend
 	w, h   vg.Length
 	pool   *canvasPool
+	text   text.Handler // for the figure's own text styles (labels)
 }
 
 // canvasPool recycles the raster images and graphics contexts charts are
@@ -104,10 +106,12 @@ type figure struct {
 type canvasPool struct {
 	mu   sync.Mutex
 	free map[image.Point][]*pooledCanvas
-	// glyphs caches rasterised text for all the charts of the Write (see
-	// textCanvas); plainText leaves all text to vgimg, for tests that
-	// compare the two.
+	// glyphs caches rasterised text and measures the measured sizes of
+	// strings for all the charts of the Write (see textCanvas and
+	// measuredText); plainText leaves all text to vgimg and gonum's plain
+	// handler, for tests that compare the two.
 	glyphs    glyphCache
+	measures  textMeasures
 	plainText bool
 }
 
@@ -146,6 +150,14 @@ func (p *canvasPool) get(w, h vg.Length) *pooledCanvas {
 	return &pooledCanvas{img: img, ctx: ctx, fw: fw}
 }
 
+// textHandler is the text handler of the pool's figures.
+func (p *canvasPool) textHandler() text.Handler {
+	if p == nil || p.plainText {
+		return plot.DefaultTextHandler
+	}
+	return newMeasuredText(&p.measures)
+}
+
 // canvas wraps a pooled canvas for drawing.
 func (p *canvasPool) canvas(pc *pooledCanvas) *textCanvas {
 	c := vgimg.NewWith(vgimg.UseImageWithContext(pc.img, pc.ctx), vgimg.UseDPI(chartDPI))
@@ -173,6 +185,11 @@ func (l *labels) newFigure(title, xlabel, ylabel string, w, h vg.Length) *figure
 	// The canvas starts white; filling it again through the rasterizer cost
 	// a quarter of all drawing time.
 	p.BackgroundColor = nil
+	hd := l.canvases.textHandler()
+	p.TextHandler = hd
+	p.Title.TextStyle.Handler = hd
+	p.X.Label.TextStyle.Handler, p.X.Tick.Label.Handler = hd, hd
+	p.Y.Label.TextStyle.Handler, p.Y.Tick.Label.Handler = hd, hd
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Variant = "Sans"
 	p.Title.TextStyle.Font.Size = vg.Points(18)
@@ -187,11 +204,12 @@ func (l *labels) newFigure(title, xlabel, ylabel string, w, h vg.Length) *figure
 		a.Padding = vg.Points(4)
 	}
 	lg := plot.NewLegend()
+	lg.TextStyle.Handler = hd
 	lg.TextStyle.Font.Size = vg.Points(11)
 	lg.TextStyle.Font.Variant = "Sans"
 	lg.Top, lg.Left = true, true
 	lg.Padding = vg.Points(4)
-	return &figure{p: p, legend: lg, w: w, h: h, pool: l.canvases}
+	return &figure{p: p, legend: lg, w: w, h: h, pool: l.canvases, text: hd}
 }
 
 // grid adds light grid lines behind the data.
@@ -262,6 +280,7 @@ func (l *labels) noDataFigure(title string, w, h vg.Length) (*figure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no-data label: %w", err)
 	}
+	lab.TextStyle[0].Handler = f.text
 	lab.TextStyle[0].Font.Size = vg.Points(28)
 	lab.TextStyle[0].Font.Variant = "Sans"
 	lab.TextStyle[0].Color = color.Gray{Y: 0x70}

@@ -4,12 +4,14 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"sync"
 
 	xfont "golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
 )
@@ -221,5 +223,119 @@ func compositeOver(dst *image.RGBA, at image.Point, mask *image.Alpha, sr, sg, s
 			d[2] = uint8((uint32(d[2])*0x101*pa1/0xffff + pb) >> 8)
 			d[3] = uint8((uint32(d[3])*0x101*pa1/0xffff + pa) >> 8)
 		}
+	}
+}
+
+// measuredText is gonum's plain-text handler with its measurements cached.
+// gonum measures every label several times per figure (layout, alignment,
+// glyph boxes), each time walking the font's tables with a fresh sfnt
+// buffer; across the figures of a report the same few hundred strings are
+// measured again and again. The cached numbers are the ones text.Plain
+// computes, so layout does not move.
+type measuredText struct {
+	text.Plain
+	m *textMeasures
+}
+
+// textMeasures is the cache of one Write; it stops growing at maxMeasured
+// strings (charts with site names add a few hundred).
+type textMeasures struct {
+	mu      sync.RWMutex
+	extents map[font.Font]font.Extents
+	widths  map[measureKey]vg.Length
+}
+
+const maxMeasured = 1 << 16
+
+type measureKey struct {
+	txt  string
+	font font.Font
+}
+
+func newMeasuredText(m *textMeasures) measuredText {
+	return measuredText{Plain: text.Plain{Fonts: font.DefaultCache}, m: m}
+}
+
+// Extents is text.Plain.Extents.
+func (h measuredText) Extents(fnt font.Font) font.Extents {
+	h.m.mu.RLock()
+	e, ok := h.m.extents[fnt]
+	h.m.mu.RUnlock()
+	if ok {
+		return e
+	}
+	e = h.Plain.Extents(fnt)
+	h.m.mu.Lock()
+	if h.m.extents == nil {
+		h.m.extents = map[font.Font]font.Extents{}
+	}
+	h.m.extents[fnt] = e
+	h.m.mu.Unlock()
+	return e
+}
+
+// width is the width text.Plain.Box measures.
+func (h measuredText) width(txt string, fnt font.Font) vg.Length {
+	k := measureKey{txt: txt, font: fnt}
+	h.m.mu.RLock()
+	w, ok := h.m.widths[k]
+	h.m.mu.RUnlock()
+	if ok {
+		return w
+	}
+	face := h.Fonts.Lookup(fnt, fnt.Size)
+	w = face.Width(txt)
+	h.m.mu.Lock()
+	if h.m.widths == nil {
+		h.m.widths = map[measureKey]vg.Length{}
+	}
+	if len(h.m.widths) < maxMeasured {
+		h.m.widths[k] = w
+	}
+	h.m.mu.Unlock()
+	return w
+}
+
+// Lines is text.Plain.Lines.
+func (h measuredText) Lines(txt string) []string {
+	if !strings.Contains(txt, "\n") {
+		return []string{txt}
+	}
+	return h.Plain.Lines(txt)
+}
+
+// Box is text.Plain.Box.
+func (h measuredText) Box(txt string, fnt font.Font) (width, height, depth vg.Length) {
+	e := h.Extents(fnt)
+	return h.width(txt, fnt), e.Ascent, e.Descent
+}
+
+// Draw is text.Plain.Draw with the cached measures.
+func (h measuredText) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
+	txt = strings.TrimRight(txt, "\n")
+	if len(txt) == 0 {
+		return
+	}
+	fnt := h.Fonts.Lookup(sty.Font, sty.Font.Size)
+	c.SetColor(sty.Color)
+	if sty.Rotation != 0 {
+		c.Push()
+		c.Rotate(sty.Rotation)
+	}
+	sin64, cos64 := math.Sincos(sty.Rotation)
+	cos := vg.Length(cos64)
+	sin := vg.Length(sin64)
+	pt.X, pt.Y = pt.Y*sin+pt.X*cos, pt.Y*cos-pt.X*sin
+
+	lines := h.Lines(txt)
+	ht := sty.Height(txt)
+	pt.Y += ht*vg.Length(sty.YAlign) - h.Extents(fnt.Font).Ascent
+	for i, line := range lines {
+		xoffs := vg.Length(sty.XAlign) * h.width(line, fnt.Font)
+		n := vg.Length(len(lines) - i)
+		c.FillString(fnt, pt.Add(vg.Point{X: xoffs, Y: n * sty.Font.Size}), line)
+	}
+	if sty.Rotation != 0 {
+		c.Pop()
 	}
 }

@@ -12,8 +12,9 @@ import (
 
 // TestGlyphCacheSamePixels draws every chart of two reports (all chart
 // kinds, rotated axis titles, hostile site names, both languages) once with
-// the glyph cache and once with vgimg drawing all text, and wants the same
-// PNG bytes: the cache is an optimisation, not a change of what is drawn.
+// the glyph and measure caches and once with vgimg and gonum's plain text
+// handler doing all text, and wants the same PNG bytes: the caches are an
+// optimisation, not a change of what is drawn or where.
 func TestGlyphCacheSamePixels(t *testing.T) {
 	tests := []struct {
 		name string
@@ -61,8 +62,8 @@ func TestGlyphCacheSamePixels(t *testing.T) {
 						t.Errorf("%s: differs with the glyph cache (%s)", jobsC[i].name, firstPixelDiff(t, a, b))
 					}
 				}
-				if len(cached.l.canvases.glyphs.faces) == 0 {
-					t.Error("the glyph cache was not used")
+				if len(cached.l.canvases.glyphs.faces) == 0 || len(cached.l.canvases.measures.widths) == 0 {
+					t.Error("the glyph or the measure cache was not used")
 				}
 			})
 		}

@@ -103,6 +103,7 @@ func drawSiteHistory(l *labels, m *model, trend timeSeries, u uptimeSeries, path
 			if err != nil {
 				return fmt.Errorf("no-data label: %w", err)
 			}
+			lab.TextStyle[0].Handler = pf.text
 			lab.TextStyle[0].Font.Variant = "Sans"
 			lab.TextStyle[0].Font.Size = vg.Points(14)
 			lab.TextStyle[0].Color = color.Gray{Y: 0x70}
