@@ -33,6 +33,9 @@ type Input struct {
 	// (latest, history, uptime, hourly, indicators, outages); each chart
 	// links to the tables it is drawn from. Empty: no links.
 	DataDir string
+	// DataFiles names, relative to DataDir, where a table is when it is
+	// not <table>.csv (the uptime table is a folder of monthly files).
+	DataFiles map[string]string
 	// SinceRunAt is when the SinceRun baseline's pages were crawled (its
 	// oldest assessment); without a Source it is read from Previous.
 	SinceRunAt time.Time

@@ -132,11 +132,22 @@ func TestSummaryShortHistory(t *testing.T) {
 
 // TestDataLinks: with DataDir set, every chart of the index, the transition
 // chart of the changes page and each site's history chart link to the CSV
-// tables they are drawn from; without it, no page links to data.
+// tables they are drawn from (where DataFiles says, else <table>.csv);
+// without it, no page links to data.
 func TestDataLinks(t *testing.T) {
 	in := summaryInput()
-	for _, dataDir := range []string{"data", ""} {
-		in.DataDir = dataDir
+	for _, c := range []struct {
+		dataDir string
+		files   map[string]string
+	}{{"data", nil}, {"data", map[string]string{"uptime": "uptime/"}}, {"", nil}} {
+		dataDir := c.dataDir
+		in.DataDir, in.DataFiles = c.dataDir, c.files
+		file := func(tb string) string {
+			if f, ok := c.files[tb]; ok {
+				return f
+			}
+			return tb + ".csv"
+		}
 		dir := t.TempDir()
 		if err := Write(context.Background(), dir, in); err != nil {
 			t.Fatal(err)
@@ -174,8 +185,8 @@ func TestDataLinks(t *testing.T) {
 				t.Errorf("index: chart %s has no tables listed", src)
 			}
 			for _, tb := range tables {
-				if !strings.Contains(fig, `href="data/`+tb+`.csv"`) {
-					t.Errorf("index: %s lacks its link to %s.csv", src, tb)
+				if !strings.Contains(fig, `href="data/`+file(tb)+`"`) {
+					t.Errorf("index: %s lacks its link to %s", src, file(tb))
 				}
 			}
 		}
@@ -183,8 +194,8 @@ func TestDataLinks(t *testing.T) {
 			t.Error("changes: transition chart lacks its data link")
 		}
 		for _, tb := range []string{"history", "uptime", "outages"} {
-			if !strings.Contains(site, `href="../data/`+tb+`.csv"`) {
-				t.Errorf("site page lacks its link to %s.csv", tb)
+			if !strings.Contains(site, `href="../data/`+file(tb)+`"`) {
+				t.Errorf("site page lacks its link to %s", file(tb))
 			}
 		}
 	}

@@ -312,7 +312,11 @@ func (r *report) dataLinks(chart, root string) []dataLink {
 		chart = "indicator-coverage.png"
 	}
 	for _, t := range chartTables[chart] {
-		out = append(out, dataLink{Href: root + strings.TrimSuffix(r.in.DataDir, "/") + "/" + t + ".csv", Name: t + ".csv"})
+		file := t + ".csv"
+		if f, ok := r.in.DataFiles[t]; ok {
+			file = f
+		}
+		out = append(out, dataLink{Href: root + strings.TrimSuffix(r.in.DataDir, "/") + "/" + file, Name: file})
 	}
 	return out
 }

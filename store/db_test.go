@@ -252,6 +252,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		ALTER TABLE pages DROP COLUMN render_error;
 		DROP TABLE crawl_failures;
 		DROP TABLE prober_degraded_rounds;
+		DROP TABLE probe_daily_writes;
 		DROP VIEW v_stage_history; DROP VIEW v_latest_assessment;
 		ALTER TABLE assessments DROP COLUMN status; ALTER TABLE assessments DROP COLUMN status_cause;
 		DROP TABLE unverified_services;

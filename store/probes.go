@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -271,6 +272,32 @@ func (db *DB) flushHourly(ctx context.Context, tx *sql.Tx, aggs map[hourKey]*agg
 }
 
 func (db *DB) flushDaily(ctx context.Context, tx *sql.Tx, aggs map[dayKey]*agg) error {
+	if err := db.flushDailyRows(ctx, tx, aggs); err != nil {
+		return err
+	}
+	// Every day whose rows this transaction changes counts a write, in the
+	// same transaction: a reader never sees changed rows under an old count.
+	days := map[int64]bool{}
+	for k := range aggs {
+		days[k.day] = true
+	}
+	if len(days) == 0 {
+		return nil
+	}
+	st, err := db.stmts.stmt(ctx, tx, qDayWritten)
+	if err != nil {
+		return fmt.Errorf("probe_daily_writes: %w", err)
+	}
+	defer st.Close()
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		if _, err := st.ExecContext(ctx, dayString(d)); err != nil {
+			return fmt.Errorf("probe_daily_writes: %w", err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) flushDailyRows(ctx context.Context, tx *sql.Tx, aggs map[dayKey]*agg) error {
 	return flushRollups(ctx, tx, db.stmts, "probe_daily", "day", aggs,
 		func(k dayKey) (int64, any) { return k.target, dayString(k.day) },
 		func(tid int64, kv any) (dayKey, error) {

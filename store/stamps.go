@@ -29,11 +29,28 @@ type DataStamps struct {
 	// needs the newest row to be a late probe older than the retention);
 	// pruning rollups moves their oldest bucket.
 	Probes string
+	// Targets covers the targets alone (every column of every row).
+	Targets string
+	// Days covers the daily rollups one UTC day at a time, for files
+	// derived from a part of them: each day that holds rows, in order, with
+	// the count of transactions that changed its rows (stored probes,
+	// including a next probe that attributes time to an earlier day, and
+	// pruning), kept in probe_daily_writes. A day whose count and the
+	// Targets stamp are unchanged reads the same. Counts only grow, so a
+	// count is never seen twice for a day, even one pruned and written
+	// again.
+	Days []DayStamp
 	// NewestProbe is the time of the newest probe stored (zero for none):
 	// no rollup bucket starts after it and no outage starts after it, so
 	// a table cut off at a later moment holds the same rows whatever that
 	// moment is.
 	NewestProbe time.Time
+}
+
+// DayStamp is a day's entry in DataStamps.Days.
+type DayStamp struct {
+	Day    string // YYYY-MM-DD, UTC
+	Writes int64
 }
 
 // DataStamps reads the stamps in one read transaction.
@@ -67,6 +84,26 @@ func (db *DB) DataStamps(ctx context.Context) (DataStamps, error) {
 	}
 	rows.Close()
 	tsum := hex.EncodeToString(targets.Sum(nil))
+	s.Targets = tsum
+	// Days before the oldest kept one have no rows: pruning deletes the
+	// oldest days first.
+	drows, err := tx.QueryContext(ctx, `SELECT day, writes FROM probe_daily_writes
+		WHERE day >= (SELECT min(day) FROM probe_daily) ORDER BY day`)
+	if err != nil {
+		return s, fmt.Errorf("data stamps: %w", err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var d DayStamp
+		if err := drows.Scan(&d.Day, &d.Writes); err != nil {
+			return s, fmt.Errorf("data stamps: %w", err)
+		}
+		s.Days = append(s.Days, d)
+	}
+	if err := drows.Err(); err != nil {
+		return s, fmt.Errorf("data stamps: %w", err)
+	}
+	drows.Close()
 	mark := func(queries ...string) (string, error) {
 		h := sha256.New()
 		h.Write([]byte(tsum))

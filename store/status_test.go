@@ -114,8 +114,8 @@ func TestMigrationBackfillsStatus(t *testing.T) {
 		j := strings.Index(ms[0].sql[i:], ";")
 		v2Views = append(v2Views, ms[0].sql[i:i+j+1])
 	}
-	// Back to version 7: undo 0009, then 0008.
-	if _, err := db.write.ExecContext(ctx, `DROP TABLE prober_degraded_rounds;
+	// Back to version 7: undo 0010, 0009, then 0008.
+	if _, err := db.write.ExecContext(ctx, `DROP TABLE probe_daily_writes; DROP TABLE prober_degraded_rounds;
 		DROP VIEW v_stage_history; DROP VIEW v_latest_assessment;
 		ALTER TABLE assessments DROP COLUMN status; ALTER TABLE assessments DROP COLUMN status_cause;
 		`+strings.Join(v2Views, "\n")+`

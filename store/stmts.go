@@ -45,6 +45,10 @@ const (
 	qProbeURLNew = `INSERT INTO probe_urls (url) VALUES (?) RETURNING id`
 	qOpenOutage  = `INSERT INTO outages (target_id, started_at, cause) VALUES (?, ?, ?)`
 	qCloseOutage = `UPDATE outages SET ended_at = ? WHERE id = ?`
+	// qDayWritten counts a write of a day's daily rollups (see
+	// DataStamps.Days).
+	qDayWritten = `INSERT INTO probe_daily_writes (day, writes) VALUES (?, 1)
+		ON CONFLICT (day) DO UPDATE SET writes = writes + 1`
 )
 
 // insertSpec describes a multi-row INSERT: prefix VALUES (row), ... suffix.
@@ -117,7 +121,7 @@ func chunkSizes() [4]int { return [4]int{chunkRows, 16, 4, 1} }
 
 func hotQueries() []string {
 	qs := []string{qTargetID, qCrawlTarget, qBlobsStored, qCrawlDone, qAssessment, qDeadService,
-		qProbeLastOf, qOpenOutageOf, qWindows, qProbeURLID, qProbeURLNew, qOpenOutage, qCloseOutage,
+		qProbeLastOf, qOpenOutageOf, qWindows, qProbeURLID, qProbeURLNew, qOpenOutage, qCloseOutage, qDayWritten,
 		rollupSelect("probe_hourly", "hour"), rollupSelect("probe_daily", "day")}
 	for _, s := range []insertSpec{blobsInsert(), pagesInsert(), linksInsert(), indicatorsInsert(), evidenceInsert(), probesInsert(),
 		probeLastUpsert(), rollupUpsert("probe_hourly", "hour"), rollupUpsert("probe_daily", "day")} {

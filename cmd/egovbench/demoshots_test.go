@@ -73,23 +73,30 @@ func checkDemoScreenshots(t *testing.T, dbPath, out string) {
 // availability, so no trend chart is a lone dot.
 func checkTrendPoints(t *testing.T, dir string) {
 	t.Helper()
-	count := func(table string) map[string]int {
-		f, err := os.Open(filepath.Join(dir, "data", table+".csv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		recs, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			t.Fatal(err)
+	// The uptime table is a file per month.
+	count := func(pattern string) map[string]int {
+		files, err := filepath.Glob(filepath.Join(dir, "data", pattern))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no data/%s (%v)", pattern, err)
 		}
 		n := map[string]int{}
-		for _, r := range recs[1:] {
-			n[r[0]]++
+		for _, file := range files {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(f).ReadAll()
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs[1:] {
+				n[r[0]]++
+			}
 		}
 		return n
 	}
-	history, uptime := count("history"), count("uptime")
+	history, uptime := count("history.csv"), count("uptime/*.csv")
 	if len(history) == 0 || len(uptime) == 0 {
 		t.Fatalf("no history (%d sites) or uptime (%d sites)", len(history), len(uptime))
 	}

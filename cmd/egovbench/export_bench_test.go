@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -55,9 +56,14 @@ func BenchmarkExport(b *testing.B) {
 	}
 }
 
-type countWriter struct{ n int64 }
+// countWriter counts the bytes and lines written to it.
+type countWriter struct{ n, lines int64 }
 
-func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	c.lines += int64(bytes.Count(p, []byte{'\n'}))
+	return len(p), nil
+}
 
 // cachedExportDB returns the path of the benchmark database, building it once.
 func cachedExportDB(b *testing.B, sites int) string {

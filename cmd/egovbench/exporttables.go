@@ -168,11 +168,17 @@ func historyTable(ctx context.Context, db *store.DB, out rowSink, _ time.Time) e
 
 // uptimeTable is the daily uptime of every site, both ways, with latency.
 func uptimeTable(ctx context.Context, db *store.DB, out rowSink, now time.Time) error {
+	return uptimeRows(ctx, db, out, time.Time{}, now)
+}
+
+// uptimeRows is the uptime table of the days that start in [from rounded
+// down to its day, to): the report writes it a month at a time.
+func uptimeRows(ctx context.Context, db *store.DB, out rowSink, from, to time.Time) error {
 	if err := out.header("target_id", "day", "checks", "successes", "blocked",
 		"uptime_checks", "uptime_time", "latency_mean_ms", "latency_p95_ms", "latency_p50_ms"); err != nil {
 		return err
 	}
-	err := db.EachRollup(ctx, store.Daily, time.Time{}, now, func(r egovbench.Rollup) error {
+	err := db.EachRollup(ctx, store.Daily, from, to, func(r egovbench.Rollup) error {
 		var byChecks, byTime, mean, p95, p50 any
 		if v, ok := r.CheckUptime(); ok {
 			byChecks = round4(v)

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -206,6 +208,14 @@ func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports
 	}
 	var files []reports.File
 	for _, name := range exportTableNames() {
+		if name == "uptime" {
+			months, err := uptimeMonthFiles(ctx, db, st, now)
+			if err != nil {
+				return err
+			}
+			files = append(files, months...)
+			continue
+		}
 		files = append(files, reports.File{
 			Name: reportDataDir + "/" + name + ".csv",
 			Key:  tableKey(name, st, now),
@@ -218,6 +228,7 @@ func writeReport(ctx context.Context, db *store.DB, dir, prev string, in reports
 		})
 	}
 	in.DataDir = reportDataDir
+	in.DataFiles = map[string]string{"uptime": uptimeDir + "/"}
 	return reports.WriteWith(ctx, dir, in, reports.WriteOptions{Previous: prev, Files: files})
 }
 
@@ -247,8 +258,84 @@ func tableKey(name string, st store.DataStamps, now time.Time) string {
 // reportDataDir is the report's folder of CSV tables.
 const reportDataDir = "data"
 
+// uptimeDir is the folder, in reportDataDir, of the uptime table's months.
+const uptimeDir = "uptime"
+
+// uptimeMonthFiles are the uptime table of the report (the export's as of
+// now) split by the UTC month of its day: uptime/YYYY-MM.csv for each month
+// with rows, each with the header and its rows in the export's order
+// (target, then day). One table of every day was rewritten whole by each
+// day of probes; now a day of probes rewrites its month (and the month
+// before when a probe after midnight on the 1st counts time in the last
+// day of that month), and the other months are kept from the previous
+// report. A month's key is the targets' stamp and the write count of each
+// of its days up to the table's last (store.DataStamps.Days), which moves
+// whenever a day's rows change: the file holds exactly those days' rows.
+func uptimeMonthFiles(ctx context.Context, db *store.DB, st store.DataStamps, now time.Time) ([]reports.File, error) {
+	// The last day the table holds: EachRollup reads the days that start
+	// before now.
+	last := now.Add(-time.Millisecond).UTC().Format(time.DateOnly)
+	type month struct {
+		start time.Time
+		key   strings.Builder
+	}
+	var months []*month
+	for _, d := range st.Days {
+		day, err := time.Parse(time.DateOnly, d.Day)
+		if err != nil {
+			return nil, fmt.Errorf("report data uptime: stored day %q: %w", d.Day, err)
+		}
+		start := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if len(months) == 0 || !months[len(months)-1].start.Equal(start) {
+			m := &month{start: start}
+			m.key.WriteString("uptime month v1 " + st.Targets)
+			months = append(months, m)
+		}
+		// The month's rows are those of the days listed up to last: a
+		// later day (a clock behind the probes) is not in the table, and
+		// its key says nothing of the days it does not hold.
+		if d.Day <= last {
+			fmt.Fprintf(&months[len(months)-1].key, " %s:%d", d.Day, d.Writes)
+		}
+	}
+	var files []reports.File
+	for _, m := range months {
+		if m.start.Format(time.DateOnly) > last {
+			continue // every day of it is after the table's end
+		}
+		from, to := m.start, m.start.AddDate(0, 1, 0)
+		if to.After(now) {
+			to = now
+		}
+		name := reportDataDir + "/" + uptimeDir + "/" + m.start.Format("2006-01") + ".csv"
+		files = append(files, reports.File{
+			Name: name,
+			Key:  m.key.String(),
+			Write: func(path string) error {
+				if err := writeCSVFile(path, func(w io.Writer) error {
+					return uptimeRows(ctx, db, newRowSink(w, "csv"), from, to)
+				}); err != nil {
+					return fmt.Errorf("report %s: %w", name, err)
+				}
+				return nil
+			},
+		})
+	}
+	return files, nil
+}
+
 // writeTableFile writes one export table as CSV into path.
-func writeTableFile(ctx context.Context, db *store.DB, name, path string, now time.Time) (err error) {
+func writeTableFile(ctx context.Context, db *store.DB, name, path string, now time.Time) error {
+	return writeCSVFile(path, func(w io.Writer) error {
+		if name == "latest" {
+			return exportLatest(ctx, db, w, "csv")
+		}
+		return exportTables[name](ctx, db, newRowSink(w, "csv"), now)
+	})
+}
+
+// writeCSVFile creates path and writes it with write, buffered.
+func writeCSVFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -259,11 +346,7 @@ func writeTableFile(ctx context.Context, db *store.DB, name, path string, now ti
 		}
 	}()
 	w := bufio.NewWriter(f)
-	if name == "latest" {
-		if err := exportLatest(ctx, db, w, "csv"); err != nil {
-			return err
-		}
-	} else if err := exportTables[name](ctx, db, newRowSink(w, "csv"), now); err != nil {
+	if err := write(w); err != nil {
 		return err
 	}
 	return w.Flush()

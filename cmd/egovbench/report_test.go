@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,13 +134,25 @@ func TestReportCompare(t *testing.T) {
 			if want := "Data as of " + c.asOfT + " 2026 02:00 UTC (run " + run + ")"; !strings.Contains(idx, want) {
 				t.Errorf("index.html lacks %q", want)
 			}
-			// The CSV beside the charts is what export --table prints.
+			// The CSV beside the charts is what export --table prints; the
+			// uptime table is a folder of months, which hold its rows.
 			for _, tb := range exportTableNames() {
-				if !strings.Contains(idx, `href="data/`+tb+`.csv"`) && !strings.Contains(read(out, "sites/naik.html"), `href="../data/`+tb+`.csv"`) {
-					t.Errorf("neither index.html nor a site page links %s.csv", tb)
+				file := tb + ".csv"
+				if tb == "uptime" {
+					file = "uptime/"
 				}
-				if got, want := read(out, "data/"+tb+".csv"), mustRun(t, ctx, "export", "--db", dbPath, "--table", tb); got != want {
-					t.Errorf("data/%s.csv differs from export --table %s:\n%s\nwant\n%s", tb, tb, got, want)
+				if !strings.Contains(idx, `href="data/`+file+`"`) && !strings.Contains(read(out, "sites/naik.html"), `href="../data/`+file+`"`) {
+					t.Errorf("neither index.html nor a site page links %s", file)
+				}
+				want := mustRun(t, ctx, "export", "--db", dbPath, "--table", tb)
+				if tb == "uptime" {
+					if got := uptimeMonthRows(t, filepath.Join(out, "data", "uptime")); got != want {
+						t.Errorf("data/uptime/ differs from export --table uptime:\n%s\nwant\n%s", got, want)
+					}
+					continue
+				}
+				if got := read(out, "data/"+file); got != want {
+					t.Errorf("data/%s differs from export --table %s:\n%s\nwant\n%s", file, tb, got, want)
 				}
 			}
 		})
@@ -168,3 +181,56 @@ func TestReportCompare(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// uptimeMonthRows joins a report's monthly uptime files into one table in
+// the export's order (target, then day), failing unless each has the
+// export's header and its rows in that order and of its month.
+func uptimeMonthRows(t *testing.T, dir string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.csv"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no monthly uptime files in %s (%v)", dir, err)
+	}
+	header := ""
+	var rows [][]string // target, day, line
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(b), "\n")
+		if header == "" {
+			header = lines[0]
+		} else if lines[0] != header {
+			t.Errorf("%s: header %q, want %q", f, lines[0], header)
+		}
+		month := strings.TrimSuffix(filepath.Base(f), ".csv")
+		var prev []string
+		for _, l := range lines[1:] {
+			if l == "" {
+				continue
+			}
+			c := strings.SplitN(l, ",", 3)
+			if !strings.HasPrefix(c[1], month+"-") {
+				t.Errorf("%s: row of day %s", f, c[1])
+			}
+			if prev != nil && (c[0] < prev[0] || c[0] == prev[0] && c[1] <= prev[1]) {
+				t.Errorf("%s: row %s,%s after %s,%s", f, c[0], c[1], prev[0], prev[1])
+			}
+			prev = c
+			rows = append(rows, []string{c[0], c[1], l})
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b []string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	var out strings.Builder
+	out.WriteString(header)
+	for _, r := range rows {
+		out.WriteString(r[2])
+	}
+	return out.String()
+}
