@@ -175,9 +175,16 @@ func (fg *faceGlyphs) glyph(dot fixed.Point26_6, r rune) *glyph {
 			}
 		}
 	}
-	fg.glyphs[k] = g
+	if len(fg.glyphs) < maxGlyphs {
+		fg.glyphs[k] = g
+	}
 	return g
 }
+
+// maxGlyphs bounds a face's cache (a glyph is ~200 bytes): a 1,000-site
+// report caches ~4,500 of its most used face, nearly all positions of tick
+// labels and titles; past the bound glyphs are drawn uncached.
+const maxGlyphs = 1 << 14
 
 // drawString follows gg.Context.drawString (kerning, skipped glyphs,
 // advances) with the dot at (x, y) in pixels, y down.

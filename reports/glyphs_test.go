@@ -3,11 +3,15 @@ package reports
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/vg"
 )
 
 // TestGlyphCacheSamePixels draws every chart of two reports (all chart
@@ -95,4 +99,34 @@ func firstPixelDiff(t *testing.T, a, b []byte) string {
 		}
 	}
 	return first.String() + " first of " + itoa(n) + " pixels"
+}
+
+// TestGlyphCacheFull draws a string through a face whose cache is full
+// (glyphs drawn uncached) and through an empty one: same pixels, and the
+// full cache does not grow.
+func TestGlyphCacheFull(t *testing.T) {
+	fnt := font.DefaultCache.Lookup(font.Font{Variant: "Sans", Size: vg.Points(11)}, vg.Points(11))
+	var empty, full glyphCache
+	fe, ff := empty.face(fnt, chartDPI), full.face(fnt, chartDPI)
+	for i := range maxGlyphs {
+		ff.glyphs[glyphKey{r: rune(0x10000 + i)}] = &glyph{}
+	}
+	a, b, white := image.NewRGBA(image.Rect(0, 0, 200, 30)), image.NewRGBA(image.Rect(0, 0, 200, 30)), image.NewRGBA(image.Rect(0, 0, 200, 30))
+	for _, img := range []*image.RGBA{a, b, white} {
+		for i := range img.Pix {
+			img.Pix[i] = 0xff
+		}
+	}
+	const s = "Jan 2026 — Ketersediaan (%)"
+	fe.drawString(a, color.Black, s, 3.3, 20.6)
+	ff.drawString(b, color.Black, s, 3.3, 20.6)
+	if !bytes.Equal(a.Pix, b.Pix) {
+		t.Error("a full cache draws other pixels")
+	}
+	if bytes.Equal(a.Pix, white.Pix) || len(fe.glyphs) == 0 {
+		t.Error("nothing drawn or cached")
+	}
+	if len(ff.glyphs) != maxGlyphs {
+		t.Errorf("full cache has %d glyphs, want %d", len(ff.glyphs), maxGlyphs)
+	}
 }
