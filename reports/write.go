@@ -103,7 +103,7 @@ type File struct {
 // sites/<slug>.html per target, charts/*.png, style.css, favicon.png and
 // manifest.json. Site records come from in.Source (or in's slices) one at
 // a time; pages and charts are drawn on GOMAXPROCS workers as they come,
-// through a short queue, so memory stays bounded. Existing files of an
+// through a bounded queue, so memory stays bounded. Existing files of an
 // earlier report are overwritten.
 func Write(ctx context.Context, dir string, in Input) error {
 	return WriteWith(ctx, dir, in, WriteOptions{})
@@ -212,13 +212,20 @@ func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err
 	return nil
 }
 
-// eachSitePipelined reads the source on its own goroutine, a few records
-// ahead of fn: reading the store and building a site's page then overlap,
-// which is most of the time of a report that keeps most of its files.
+// readAhead is how many site records the reader holds ready at most. A
+// record with a year of daily rollups (365 of about 140 bytes) and two full
+// assessments is some 75 KB, so they stay near 10 MB.
+const readAhead = 128
+
+// eachSitePipelined reads the source on its own goroutine, up to readAhead
+// records ahead of fn: reading the store and building a site's page then
+// overlap, which is most of the time of a report that keeps most of its
+// files, and the reader keeps going while fn waits for the pool's queue
+// (see pool), so that both have records to hand when the workers speed up.
 func eachSitePipelined(ctx context.Context, src Source, fn func(egovbench.SiteRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	recs := make(chan egovbench.SiteRecord, 32)
+	recs := make(chan egovbench.SiteRecord, readAhead)
 	read := make(chan error, 1)
 	go func() {
 		defer close(recs)
