@@ -127,6 +127,44 @@ func BenchmarkEncodePNG(b *testing.B) {
 	reportCPUPerOp(b, c0)
 }
 
+// BenchmarkEncodeSitePNG encodes one site page's history figure (a year of
+// daily data): the PNG part of BenchmarkSiteCharts.
+func BenchmarkEncodeSitePNG(b *testing.B) {
+	in := synthInput(3, 365, 24*time.Hour, 1, false)
+	r := build(&in)
+	var job chartJob
+	for _, j := range r.chartJobs() {
+		if strings.HasPrefix(j.name, "charts/site-") {
+			job = j
+			break
+		}
+	}
+	dir := b.TempDir()
+	if err := runJob(dir, chartJob{name: "x.png", draw: job.draw}); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "x.png"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
+	pc := (&canvasPool{}).get(siteFigW, siteFigH)
+	b.ReportAllocs()
+	c0 := cpuTime(b)
+	for b.Loop() {
+		if err := encodePNG(io.Discard, rgba, pc.fw); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPUPerOp(b, c0)
+}
+
 // yearSource generates, one site at a time, what a store holds after a year
 // of monthly crawls and one probe a day per site: n sites in 38 regions; a
 // site's maturity steps with probability 5 % a month (most sites keep their
