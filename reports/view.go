@@ -187,6 +187,21 @@ type pageData struct {
 	Body    any
 }
 
+// pageFrame is the part of a page's frame that does not name the page: the
+// same on every page with the same root and navigation, so the templates
+// insert it as a fragment (see fragments). It must stay comparable.
+type pageFrame struct {
+	L                                                 *labels
+	Lang, Root, Nav, Generated, Zone, Catalogue, AsOf string
+	Settings                                          string
+}
+
+// Frame is the page's frame but its title.
+func (p *pageData) Frame() pageFrame {
+	return pageFrame{L: p.L, Lang: p.Lang, Root: p.Root, Nav: p.Nav, Generated: p.Generated, Zone: p.Zone,
+		Catalogue: p.Catalogue, AsOf: p.AsOf, Settings: p.Settings}
+}
+
 func (r *report) frame(title, root, nav string, body any) *pageData {
 	return &pageData{
 		Lang: r.l.lang, L: r.l, Title: title, Root: root, Nav: nav,
