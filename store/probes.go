@@ -343,6 +343,30 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// dayStartMS is the start, in Unix ms, of a stored day (dayString's
+// YYYY-MM-DD).
+func dayStartMS(day string) (int64, error) {
+	ok := len(day) == 10 && day[4] == '-' && day[7] == '-'
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = 10*n + int(c-'0')
+		}
+		return n
+	}
+	if ok {
+		y, m, d := num(day[:4]), num(day[5:7]), num(day[8:])
+		if ok && m >= 1 && m <= 12 && d >= 1 && d <= 31 {
+			return ms(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)), nil
+		}
+	}
+	return 0, fmt.Errorf("stored day %q: want YYYY-MM-DD: %w", day, egovbench.ErrInvalid)
+}
+
 // dayString names the UTC day holding t (Unix ms).
 func dayString(t int64) string { return fromMS(t).Format(time.DateOnly) }
 
@@ -665,27 +689,99 @@ func (db *DB) Rollups(ctx context.Context, g Granularity, from, to time.Time) ([
 	return out, err
 }
 
-const rollupCols = `r.checks, r.successes, r.blocked, r.maintenance, r.up_us, r.down_us, r.latency_sum_us,
+// rollupCols are the columns a Rollup is read from (maintenance is not
+// part of one: each column read costs about as much as a row's step).
+const rollupCols = `r.checks, r.successes, r.blocked, r.up_us, r.down_us, r.latency_sum_us,
 	r.latency_min_us, r.latency_max_us, r.latency_p95_us, r.latency_hist`
 
-// scanRollup reads a rollup row whose first column keys it: the target's
-// slug (*string) or, in a batch read, its ordinal in the batch (*int).
-func scanRollup(rows *sql.Rows, key any, start *int64, a *agg, p95 *sql.NullInt64) error {
-	var lo, hi sql.NullInt64
-	var h []byte
-	if err := rows.Scan(key, start, &a.checks, &a.successes, &a.blocked, &a.maintenance, &a.upUS, &a.downUS,
-		&a.latSumUS, &lo, &hi, p95, &h); err != nil {
-		return err
+// rollupScan reads rollup rows (the key, the bucket start in Unix ms, then
+// rollupCols) without database/sql's reflection: each integer column is
+// scanned into an any, which takes the driver's int64 as it is (into an
+// *int64 database/sql goes through reflect, several times a row's cost of
+// reading the integers themselves), and the histogram into RawBytes, which
+// is decoded at once and so needs no copy. One serves a whole query.
+type rollupScan struct {
+	vals [rollupScanInts]any
+	hist sql.RawBytes
+	dest [rollupScanInts + 1]any
+}
+
+// rollupScanInts counts the key, the start and rollupCols' integers.
+const rollupScanInts = 11
+
+func newRollupScan() *rollupScan {
+	s := &rollupScan{}
+	for i := range s.vals {
+		s.dest[i] = &s.vals[i]
 	}
-	if lo.Valid && hi.Valid {
-		a.hasLat, a.latMinUS, a.latMaxUS = true, lo.Int64, hi.Int64
+	s.dest[rollupScanInts] = &s.hist
+	return s
+}
+
+// scan reads the current row into a (every field of a is set, maintenance
+// to 0 as it is not read, so a may be reused from row to row: its
+// histogram's storage is), and returns the key (the target's slug, or in a
+// batch read its row id, as the driver gives them), the start and the
+// stored p95 (valid false when NULL).
+func (s *rollupScan) scan(rows *sql.Rows, a *agg) (key any, start int64, p95 sql.NullInt64, err error) {
+	if err := rows.Scan(s.dest[:]...); err != nil {
+		return nil, 0, p95, err
 	}
-	var err error
-	a.hist, err = decodeHist(h)
-	return err
+	var ints [rollupScanInts]int64
+	var null [rollupScanInts]bool
+	for i, v := range s.vals[2:] {
+		switch x := v.(type) {
+		case int64:
+			ints[i+2] = x
+		case nil:
+			null[i+2] = true
+		default:
+			return nil, 0, p95, fmt.Errorf("rollup column %d: %T, want an integer", i+2, v)
+		}
+	}
+	for i := 2; i < 8; i++ {
+		if null[i] {
+			return nil, 0, p95, fmt.Errorf("rollup column %d: NULL, want an integer", i)
+		}
+	}
+	// An hour is stored as Unix ms, a day as its text: it is read here
+	// rather than by SQLite's date functions, which cost more than the
+	// rest of the row.
+	switch x := s.vals[1].(type) {
+	case int64:
+		start = x
+	case string:
+		if start, err = dayStartMS(x); err != nil {
+			return nil, 0, p95, err
+		}
+	default:
+		return nil, 0, p95, fmt.Errorf("rollup start: %T, want an hour or a day", s.vals[1])
+	}
+	a.checks, a.successes, a.blocked, a.maintenance = ints[2], ints[3], ints[4], 0
+	a.upUS, a.downUS, a.latSumUS = ints[5], ints[6], ints[7]
+	a.hasLat, a.latMinUS, a.latMaxUS = false, 0, 0
+	if !null[8] && !null[9] {
+		a.hasLat, a.latMinUS, a.latMaxUS = true, ints[8], ints[9]
+	}
+	p95 = sql.NullInt64{Int64: ints[10], Valid: !null[10]}
+	if a.hist, err = decodeHistInto(a.hist[:0], s.hist); err != nil {
+		return nil, 0, p95, err
+	}
+	return s.vals[0], start, p95, nil
 }
 
 func (a *agg) rollup(slug string, start time.Time) egovbench.Rollup {
+	r := a.rollupP50(slug, start)
+	if a.hasLat {
+		if p, ok := a.p95(); ok {
+			r.LatencyP95 = fromUS(p)
+		}
+	}
+	return r
+}
+
+// rollupP50 is rollup without the p95, which stored rows have a column of.
+func (a *agg) rollupP50(slug string, start time.Time) egovbench.Rollup {
 	r := egovbench.Rollup{
 		TargetID: slug, Start: start, Checks: int(a.checks), Successes: int(a.successes), Blocked: int(a.blocked),
 		UpTime: fromUS(a.upUS), DownTime: fromUS(a.downUS), LatencySum: fromUS(a.latSumUS),
@@ -694,9 +790,6 @@ func (a *agg) rollup(slug string, start time.Time) egovbench.Rollup {
 		r.LatencyMin, r.LatencyMax = fromUS(a.latMinUS), fromUS(a.latMaxUS)
 		if p, ok := a.p50(); ok {
 			r.LatencyP50 = fromUS(p)
-		}
-		if p, ok := a.p95(); ok {
-			r.LatencyP95 = fromUS(p)
 		}
 	}
 	return r

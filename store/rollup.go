@@ -36,11 +36,28 @@ func histBucket(v int64) int {
 	return min(max(b, 1), histBuckets-1)
 }
 
-// histValue is the value a bucket stands for: the geometric middle of its range.
+// histValue is the value a bucket stands for: the geometric middle of its
+// range (from a table: every quantile of every rollup read looks it up).
 func histValue(b int) int64 {
 	if b <= 0 {
 		return 0
 	}
+	if b < histBuckets {
+		return histValues[b]
+	}
+	return bucketMiddle(b)
+}
+
+// histValues holds histValue of each bucket; read only.
+var histValues = func() (v [histBuckets]int64) {
+	for b := 1; b < histBuckets; b++ {
+		v[b] = bucketMiddle(b)
+	}
+	return v
+}()
+
+// bucketMiddle computes the geometric middle of bucket b's range.
+func bucketMiddle(b int) int64 {
 	lo := math.Exp2(float64(b-1) / histSub)
 	hi := math.Exp2(float64(b) / histSub)
 	return int64(math.Round(math.Sqrt(lo * hi)))
@@ -118,8 +135,11 @@ func (h hist) encode() []byte {
 var errBadHist = errors.New("corrupt latency histogram")
 
 // decodeHist is the inverse of encode; it rejects anything encode cannot produce.
-func decodeHist(buf []byte) (hist, error) {
-	var h hist
+func decodeHist(buf []byte) (hist, error) { return decodeHistInto(nil, buf) }
+
+// decodeHistInto is decodeHist appending to h (given empty, to reuse its
+// storage).
+func decodeHistInto(h hist, buf []byte) (hist, error) {
 	prev := 0
 	for len(buf) > 0 {
 		d, k := binary.Uvarint(buf)

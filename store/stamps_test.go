@@ -178,3 +178,20 @@ func TestMigrationStampsDays(t *testing.T) {
 		t.Fatalf("after a probe: days %v, want %v", st.Days, want)
 	}
 }
+
+// TestDayStartMS: a stored day reads back as the start dayString named,
+// for every day of two centuries; anything else is refused.
+func TestDayStartMS(t *testing.T) {
+	for d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2100; d = d.AddDate(0, 0, 1) {
+		got, err := dayStartMS(dayString(ms(d) + 12*hourMS))
+		if err != nil || got != ms(d) {
+			t.Fatalf("%s: %d, %v; want %d", dayString(ms(d)), got, err, ms(d))
+		}
+	}
+	for _, bad := range []string{"", "2026-3-04", "2026-03-4x", "2026/03/04", "2026-13-01", "2026-00-10", "2026-01-00",
+		"2026-01-32", "+026-01-01", "2026-03-04T00:00:00Z", " 2026-03-04"} {
+		if _, err := dayStartMS(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

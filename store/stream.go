@@ -189,36 +189,55 @@ func (db *DB) EachStagePoint(ctx context.Context, fn func(egovbench.StagePoint) 
 // order (the batch's order), each target's in time order, of the crawls
 // made before beforeMS.
 func batchStagePoints(ctx context.Context, tx *sql.Tx, b []targetRow, beforeMS int64, fn func(egovbench.StagePoint) error) error {
-	// The batch's ordinal (key) keeps the slug order of the batch; the
-	// newest analysis of each crawl is found on the covering index
-	// (target_id, assessed_at, id).
-	rows, err := tx.QueryContext(ctx, `SELECT t.key, a.run_id, a.assessed_at, a.stage, a.score
-		FROM json_each(?) t CROSS JOIN assessments a
-		WHERE a.target_id = t.value AND a.id = (SELECT max(x.id) FROM assessments x
+	// The rows come in the order of the index (target_id, assessed_at,
+	// id), targets by row id, and are handed on in the batch's (slug)
+	// order: ordering by the batch's ordinal in SQL made SQLite sort every
+	// row of the batch first. The newest analysis of each crawl is found on
+	// the same covering index.
+	ord := make(map[int64]int, len(b))
+	for k, r := range b {
+		ord[r.id] = k
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT a.target_id, a.run_id, a.assessed_at, a.stage, a.score
+		FROM assessments a WHERE a.target_id IN (SELECT value FROM json_each(?))
+			AND a.id = (SELECT max(x.id) FROM assessments x
 			WHERE x.target_id = a.target_id AND x.assessed_at = a.assessed_at)
 			AND a.status IN `+measuredStatuses+` AND a.assessed_at < ?
-		ORDER BY t.key, a.assessed_at`, batchIDs(b), beforeMS)
+		ORDER BY a.target_id, a.assessed_at`, batchIDs(b), beforeMS)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	pts := make([][]egovbench.StagePoint, len(b))
 	var stage sql.RawBytes
 	for rows.Next() {
 		var p egovbench.StagePoint
-		var k int
-		var at int64
-		if err := rows.Scan(&k, &p.RunID, &at, &stage, &p.Score); err != nil {
+		var tid, at int64
+		if err := rows.Scan(&tid, &p.RunID, &at, &stage, &p.Score); err != nil {
 			return err
+		}
+		k, ok := ord[tid]
+		if !ok {
+			return fmt.Errorf("stage point of target %d, not in the batch", tid)
 		}
 		p.TargetID, p.At = b[k].t.ID, fromMS(at)
 		if p.Stage, err = stageOf(stage); err != nil {
 			return err
 		}
-		if err := fn(p); err != nil {
-			return err
+		pts[k] = append(pts[k], p)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	for _, ps := range pts {
+		for _, p := range ps {
+			if err := fn(p); err != nil {
+				return err
+			}
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // EachRollup calls fn for every rollup Rollups would return, in the same
@@ -235,7 +254,7 @@ func (db *DB) EachRollup(ctx context.Context, g Granularity, from, to time.Time,
 			WHERE r.target_id = t.id AND r.hour >= ? AND r.hour < ? ORDER BY t.slug, r.hour`
 		args = []any{floorTo(ms(from), hourMS), ms(to)}
 	case Daily:
-		q = `SELECT t.slug, ` + dayStartMS + `, ` + rollupCols + `
+		q = `SELECT t.slug, r.day, ` + rollupCols + `
 			FROM targets t CROSS JOIN probe_daily r
 			WHERE r.target_id = t.id AND r.day >= ? AND r.day <= ? ORDER BY t.slug, r.day`
 		args = []any{dayString(ms(from)), dayString(ms(to) - 1)}
@@ -247,13 +266,16 @@ func (db *DB) EachRollup(ctx context.Context, g Granularity, from, to time.Time,
 		return fmt.Errorf("rollups: %w", err)
 	}
 	defer rows.Close()
+	sc := newRollupScan()
+	var a agg // reused: its histogram's storage serves every row
 	for rows.Next() {
-		var slug string
-		var start int64
-		var a agg
-		var p95 sql.NullInt64
-		if err := scanRollup(rows, &slug, &start, &a, &p95); err != nil {
+		key, start, p95, err := sc.scan(rows, &a)
+		if err != nil {
 			return fmt.Errorf("rollups: %w", err)
+		}
+		slug, ok := key.(string)
+		if !ok {
+			return fmt.Errorf("rollups: target slug %T, want text", key)
 		}
 		if err := fn(storedRollup(&a, slug, start, p95)); err != nil {
 			return err
@@ -265,14 +287,11 @@ func (db *DB) EachRollup(ctx context.Context, g Granularity, from, to time.Time,
 	return nil
 }
 
-// dayStartMS is a daily rollup's day as Unix milliseconds.
-const dayStartMS = `CAST((julianday(r.day) - 2440587.5) * 86400000 AS INTEGER)`
-
 // storedRollup turns a scanned row into a Rollup. p50 is computed from the
 // stored histogram; p95 has its own column, written from the same histogram
 // when the row was built.
 func storedRollup(a *agg, slug string, start int64, p95 sql.NullInt64) egovbench.Rollup {
-	r := a.rollup(slug, fromMS(start))
+	r := a.rollupP50(slug, fromMS(start))
 	r.LatencyP95 = fromUS(p95.Int64)
 	return r
 }
@@ -410,23 +429,34 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 	return nil
 }
 
-// batchDaily reads the daily rollups of a batch's targets by primary key.
+// batchDaily reads the daily rollups of a batch's targets by primary key,
+// each target's in day order (the targets in row id order, not the
+// batch's: ordering by the batch's ordinal made SQLite sort all the
+// batch's rows, histograms and all, before the first came out).
 func batchDaily(ctx context.Context, tx *sql.Tx, b []targetRow, from, to time.Time, fn func(int, egovbench.Rollup)) error {
-	rows, err := tx.QueryContext(ctx, `SELECT t.key, `+dayStartMS+`, `+rollupCols+`
-		FROM json_each(?) t CROSS JOIN probe_daily r
-		WHERE r.target_id = t.value AND r.day >= ? AND r.day <= ? ORDER BY t.key, r.day`,
+	ord := make(map[int64]int, len(b))
+	for k, r := range b {
+		ord[r.id] = k
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT r.target_id, r.day, `+rollupCols+`
+		FROM probe_daily r WHERE r.target_id IN (SELECT value FROM json_each(?))
+		AND r.day >= ? AND r.day <= ? ORDER BY r.target_id, r.day`,
 		batchIDs(b), dayString(ms(from)), dayString(ms(to)-1))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	sc := newRollupScan()
+	var a agg // reused: its histogram's storage serves every row
 	for rows.Next() {
-		var k int
-		var start int64
-		var a agg
-		var p95 sql.NullInt64
-		if err := scanRollup(rows, &k, &start, &a, &p95); err != nil {
+		key, start, p95, err := sc.scan(rows, &a)
+		if err != nil {
 			return err
+		}
+		tid, _ := key.(int64)
+		k, ok := ord[tid]
+		if !ok {
+			return fmt.Errorf("daily rollup of target %v, not in the batch", key)
 		}
 		fn(k, storedRollup(&a, b[k].t.ID, start, p95))
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -209,4 +211,92 @@ func refExport(t *testing.T, ctx context.Context, db *store.DB, table, format st
 	}
 	cw.Flush()
 	return buf.String()
+}
+
+// FuzzCSVSink: the CSV tables' writer gives, for any header and cells,
+// the bytes encoding/csv gives for the cells as strings (cell).
+func FuzzCSVSink(f *testing.F) {
+	for _, s := range []string{"", "desa-00001", `\.`, " lead", "a,b", `say "hi"`, "two\nlines", "cr\r", "=1+1",
+		"\u00a0nbsp", "é", "\t", "x y", "'", "-5"} {
+		f.Add(s, s+"!", int64(len(s)), float64(len(s))/7, len(s)%2 == 0)
+	}
+	f.Fuzz(func(t *testing.T, a, b string, n int64, x float64, ok bool) {
+		cells := []any{a, nil, b, n, int(n), x, ok, round4(x)}
+		var want bytes.Buffer
+		cw := csv.NewWriter(&want)
+		rec := make([]string, len(cells))
+		for i, c := range cells {
+			rec[i] = cell(c)
+		}
+		if err := cw.Write([]string{a, b}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := cw.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cw.Flush()
+		var got bytes.Buffer
+		s := newRowSink(&got, "csv")
+		if err := s.header(a, b); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.row(cells...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("got\n%q\nwant\n%q", got.String(), want.String())
+		}
+	})
+}
+
+// TestRound1: round1 is the text round trip, bit for bit, on ties and
+// near-ties, on the latencies the uptime table rounds (microseconds over
+// a thousand, sums over counts) and on values of every magnitude.
+func TestRound1(t *testing.T) {
+	check := func(f float64) {
+		t.Helper()
+		if got, want := round1(f), round1Text(f); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("round1(%v) = %v, want %v", f, got, want)
+		}
+	}
+	for _, f := range []float64{0, math.Copysign(0, -1), -0.04, 0.05, 0.15, 0.25, -0.25, 2.5, 1.05, 1e15, -1e300,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 1 << 29, 1<<29 - 0.05} {
+		check(f)
+	}
+	for k := -20000; k <= 20000; k++ {
+		check(float64(k) / 20) // every tie of [-1000, 1000]
+		check(math.Nextafter(float64(k)/20, math.Inf(1)))
+		check(math.Nextafter(float64(k)/20, math.Inf(-1)))
+	}
+	for us := range int64(2_000_000) {
+		check(float64(us) / 1000)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1_000_000 {
+		check(float64(rng.Int64N(1e12)) / float64(1+rng.IntN(300)) / 1000)
+		check((rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(24)-8)))
+	}
+}
+
+// TestDateOnly: dateOnly is Format(time.DateOnly) in and out of its range.
+func TestDateOnly(t *testing.T) {
+	for _, at := range []time.Time{time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 2, 29, 1, 0, 0, 0, time.UTC),
+		time.Date(999, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 1, 7, 0, 0, 0, time.FixedZone("WITA", 8*3600))} {
+		if got, want := dateOnly(at), at.UTC().Format(time.DateOnly); got != want {
+			t.Errorf("dateOnly(%v) = %q, want %q", at, got, want)
+		}
+	}
+	for d := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2040; d = d.Add(13 * time.Hour) {
+		if got, want := dateOnly(d), d.Format(time.DateOnly); got != want {
+			t.Fatalf("dateOnly(%v) = %q, want %q", d, got, want)
+		}
+	}
 }
