@@ -413,7 +413,8 @@ func logSiteFiles(b *testing.B, out string, n int) {
 // (yearSource) into memory: every site page, then the pages about all
 // sites (index, ranking pages, changes, methodology). It measures the
 // templates alone, without the figures, the files or the pass over the
-// sites; ns/page and cpu-ns/page (user+system, see BenchmarkWrite550) are
+// sites; site-files writes the site pages into their files as the pool
+// does; ns/page and cpu-ns/page (user+system, see BenchmarkWrite550) are
 // per page.
 func BenchmarkPages(b *testing.B) {
 	src := yearSource{n: 2000, end: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), cat: yearCatalogue()}
@@ -458,4 +459,21 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(float64(bytes)/pages, "B/page")
 		})
 	}
+	// The site pages again, each into its file as the pool writes it.
+	b.Run("site-files", func(b *testing.B) {
+		dir := b.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "sites"), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		c0 := cpuTime(b)
+		for b.Loop() {
+			for _, pg := range sites {
+				if err := execPage(tmpl, pg, filepath.Join(dir, pg.file)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64((cpuTime(b)-c0).Nanoseconds())/float64(b.N*len(sites)), "cpu-ns/page")
+	})
 }
