@@ -285,15 +285,17 @@ func execPage(t *template.Template, pg pageFile, path string) (err error) {
 		}
 	}()
 	bw := pageWriters.Get().(*bufio.Writer)
-	defer pageWriters.Put(bw)
 	bw.Reset(f)
+	defer func() {
+		bw.Reset(nil) // drops what a failed page left unwritten; the pool keeps no file
+		pageWriters.Put(bw)
+	}()
 	if err := renderPage(bw, t, pg); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write page: %w", err)
 	}
-	bw.Reset(nil) // the pool must not keep the file
 	return nil
 }
 
