@@ -387,8 +387,13 @@ func loadAssessments(ctx context.Context, tx *sql.Tx, ids []int64, light bool) (
 	}
 	irows.Close()
 
-	erows, err := tx.QueryContext(ctx, with+`SELECT e.assessment_id, e.indicator_id, e.page_url, e.element, e.text, e.rendered
-		FROM sel JOIN evidence e ON e.assessment_id = sel.id ORDER BY e.rowid`, string(idJSON))
+	// Each indicator's evidence in the order it was stored. Walking the
+	// (assessment_id, indicator_id) index in order gives that without
+	// sorting every row of the batch first (ORDER BY rowid did: half the
+	// time of reading evidence).
+	erows, err := tx.QueryContext(ctx, `SELECT e.assessment_id, e.indicator_id, e.page_url, e.element, e.text, e.rendered
+		FROM evidence e WHERE e.assessment_id IN (SELECT value FROM json_each(?))
+		ORDER BY e.assessment_id, e.indicator_id, e.rowid`, string(idJSON))
 	if err != nil {
 		return nil, err
 	}
