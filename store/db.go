@@ -101,7 +101,9 @@ func WithGapCap(d time.Duration) Option { return func(c *config) { c.gapCap = d 
 // process before failing (default 10 s).
 func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTimeout = d } }
 
-// WithReadConns sets the size of the read-only pool (default: number of CPUs, at least 2).
+// WithReadConns sets the size of the read-only pool (default: one more than
+// the number of CPUs, at least 3: EachSite reads on two connections when a
+// third is left for others).
 func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
 
 // MustExist refuses to create the database: a path that names no file is
@@ -125,7 +127,7 @@ const DefaultGapCap = 15 * time.Minute
 // missing migrations. path must be a file: the writer and the read pool are
 // separate connections, which an in-memory database cannot share.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
-	cfg := config{now: time.Now, gapCap: DefaultGapCap, busyTimeout: 10 * time.Second, readConns: max(2, runtime.NumCPU())}
+	cfg := config{now: time.Now, gapCap: DefaultGapCap, busyTimeout: 10 * time.Second, readConns: max(2, runtime.NumCPU()) + 1}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -363,7 +363,13 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 		return fmt.Errorf("sites: %w", err)
 	}
 	defer tx.Rollback()
+	daily, err := db.newDailyReader(ctx, tx, q.DailyFrom, q.DailyTo)
+	if err != nil {
+		return fmt.Errorf("sites: %w", err)
+	}
+	defer daily.close()
 	err = eachTargetBatch(ctx, tx, siteBatch, func(b []targetRow) error {
+		daily.start(b)
 		ids := batchIDs(b)
 		recs := make([]egovbench.SiteRecord, len(b))
 		idx := make(map[string]int, len(b))
@@ -406,10 +412,12 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 		}); err != nil {
 			return err
 		}
-		if err := batchDaily(ctx, tx, b, q.DailyFrom, q.DailyTo, func(k int, ro egovbench.Rollup) {
-			recs[k].Daily = append(recs[k].Daily, ro)
-		}); err != nil {
+		days, err := daily.deliver(ctx, tx, b)
+		if err != nil {
 			return err
+		}
+		for k := range recs {
+			recs[k].Daily = days[k]
 		}
 		if err := batchOutages(ctx, tx, b, q.OutagesFrom, q.OutagesTo, func(k int, o egovbench.Outage) {
 			recs[k].Outages = append(recs[k].Outages, o)
