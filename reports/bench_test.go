@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/egovbench/egovbench"
+	"gonum.org/v1/plot/vg"
 )
 
 // BenchmarkWrite550 is the speed target: 550 sites, a year of daily runs
@@ -101,30 +102,7 @@ func reportCPUPerOp(b *testing.B, c0 time.Duration) {
 func BenchmarkEncodePNG(b *testing.B) {
 	in := testInput()
 	r := build(&in)
-	dir := b.TempDir()
-	if err := runJob(dir, chartJob{name: "x.png", draw: r.chartJobs()[1].draw}); err != nil {
-		b.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "x.png"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	img, err := png.Decode(f)
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	rgba := image.NewRGBA(img.Bounds())
-	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
-	pc := (&canvasPool{}).get(chartW, chartH)
-	b.ReportAllocs()
-	c0 := cpuTime(b)
-	for b.Loop() {
-		if err := encodePNG(io.Discard, rgba, pc.fw); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPUPerOp(b, c0)
+	benchEncode(b, r.chartJobs()[1].draw, chartW, chartH)
 }
 
 // BenchmarkEncodeSitePNG encodes one site page's history figure (a year of
@@ -139,8 +117,15 @@ func BenchmarkEncodeSitePNG(b *testing.B) {
 			break
 		}
 	}
+	benchEncode(b, job.draw, siteFigW, siteFigH)
+}
+
+// benchEncode draws a chart once, decodes it back into pixels and times
+// encoding them, with a pooled writer as the report's workers have.
+func benchEncode(b *testing.B, drawFn func(string) error, w, h vg.Length) {
+	b.Helper()
 	dir := b.TempDir()
-	if err := runJob(dir, chartJob{name: "x.png", draw: job.draw}); err != nil {
+	if err := runJob(dir, chartJob{name: "x.png", draw: drawFn}); err != nil {
 		b.Fatal(err)
 	}
 	f, err := os.Open(filepath.Join(dir, "x.png"))
@@ -154,7 +139,7 @@ func BenchmarkEncodeSitePNG(b *testing.B) {
 	}
 	rgba := image.NewRGBA(img.Bounds())
 	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
-	pc := (&canvasPool{}).get(siteFigW, siteFigH)
+	pc := (&canvasPool{}).get(w, h)
 	b.ReportAllocs()
 	c0 := cpuTime(b)
 	for b.Loop() {

@@ -532,16 +532,8 @@ func logFigures(b *testing.B, out string) {
 //
 //	go test ./cmd/egovbench -run XXX -bench EachSite550 -benchtime 3x
 func BenchmarkEachSite550(b *testing.B) {
-	cached := filepath.Join(os.TempDir(), fmt.Sprintf("egovbench-report-bench-%s-%dx%d.db", reportBenchVersion, 550, 365))
-	if _, err := os.Stat(cached); err != nil {
-		b.Skipf("%s missing: run BenchmarkReportCommand550 first", cached)
-	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, migratedBenchDB(b, cached), store.ReadOnly())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := open550(b)
 	q := store.SiteQuery{DailyTo: reportBenchEnd, OutagesFrom: reportBenchEnd.AddDate(-1, 0, 0), OutagesTo: reportBenchEnd}
 	var sites, daily, points int
 	var cpu time.Duration
@@ -569,6 +561,22 @@ func BenchmarkEachSite550(b *testing.B) {
 	b.ReportMetric(float64(daily), "daily-rollups")
 }
 
+// open550 opens, read-only, a migrated copy of the 550-site year database
+// BenchmarkReportCommand550 caches.
+func open550(b *testing.B) *store.DB {
+	b.Helper()
+	cached := filepath.Join(os.TempDir(), fmt.Sprintf("egovbench-report-bench-%s-%dx%d.db", reportBenchVersion, 550, 365))
+	if _, err := os.Stat(cached); err != nil {
+		b.Skipf("%s missing: run BenchmarkReportCommand550 first", cached)
+	}
+	db, err := store.Open(context.Background(), migratedBenchDB(b, cached), store.ReadOnly())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
 // BenchmarkUptimeTable550 measures the report's largest data table alone:
 // the uptime table (one row per site and day) of the 550-site year database
 // of BenchmarkReportCommand550 (build that first), read from the store and
@@ -577,16 +585,8 @@ func BenchmarkEachSite550(b *testing.B) {
 //
 //	go test ./cmd/egovbench -run XXX -bench UptimeTable550 -count 6
 func BenchmarkUptimeTable550(b *testing.B) {
-	cached := filepath.Join(os.TempDir(), fmt.Sprintf("egovbench-report-bench-%s-%dx%d.db", reportBenchVersion, 550, 365))
-	if _, err := os.Stat(cached); err != nil {
-		b.Skipf("%s missing: run BenchmarkReportCommand550 first", cached)
-	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, migratedBenchDB(b, cached), store.ReadOnly())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := open550(b)
 	var cpu time.Duration
 	var out countWriter
 	b.ReportAllocs()
