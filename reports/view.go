@@ -72,6 +72,7 @@ func newReport(in *Input) *report {
 	for i, reg := range m.regions {
 		r.regionIdx[reg] = i
 	}
+	r.overall.perDay = len(m.sites)
 	r.regionDays = make([]dayAccum, len(m.regions))
 	r.region30 = make([]dayAgg, len(m.regions))
 	for i := range r.sums {

@@ -151,7 +151,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	writeDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy +
 		"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&mode=" + mode
-	readDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy + "&_query_only=1&mode=ro"
+	// Read connections skip SQLite's per-connection mutex (_mutex=no):
+	// database/sql hands a connection to one goroutine at a time, and the
+	// one call the driver makes from another (sqlite3_interrupt, when a
+	// context ends) takes no mutex. The mutex was taken for every column
+	// of every row: 12 % of the CPU of reading a year of daily rollups.
+	readDSN := u + "?_foreign_keys=on&_busy_timeout=" + busy + "&_query_only=1&_mutex=no&mode=ro"
 
 	db := &DB{path: path, now: cfg.now, gapCap: cfg.gapCap, urlIDs: map[string]int64{}, readOnly: cfg.readOnly}
 	var err error

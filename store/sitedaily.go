@@ -104,7 +104,14 @@ func (r *dailyReader) deliver(ctx context.Context, tx *sql.Tx, b []targetRow) ([
 
 func readDaily(ctx context.Context, tx *sql.Tx, b []targetRow, from, to time.Time) ([][]egovbench.Rollup, error) {
 	rows := make([][]egovbench.Rollup, len(b))
-	err := batchDaily(ctx, tx, b, from, to, func(k int, ro egovbench.Rollup) { rows[k] = append(rows[k], ro) })
+	err := batchDaily(ctx, tx, b, from, to, func(k int, ro egovbench.Rollup) {
+		if rows[k] == nil {
+			// A target's rows come in day order: the first one's day
+			// bounds how many there can be (a year at most is sized).
+			rows[k] = make([]egovbench.Rollup, 0, min(max(int(to.Sub(ro.Start)/(24*time.Hour))+1, 1), 400))
+		}
+		rows[k] = append(rows[k], ro)
+	})
 	return rows, err
 }
 
