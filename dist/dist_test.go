@@ -374,8 +374,17 @@ func TestHoldAcrossWorkers(t *testing.T) {
 			t.Errorf("the key was crawled again %v before the pause its last site asked for (%v) was over", -g, pause)
 		}
 	}
-	if len(fc.gaps)+len(fc.pausedGaps) != len(ts)-1 || len(fc.pausedGaps) != 2 {
-		t.Errorf("%d gaps and %d after a pause measured", len(fc.gaps), len(fc.pausedGaps))
+	// Both paused sites are followed by another crawl of the key unless one
+	// of them is crawled last, as happened once under CI's load (7 gaps, 1
+	// after a pause): a shard's jobs keep no fixed order once one has been
+	// put back, and nothing here needs them to.
+	wantPaused := 2
+	if n := len(fc.jobs); n > 0 && fc.pause(fc.jobs[n-1].Target) > 0 {
+		wantPaused = 1
+		t.Logf("a paused site was crawled last: %s", fc.jobs[n-1].Target.ID)
+	}
+	if len(fc.gaps)+len(fc.pausedGaps) != len(ts)-1 || len(fc.pausedGaps) != wantPaused {
+		t.Errorf("%d gaps and %d after a pause measured, want %d and %d", len(fc.gaps), len(fc.pausedGaps), len(ts)-1-wantPaused, wantPaused)
 	}
 	for _, j := range fc.jobs {
 		if j.Delay != delay || j.MaxTime != 4*time.Second || string(j.Settings) != string(settings) {
