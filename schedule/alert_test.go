@@ -22,11 +22,14 @@ type receiver struct {
 	status func(n int) int
 	// hold, if set, is waited on before answering.
 	hold chan struct{}
+	// refuse, if set, answers 503 to the events it returns true for.
+	refuse func(Event) bool
 
-	mu    sync.Mutex
-	got   []Event
-	times []time.Time
-	n     atomic.Int32
+	mu     sync.Mutex
+	got    []Event
+	posted []string // "type target" of every POST, accepted or not
+	times  []time.Time
+	n      atomic.Int32
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -45,24 +48,43 @@ func newReceiver(t *testing.T) *receiver {
 			http.Error(w, "want JSON POST", http.StatusBadRequest)
 			return
 		}
+		var e Event
+		if err := json.Unmarshal(body, &e); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		code := 200
-		if r.status != nil {
+		switch {
+		case r.status != nil:
 			code = r.status(n)
+		case r.refuse != nil && r.refuse(e):
+			code = http.StatusServiceUnavailable
 		}
+		r.mu.Lock()
+		r.posted = append(r.posted, string(e.Type)+" "+e.TargetID)
 		if code == 200 {
-			var e Event
-			if err := json.Unmarshal(body, &e); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			r.mu.Lock()
 			r.got = append(r.got, e)
-			r.mu.Unlock()
 		}
+		r.mu.Unlock()
 		w.WriteHeader(code)
 	}))
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+// accepted is "type target" of each event answered 200, in order.
+func (r *receiver) accepted() []string {
+	var out []string
+	for _, e := range r.events() {
+		out = append(out, string(e.Type)+" "+e.TargetID)
+	}
+	return out
+}
+
+func (r *receiver) posts() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.posted...)
 }
 
 func (r *receiver) events() []Event {
@@ -494,34 +516,11 @@ func TestAlertKeptQueuedAtShutdown(t *testing.T) {
 func TestAlertFailingTargetDoesNotHoldOthers(t *testing.T) {
 	var refuseA atomic.Bool
 	refuseA.Store(true)
-	var mu sync.Mutex
-	var accepted []Event
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		var e Event
-		if err := json.NewDecoder(req.Body).Decode(&e); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if e.TargetID == "kota-a" && refuseA.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		mu.Lock()
-		accepted = append(accepted, e)
-		mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
-	got := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		var s []string
-		for _, e := range accepted {
-			s = append(s, string(e.Type)+" "+e.TargetID)
-		}
-		return s
-	}
+	rec := newReceiver(t)
+	rec.refuse = func(e Event) bool { return e.TargetID == "kota-a" && refuseA.Load() }
+	got := rec.accepted
 
-	cfg := alertConfig(srv.URL)
+	cfg := alertConfig(rec.srv.URL)
 	cfg.DownAfter = 1
 	cfg.MaxRetries = 1000
 	cfg.Backoff = Duration(20 * time.Millisecond)
@@ -551,23 +550,9 @@ func TestAlertFailingTargetDoesNotHoldOthers(t *testing.T) {
 // TestAlertFlushKeepsTargetOrder: at shutdown each queued alert is tried
 // once, except those behind an undelivered alert of the same target.
 func TestAlertFlushKeepsTargetOrder(t *testing.T) {
-	var mu sync.Mutex
-	var posted []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		var e Event
-		if err := json.NewDecoder(req.Body).Decode(&e); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		posted = append(posted, string(e.Type)+" "+e.TargetID)
-		mu.Unlock()
-		if e.TargetID == "kota-a" {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	cfg := alertConfig(srv.URL)
+	rec := newReceiver(t)
+	rec.refuse = func(e Event) bool { return e.TargetID == "kota-a" }
+	cfg := alertConfig(rec.srv.URL)
 	cfg.DownAfter = 1
 	a := NewAlerter(cfg)
 	a.Observe(probes("kota-a", t0, egovbench.OutcomeTimeout))
@@ -576,9 +561,7 @@ func TestAlertFlushKeepsTargetOrder(t *testing.T) {
 	a.Observe(probes("kota-b", t0.Add(time.Minute), egovbench.OutcomeOK))
 	a.flush()
 	want := []string{"down kota-a", "down kota-b", "recovered kota-b"}
-	mu.Lock()
-	defer mu.Unlock()
-	if fmt.Sprint(posted) != fmt.Sprint(want) {
+	if posted := rec.posts(); fmt.Sprint(posted) != fmt.Sprint(want) {
 		t.Errorf("posted %q at shutdown, want %q", posted, want)
 	}
 	if n := a.Pending(); n != 2 {
