@@ -14,4 +14,14 @@ type SiteRecord struct {
 	Daily []Rollup
 	// Outages holds the target's outages in the period asked for, by start.
 	Outages []Outage
+	// Stamp names the stored assessments Latest and Previous were read from
+	// ("" when the source cannot name them). Stored assessments are never
+	// rewritten, so an equal stamp means equal assessments, evidence and
+	// all: a report can tell a site page unchanged without reading them.
+	Stamp string
+	// Brief is set when the source was asked to leave out of Latest and
+	// Previous what only the site's own page shows: they then carry their
+	// status, stage, scores, times and met indicators (without evidence),
+	// but no framework levels, criterion scores, next steps or service lists.
+	Brief bool
 }

@@ -407,10 +407,11 @@ func BenchmarkPages(b *testing.B) {
 	r := newReport(&in)
 	var sites []pageFile
 	err := src.EachSite(context.Background(), func(rec egovbench.SiteRecord) error {
-		if pg := r.addSite(rec); pg != nil {
+		pg, err := r.addSite(rec)
+		if pg != nil {
 			sites = append(sites, r.sitePageFile(pg.view))
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -22,16 +22,37 @@ import (
 // Write given that folder as Previous takes files whose key is unchanged
 // from it instead of drawing them again. Pages about all sites change with
 // every report and are always drawn.
+//
+// Keying a site page by its view still means reading the site's assessments
+// in full, evidence and all, and building the view: most of an incremental
+// report's work, for pages that almost all stay. So the manifest also keeps,
+// per site, a stamp of everything the page is drawn from in which the
+// assessments stand as their stored ids (see egovbench.SiteRecord.Stamp),
+// with what the pages about all sites need of the view. A source that can
+// read records brief (BriefSource) is asked for the full assessments only
+// of the sites whose stamp moved; the others' pages are kept unread.
 
 // manifestName is the manifest's file name in a report folder.
 const manifestName = "manifest.json"
 
 // manifestVersion changes when keys are computed differently.
-const manifestVersion = 1
+const manifestVersion = 2
 
 type manifest struct {
 	Version int               `json:"version"`
 	Files   map[string]string `json:"files"`
+	// Sites maps a site's slug to its stamp and what the pages about all
+	// sites read of its page's view.
+	Sites map[string]siteEntry `json:"sites,omitempty"`
+}
+
+// siteEntry is what a report keeps of a site page it drew or kept: the
+// site's stamp, and the parts of the page's view that other pages show.
+type siteEntry struct {
+	Stamp      string       `json:"stamp"`
+	LastChange string       `json:"last_change"`
+	Change     changeBody   `json:"change"`
+	NewOutages []outageBody `json:"new_outages,omitempty"`
 }
 
 // incremental decides, per file, whether it can be taken from the previous
@@ -41,14 +62,19 @@ type incremental struct {
 	samePlace    bool // prevDir is dir: keeping a file means leaving it
 	fp           []byte
 	prev         map[string]string
+	prevSites    map[string]siteEntry
 
-	mu    sync.Mutex
-	files map[string]string
-	kept  int
+	mu      sync.Mutex
+	files   map[string]string
+	sites   map[string]siteEntry
+	kept    int
+	claimed map[string]bool      // targets keepUnchanged has seen
+	brief   map[string]siteEntry // by target id: pages kept unread
 }
 
 func newIncremental(dir, prevDir string, in *Input) (*incremental, error) {
-	inc := &incremental{dir: dir, prevDir: prevDir, files: map[string]string{}}
+	inc := &incremental{dir: dir, prevDir: prevDir, files: map[string]string{}, sites: map[string]siteEntry{},
+		claimed: map[string]bool{}, brief: map[string]siteEntry{}}
 	fp, err := fingerprint(in)
 	if err != nil {
 		return nil, err
@@ -62,7 +88,7 @@ func newIncremental(dir, prevDir string, in *Input) (*incremental, error) {
 		if raw, err := os.ReadFile(filepath.Join(prevDir, manifestName)); err == nil {
 			var m manifest
 			if json.Unmarshal(raw, &m) == nil && m.Version == manifestVersion {
-				inc.prev = m.Files
+				inc.prev, inc.prevSites = m.Files, m.Sites
 			}
 		}
 	}
@@ -162,9 +188,49 @@ func (inc *incremental) record(name, key string, kept bool) {
 	}
 }
 
+// recordSite notes a site's stamp and summary for the next report.
+func (inc *incremental) recordSite(slug string, e siteEntry) {
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	inc.sites[slug] = e
+}
+
+// claim is true the first time it is asked about a target: only a target's
+// first record may have its page kept unread.
+func (inc *incremental) claim(id string) bool {
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	if inc.claimed[id] {
+		return false
+	}
+	inc.claimed[id] = true
+	return true
+}
+
+// keptBrief notes that a target's page was kept unread, with its entry.
+func (inc *incremental) keptBrief(id string, e siteEntry) {
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	inc.brief[id] = e
+}
+
+// briefEntry is the entry of a target whose page was kept unread.
+func (inc *incremental) briefEntry(id string) (siteEntry, bool) {
+	if inc == nil {
+		return siteEntry{}, false
+	}
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	e, ok := inc.brief[id]
+	return e, ok
+}
+
+// canKeepUnread says whether a brief pass could keep anything.
+func (inc *incremental) canKeepUnread() bool { return inc != nil && len(inc.prevSites) > 0 }
+
 // save writes the manifest, through a temporary file.
 func (inc *incremental) save() error {
-	raw, err := json.Marshal(manifest{Version: manifestVersion, Files: inc.files})
+	raw, err := json.Marshal(manifest{Version: manifestVersion, Files: inc.files, Sites: inc.sites})
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}

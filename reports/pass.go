@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -25,6 +26,17 @@ type Source interface {
 	EachSite(ctx context.Context, fn func(egovbench.SiteRecord) error) error
 	// EachHourly calls fn with every hourly rollup of the hour-of-day profile.
 	EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error
+}
+
+// A BriefSource is a Source that can read a record brief (see
+// egovbench.SiteRecord.Brief) and stamp its assessments (Stamp). An
+// incremental report reads through EachSiteBrief, which asks detail of each
+// record, complete but for the assessments' details, whether the site's
+// page must be drawn; only records it says so of come in full. Keeping the
+// others' pages unread spares the report reading every site's evidence.
+type BriefSource interface {
+	Source
+	EachSiteBrief(ctx context.Context, detail func(egovbench.SiteRecord) bool, fn func(egovbench.SiteRecord) error) error
 }
 
 // sliceSource serves an Input's slices (Latest, Previous, History, Daily,
@@ -128,9 +140,11 @@ type siteSum struct {
 	ongoing    bool // an outage that had begun by GeneratedAt has not ended
 }
 
-// sitePage is one site's page and figure, ready to write.
+// sitePage is one site's page and figure, ready to write. A page kept
+// from the previous report has no view.
 type sitePage struct {
 	view   *siteBody
+	chart  string // the figure's file name under charts/; "" for none
 	trend  timeSeries
 	uptime uptimeSeries
 }
@@ -153,13 +167,102 @@ func trimmed(a *egovbench.Assessment, keepMet bool) *egovbench.Assessment {
 	return &t
 }
 
+// pageIn is what a site's page and figure are drawn from besides its
+// assessments: its own stage history and outages, and series and windows
+// computed from its history and daily rollups.
+type pageIn struct {
+	target             egovbench.Target // as the report's targets give it
+	history            []egovbench.StagePoint
+	outages            []egovbench.Outage
+	trend              timeSeries
+	uptime             uptimeSeries
+	weekly             uptimeWindow // the four complete weeks before weeksTo
+	weeksFrom, weeksTo time.Time
+}
+
+// pageInputs is called only for records of the report's targets.
+func (r *report) pageInputs(rec egovbench.SiteRecord) pageIn {
+	id := rec.Target.ID
+	in := pageIn{target: r.m.sites[r.m.byID[id]].t, weeksTo: weekStart(r.in.GeneratedAt)}
+	in.weeksFrom = in.weeksTo.AddDate(0, 0, -28)
+	for _, p := range rec.History {
+		if p.TargetID == id {
+			in.history = append(in.history, p)
+		}
+	}
+	for _, o := range rec.Outages {
+		if o.TargetID == id {
+			in.outages = append(in.outages, o)
+		}
+	}
+	var weeks dayAgg
+	for _, ro := range rec.Daily {
+		if ro.TargetID == id && !ro.Start.Before(in.weeksFrom) && ro.Start.Before(in.weeksTo) {
+			weeks.add(ro, false)
+		}
+	}
+	in.weekly = uptimeWindow{Check: weeks.checkUptime() / 100, Time: weeks.timeUptime() / 100}
+	in.trend = siteTrend(site{t: in.target}, in.history)
+	in.uptime = r.m.siteWeekly(rec.Daily, id, r.in.GeneratedAt)
+	return in
+}
+
+// siteStamp keys a site's page by what it is drawn from, without the parts
+// of its assessments a brief record leaves out: the record's Stamp stands
+// for those. "" when the record has no stamp (or the report keeps nothing).
+// Everything the page shows must be in it: the page's key (incremental
+// page key) is taken from the previous report whenever this is unchanged.
+func (r *report) siteStamp(rec egovbench.SiteRecord, in *pageIn) string {
+	if rec.Stamp == "" || r.inc == nil {
+		return ""
+	}
+	var settings []string
+	if rec.Latest != nil && rec.Previous != nil {
+		settings = r.m.settingsDiff(rec.Previous, rec.Latest)
+	}
+	// The weekly window goes in as the page prints it: an empty window is
+	// NaN, which has no JSON.
+	return r.inc.key("site", r.slug[rec.Target.ID], in.target, rec.Stamp, trimmed(rec.Latest, true), trimmed(rec.Previous, true),
+		settings, in.history, in.outages, in.uptime, r.l.Pct(in.weekly.Check, 1), r.l.Pct(in.weekly.Time, 1), in.weeksFrom, in.weeksTo,
+		r.asOf, r.settings, r.changesTitle, r.in.DataDir, r.in.DataFiles)
+}
+
+// keepUnchanged is a brief pass's Detail (see BriefSource): it takes a
+// site's page from the previous report when the site's stamp is what it was
+// there, and says whether the page must be drawn, which needs the record
+// in full. It runs on the source's goroutine, beside addSite.
+func (r *report) keepUnchanged(rec egovbench.SiteRecord) bool {
+	inc := r.inc
+	if _, ok := r.m.byID[rec.Target.ID]; !ok || !inc.claim(rec.Target.ID) {
+		return true
+	}
+	slug := r.slug[rec.Target.ID]
+	pin := r.pageInputs(rec)
+	stamp := r.siteStamp(rec, &pin)
+	prev, ok := inc.prevSites[slug]
+	if stamp == "" || !ok || prev.Stamp != stamp {
+		return true
+	}
+	name := sitePageName(slug)
+	key := inc.prev[name]
+	if !inc.keep(name, key) {
+		return true
+	}
+	inc.record(name, key, true)
+	inc.keptBrief(rec.Target.ID, prev)
+	return false
+}
+
 // addSite takes one site's record: it updates the totals and returns the
 // site's page, or nil when the record is not about a target of the report.
-func (r *report) addSite(rec egovbench.SiteRecord) *sitePage {
+// The page of a brief record was kept by keepUnchanged: only its figure is
+// left to draw, and what the pages about all sites need of its view is
+// taken from the previous report's manifest.
+func (r *report) addSite(rec egovbench.SiteRecord) (*sitePage, error) {
 	m := r.m
 	i, ok := m.byID[rec.Target.ID]
 	if !ok || r.seen[i] {
-		return nil
+		return nil, nil
 	}
 	r.seen[i] = true
 	// The page is built from the full record; the model keeps trimmed copies.
@@ -173,9 +276,7 @@ func (r *report) addSite(rec egovbench.SiteRecord) *sitePage {
 
 	ri := r.regionIdx[full.t.Region]
 	from30 := r.in.GeneratedAt.Add(-30 * 24 * time.Hour).Truncate(24 * time.Hour)
-	weeksTo := weekStart(r.in.GeneratedAt)
-	weeksFrom := weeksTo.AddDate(0, 0, -28)
-	var site30, weeks dayAgg
+	var site30 dayAgg
 	for _, ro := range rec.Daily {
 		if ro.TargetID != full.t.ID {
 			continue
@@ -187,31 +288,37 @@ func (r *report) addSite(rec egovbench.SiteRecord) *sitePage {
 			r.all30.add(ro, false)
 			r.region30[ri].add(ro, false)
 		}
-		if !ro.Start.Before(weeksFrom) && ro.Start.Before(weeksTo) {
-			weeks.add(ro, false)
-		}
 	}
 	sum := &r.sums[i]
 	sum.up30 = uptimeWindow{Check: site30.checkUptime() / 100, Time: site30.timeUptime() / 100}
 
-	pg := &sitePage{trend: siteTrend(full, rec.History), uptime: m.siteWeekly(rec.Daily, full.t.ID, r.in.GeneratedAt)}
-	var stages []stageAt
-	for _, p := range rec.History {
-		if p.TargetID == full.t.ID {
-			stages = append(stages, stageAt{p.At, p.Stage, p.Score})
+	pin := r.pageInputs(rec)
+	for _, o := range pin.outages {
+		if o.End.IsZero() && !o.Start.After(r.in.GeneratedAt) {
+			sum.ongoing = true
 		}
 	}
-	var outages []egovbench.Outage
-	for _, o := range rec.Outages {
-		if o.TargetID == full.t.ID {
-			outages = append(outages, o)
-			if o.End.IsZero() && !o.Start.After(r.in.GeneratedAt) {
-				sum.ongoing = true
-			}
-		}
+	slug := r.slug[full.t.ID]
+	pg := &sitePage{trend: pin.trend, uptime: pin.uptime}
+	if siteHistoryHasData(pin.trend, pin.uptime) && siteChartSays(pin.trend, pin.uptime) {
+		pg.chart = siteChartName(slug)
 	}
-	weekly := uptimeWindow{Check: weeks.checkUptime() / 100, Time: weeks.timeUptime() / 100}
-	pg.view = r.siteView(&full, stages, outages, pg.trend, pg.uptime, weekly, weeksFrom, weeksTo)
+	if rec.Brief {
+		prev, ok := r.inc.briefEntry(full.t.ID)
+		if !ok {
+			return nil, fmt.Errorf("site %s: the source left its assessments out, but its page was not kept", full.t.ID)
+		}
+		sum.lastChange, sum.change, sum.newOutages = prev.LastChange, prev.Change, prev.NewOutages
+		r.inc.recordSite(slug, prev)
+		return pg, nil
+	}
+	// The stamp goes first: the view sorts the outages it is given.
+	stamp := r.siteStamp(rec, &pin)
+	stages := make([]stageAt, 0, len(pin.history))
+	for _, p := range pin.history {
+		stages = append(stages, stageAt{p.At, p.Stage, p.Score})
+	}
+	pg.view = r.siteView(&full, stages, pin.outages, pin.trend, pin.uptime, pin.weekly, pin.weeksFrom, pin.weeksTo)
 	sum.lastChange = pg.view.LastChange
 	sum.change = pg.view.Change
 	for _, o := range pg.view.Outages {
@@ -219,7 +326,10 @@ func (r *report) addSite(rec egovbench.SiteRecord) *sitePage {
 			sum.newOutages = append(sum.newOutages, o)
 		}
 	}
-	return pg
+	if stamp != "" {
+		r.inc.recordSite(slug, siteEntry{Stamp: stamp, LastChange: sum.lastChange, Change: sum.change, NewOutages: sum.newOutages})
+	}
+	return pg, nil
 }
 
 // siteTrend is a site's score at each of its assessments, in time order;
@@ -336,12 +446,16 @@ func siteChartSays(trend timeSeries, u uptimeSeries) bool {
 
 // addUnseen adds an empty record for every target the source said nothing
 // about, so that every site the index links to has a page.
-func (r *report) addUnseen() []*sitePage {
+func (r *report) addUnseen() ([]*sitePage, error) {
 	var out []*sitePage
 	for i := range r.m.sites {
 		if !r.seen[i] {
-			out = append(out, r.addSite(egovbench.SiteRecord{Target: r.m.sites[i].t}))
+			pg, err := r.addSite(egovbench.SiteRecord{Target: r.m.sites[i].t})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pg)
 		}
 	}
-	return out
+	return out, nil
 }

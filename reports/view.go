@@ -17,6 +17,7 @@ type report struct {
 	in             *Input // the caller's settings; its per-site slices are read only by sliceSource
 	m              *model
 	l              *labels
+	inc            *incremental // nil: nothing kept from an earlier report
 	slug           map[string]string
 	seen           []bool // sites whose record has been added
 	regionIdx      map[string]int
@@ -125,17 +126,21 @@ func build(in *Input) *report {
 		r.siteViews[i], r.siteUptime[i] = pg.view, pg.uptime
 		r.sitePages = append(r.sitePages, pg)
 	}
+	// The slices' records are never brief, and addSite fails only on a
+	// brief record whose page was not kept.
 	_ = sliceSource{in}.EachSite(context.Background(), func(rec egovbench.SiteRecord) error {
-		if pg := r.addSite(rec); pg != nil {
+		pg, err := r.addSite(rec)
+		if pg != nil {
 			keep(pg)
 		}
-		return nil
+		return err
 	})
 	_ = sliceSource{in}.EachHourly(context.Background(), func(ro egovbench.Rollup) error {
 		r.m.addHourly(&r.hourAggs, ro)
 		return nil
 	})
-	for _, pg := range r.addUnseen() {
+	unseen, _ := r.addUnseen()
+	for _, pg := range unseen {
 		keep(pg)
 	}
 	r.finish()
@@ -233,8 +238,14 @@ func (r *report) pages() []pageFile {
 }
 
 func (r *report) sitePageFile(sv *siteBody) pageFile {
-	return pageFile{"sites/" + sv.Slug + ".html", "site", r.frame(clip(sv.Name, 120), "../", "", sv)}
+	return pageFile{sitePageName(sv.Slug), "site", r.frame(clip(sv.Name, 120), "../", "", sv)}
 }
+
+// sitePageName is the file of the site page with that slug.
+func sitePageName(slug string) string { return "sites/" + slug + ".html" }
+
+// siteChartName is the file name, under charts/, of a site's figure.
+func siteChartName(slug string) string { return "site-" + slug + ".png" }
 
 // rankPageSize is how many rows one ranking page lists: a 20,000-row table
 // is a 10 MB page that a phone cannot open.
@@ -651,7 +662,7 @@ func (r *report) siteView(s *site, stages []stageAt, outages []egovbench.Outage,
 	switch {
 	case !siteHistoryHasData(trend, u):
 	case siteChartSays(trend, u):
-		v.HistoryChart = "site-" + v.Slug + ".png"
+		v.HistoryChart = siteChartName(v.Slug)
 		v.HistoryData = r.dataLinks("site", "../")
 	default:
 		v.Steady = r.steady(trend, u)

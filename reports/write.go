@@ -142,6 +142,7 @@ func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err
 		src = sliceSource{&in}
 	}
 	r := newReport(&in)
+	r.inc = inc
 	p := newPool(ctx, dir, inc)
 	defer func() {
 		if werr := p.wait(); err == nil {
@@ -173,24 +174,43 @@ func WriteWith(ctx context.Context, dir string, in Input, opt WriteOptions) (err
 		if pg == nil {
 			return nil
 		}
-		pf := r.sitePageFile(pg.view)
-		// The page's own stamp says when it was drawn; a page kept from an
-		// earlier report keeps its stamp, so it is left out of the key. The
-		// rest of the frame (data as of, crawl settings, baseline) is in.
-		key := inc.key("page", pg.view, r.asOf, r.settings, r.changesTitle)
-		if err := p.submit(job{name: pf.file, key: key, draw: func(path string) error { return execPage(tmpl, pf, path) }}); err != nil {
-			return err
+		if pg.view != nil {
+			pf := r.sitePageFile(pg.view)
+			// The page's own stamp says when it was drawn; a page kept from an
+			// earlier report keeps its stamp, so it is left out of the key. The
+			// rest of the frame (data as of, crawl settings, baseline) is in.
+			key := inc.key("page", pg.view, r.asOf, r.settings, r.changesTitle)
+			if err := p.submit(job{name: pf.file, key: key, draw: func(path string) error { return execPage(tmpl, pf, path) }}); err != nil {
+				return err
+			}
 		}
-		if pg.view.HistoryChart != "" {
+		if pg.chart != "" {
 			j := r.siteChartJob(pg)
 			return p.submit(job{name: j.name, key: inc.key("chart", pg.trend, pg.uptime), draw: j.draw})
 		}
 		return nil
 	}
-	if err := eachSitePipelined(ctx, src, func(rec egovbench.SiteRecord) error { return site(r.addSite(rec)) }); err != nil {
+	each := src.EachSite
+	if bs, ok := src.(BriefSource); ok && inc.canKeepUnread() {
+		each = func(ctx context.Context, fn func(egovbench.SiteRecord) error) error {
+			return bs.EachSiteBrief(ctx, r.keepUnchanged, fn)
+		}
+	}
+	addSite := func(rec egovbench.SiteRecord) error {
+		pg, err := r.addSite(rec)
+		if err != nil {
+			return err
+		}
+		return site(pg)
+	}
+	if err := eachSitePipelined(ctx, each, addSite); err != nil {
 		return fmt.Errorf("sites: %w", err)
 	}
-	for _, pg := range r.addUnseen() {
+	unseen, err := r.addUnseen()
+	if err != nil {
+		return err
+	}
+	for _, pg := range unseen {
 		if err := site(pg); err != nil {
 			return err
 		}
@@ -222,14 +242,14 @@ const readAhead = 128
 // overlap, which is most of the time of a report that keeps most of its
 // files, and the reader keeps going while fn waits for the pool's queue
 // (see pool), so that both have records to hand when the workers speed up.
-func eachSitePipelined(ctx context.Context, src Source, fn func(egovbench.SiteRecord) error) error {
+func eachSitePipelined(ctx context.Context, each func(context.Context, func(egovbench.SiteRecord) error) error, fn func(egovbench.SiteRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	recs := make(chan egovbench.SiteRecord, readAhead)
 	read := make(chan error, 1)
 	go func() {
 		defer close(recs)
-		read <- src.EachSite(ctx, func(r egovbench.SiteRecord) error {
+		read <- each(ctx, func(r egovbench.SiteRecord) error {
 			select {
 			case recs <- r:
 				return nil
@@ -328,7 +348,7 @@ func (r *report) chartJobs() []chartJob {
 
 // siteChartJob draws a site's figure.
 func (r *report) siteChartJob(pg *sitePage) chartJob {
-	return chartJob{"charts/" + pg.view.HistoryChart, func(p string) error { return drawSiteHistory(r.l, r.m, pg.trend, pg.uptime, p) }}
+	return chartJob{"charts/" + pg.chart, func(p string) error { return drawSiteHistory(r.l, r.m, pg.trend, pg.uptime, p) }}
 }
 
 // globalChartJobs lists the charts about all sites.

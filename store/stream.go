@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/egovbench/egovbench"
@@ -351,12 +352,19 @@ type SiteQuery struct {
 	DailyFrom, DailyTo time.Time
 	// Outages that overlap [OutagesFrom, OutagesTo).
 	OutagesFrom, OutagesTo time.Time
+	// Detail, when set, has the assessments read brief first (see
+	// egovbench.SiteRecord.Brief) and in full only for the records it is
+	// true for. It sees each record complete but for that, before fn does,
+	// on the pass's goroutine.
+	Detail func(egovbench.SiteRecord) bool
 }
 
 // EachSite calls fn for every target in ID order with everything a report
-// shows of it: latest and previous assessments (in full), stage history,
-// daily rollups and outages. It reads a page of targets at a time, so memory
-// stays constant in the number of targets; fn may keep what it is given.
+// shows of it: latest and previous assessments (in full, unless q.Detail
+// says otherwise), stage history, daily rollups and outages. It reads a page
+// of targets at a time, so memory stays constant in the number of targets;
+// fn may keep what it is given. Each record's Stamp names its two
+// assessments by id: assessments are written once and never changed.
 func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteRecord) error) error {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
@@ -385,25 +393,34 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 		case q.PreviousRun != 0:
 			prevQ, prevArgs = batchRunIDs, []any{ids, q.PreviousRun}
 		}
-		for _, sel := range []struct {
+		brief := q.Detail != nil
+		// Each record's latest and previous assessment ids, 0 for none.
+		aidOf := make([][2]int64, len(b))
+		for n, sel := range [2]struct {
 			q    string
 			args []any
-			set  func(*egovbench.SiteRecord, *egovbench.Assessment)
-		}{
-			{batchLatestIDs, []any{ids, nil, until}, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Latest = a }},
-			{prevQ, prevArgs, func(r *egovbench.SiteRecord, a *egovbench.Assessment) { r.Previous = a }},
-		} {
+		}{{batchLatestIDs, []any{ids, nil, until}}, {prevQ, prevArgs}} {
 			aids, err := selectIDs(ctx, tx, sel.q, sel.args...)
 			if err != nil {
 				return err
 			}
-			as, err := loadAssessments(ctx, tx, aids, false)
+			as, err := loadAssessments(ctx, tx, aids, brief)
 			if err != nil {
 				return err
 			}
-			for _, a := range as {
-				sel.set(&recs[idx[a.TargetID]], a)
+			for id, a := range as {
+				k := idx[a.TargetID]
+				aidOf[k][n] = id
+				if n == 0 {
+					recs[k].Latest = a
+				} else {
+					recs[k].Previous = a
+				}
 			}
+		}
+		for k := range recs {
+			recs[k].Stamp = strconv.FormatInt(aidOf[k][0], 10) + "/" + strconv.FormatInt(aidOf[k][1], 10)
+			recs[k].Brief = brief
 		}
 		if err := batchStagePoints(ctx, tx, b, until, func(p egovbench.StagePoint) error {
 			r := &recs[idx[p.TargetID]]
@@ -424,6 +441,11 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 		}); err != nil {
 			return err
 		}
+		if brief {
+			if err := detailAssessments(ctx, tx, recs, aidOf, q.Detail); err != nil {
+				return err
+			}
+		}
 		for _, r := range recs {
 			if err := fn(r); err != nil {
 				return err
@@ -433,6 +455,42 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 	})
 	if err != nil {
 		return fmt.Errorf("sites: %w", err)
+	}
+	return nil
+}
+
+// detailAssessments reads in full the assessments of the brief records
+// detail asks for.
+func detailAssessments(ctx context.Context, tx *sql.Tx, recs []egovbench.SiteRecord, aidOf [][2]int64, detail func(egovbench.SiteRecord) bool) error {
+	var want []int64
+	var need []int
+	for k := range recs {
+		if !detail(recs[k]) {
+			continue
+		}
+		need = append(need, k)
+		for _, id := range aidOf[k] {
+			if id != 0 {
+				want = append(want, id)
+			}
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	full, err := loadAssessments(ctx, tx, want, false)
+	if err != nil {
+		return err
+	}
+	for _, k := range need {
+		r := &recs[k]
+		r.Brief, r.Latest, r.Previous = false, full[aidOf[k][0]], full[aidOf[k][1]]
+		if r.Previous != nil && r.Previous == r.Latest {
+			// A baseline can be the latest crawl itself; the two stay
+			// separate values, as when they are read apart.
+			p := *r.Previous
+			r.Previous = &p
+		}
 	}
 	return nil
 }

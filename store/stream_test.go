@@ -103,14 +103,7 @@ func TestStreamsMatchSliceReaders(t *testing.T) {
 					return nil
 				}
 				if light {
-					var met []egovbench.IndicatorResult
-					for _, r := range want.Indicators {
-						if r.Met {
-							met = append(met, egovbench.IndicatorResult{ID: r.ID, Met: true})
-						}
-					}
-					want.Indicators, want.DeadServices, want.UnverifiedServices = met, nil, nil
-					want.Frameworks, want.CriterionScores, want.NextSteps = nil, nil, nil
+					want = briefOf(want)
 				}
 				if a == nil || !reflect.DeepEqual(*a, want) {
 					t.Errorf("%s (light %v):\n got %+v\nwant %+v", tg.ID, light, a, want)
@@ -178,6 +171,55 @@ func TestStreamsMatchSliceReaders(t *testing.T) {
 		}
 		if !reflect.DeepEqual(gotOut, wantOut) {
 			t.Errorf("outages differ:\n got %v\nwant %v", gotOut, wantOut)
+		}
+	})
+
+	// Read brief, a record carries what the light latest read gives; the
+	// records Detail asks for come in full, as without it. Both carry the
+	// same stamp, and everything else is the same.
+	t.Run("EachSite brief", func(t *testing.T) {
+		full := map[string]egovbench.SiteRecord{}
+		if err := db.EachSite(ctx, SiteQuery{DailyTo: to, OutagesTo: to}, func(r egovbench.SiteRecord) error {
+			full[r.Target.ID] = r
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		asked, detailed, brief := 0, 0, 0
+		q := SiteQuery{DailyTo: to, OutagesTo: to, Detail: func(r egovbench.SiteRecord) bool {
+			asked++
+			f := full[r.Target.ID]
+			if !r.Brief || r.Stamp == "" || r.Stamp != f.Stamp || !reflect.DeepEqual(r.History, f.History) ||
+				!reflect.DeepEqual(r.Daily, f.Daily) || !reflect.DeepEqual(r.Outages, f.Outages) {
+				t.Errorf("%s: Detail was shown %+v, want the brief of %+v", r.Target.ID, r, f)
+			}
+			return asked%2 == 0
+		}}
+		err := db.EachSite(ctx, q, func(r egovbench.SiteRecord) error {
+			f := full[r.Target.ID]
+			want := f
+			if r.Brief {
+				brief++
+				for _, a := range []**egovbench.Assessment{&want.Latest, &want.Previous} {
+					if *a != nil {
+						b := briefOf(**a)
+						*a = &b
+					}
+				}
+			} else {
+				detailed++
+			}
+			want.Brief = r.Brief
+			if !reflect.DeepEqual(r, want) {
+				t.Errorf("%s (brief %v):\n got %+v\nwant %+v", r.Target.ID, r.Brief, r, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asked != n || detailed != n/2 || brief != n-n/2 {
+			t.Errorf("Detail asked about %d of %d sites; %d came in full, %d brief", asked, n, detailed, brief)
 		}
 	})
 
@@ -276,4 +318,18 @@ func sortedStrings(s []string) bool {
 		}
 	}
 	return true
+}
+
+// briefOf is what a light or brief read gives of a stored assessment: its
+// row, and its met indicators without evidence.
+func briefOf(a egovbench.Assessment) egovbench.Assessment {
+	var met []egovbench.IndicatorResult
+	for _, r := range a.Indicators {
+		if r.Met {
+			met = append(met, egovbench.IndicatorResult{ID: r.ID, Met: true})
+		}
+	}
+	a.Indicators, a.DeadServices, a.UnverifiedServices = met, nil, nil
+	a.Frameworks, a.CriterionScores, a.NextSteps = nil, nil, nil
+	return a
 }

@@ -392,6 +392,12 @@ func (s storeSource) EachSite(ctx context.Context, fn func(egovbench.SiteRecord)
 	return s.db.EachSite(ctx, s.q, fn)
 }
 
+func (s storeSource) EachSiteBrief(ctx context.Context, detail func(egovbench.SiteRecord) bool, fn func(egovbench.SiteRecord) error) error {
+	q := s.q
+	q.Detail = detail
+	return s.db.EachSite(ctx, q, fn)
+}
+
 // EachHourly serves the hour-of-day profile, which looks at the last 30
 // days: older habits of a server say little about today's.
 func (s storeSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error {
