@@ -422,3 +422,117 @@ func TestCallerFiles(t *testing.T) {
 		}
 	}
 }
+
+// stampedSource is a BriefSource over an Input's slices, as the store is:
+// a record's stamp names its assessments (here by their content), and a
+// brief record's assessments carry only what egovbench.SiteRecord.Brief
+// says. A lying one sends every record brief without asking.
+type stampedSource struct {
+	in    *Input
+	lie   bool
+	asked int
+	full  []string
+}
+
+func (s *stampedSource) EachSite(ctx context.Context, fn func(egovbench.SiteRecord) error) error {
+	return sliceSource{s.in}.EachSite(ctx, func(r egovbench.SiteRecord) error {
+		r.Stamp = stampOf(r)
+		s.full = append(s.full, r.Target.ID)
+		return fn(r)
+	})
+}
+
+func (s *stampedSource) EachSiteBrief(ctx context.Context, detail func(egovbench.SiteRecord) bool, fn func(egovbench.SiteRecord) error) error {
+	return sliceSource{s.in}.EachSite(ctx, func(r egovbench.SiteRecord) error {
+		r.Stamp = stampOf(r)
+		b := r
+		b.Brief = true
+		for _, a := range []**egovbench.Assessment{&b.Latest, &b.Previous} {
+			if *a != nil {
+				brief := *trimmed(*a, true)
+				brief.Indicators = slices.Clone(brief.Indicators)
+				*a = &brief
+			}
+		}
+		if !s.lie {
+			s.asked++
+			if detail(b) {
+				s.full = append(s.full, r.Target.ID)
+				return fn(r)
+			}
+		}
+		return fn(b)
+	})
+}
+
+func (s *stampedSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error {
+	return sliceSource{s.in}.EachHourly(ctx, fn)
+}
+
+func stampOf(r egovbench.SiteRecord) string {
+	b, err := json.Marshal([]*egovbench.Assessment{r.Latest, r.Previous})
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+// TestBriefSource: after a report, a BriefSource is asked about every site
+// and reads in full only the one whose outages changed; the report is the
+// one drawn from the slices but for the moment kept pages were drawn. A
+// source that sends a record brief without asking fails the report.
+func TestBriefSource(t *testing.T) {
+	ctx := context.Background()
+	in := synthInput(12, 10, 7*24*time.Hour, 2, false)
+	dir := t.TempDir()
+	first := in
+	src := &stampedSource{in: &in}
+	first.Source = src
+	if err := WriteWith(ctx, dir, first, WriteOptions{Previous: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if src.asked != 0 || len(src.full) != len(in.Targets) {
+		t.Errorf("first report: asked about %d sites, read %d in full; want 0 and all %d", src.asked, len(src.full), len(in.Targets))
+	}
+	next := in
+	next.GeneratedAt = in.GeneratedAt.Add(time.Hour)
+	next.Outages = append(slices.Clone(in.Outages), egovbench.Outage{TargetID: "site-004", Start: in.GeneratedAt.Add(-20 * time.Minute), Cause: egovbench.OutcomeTimeout})
+	full := t.TempDir()
+	if err := Write(ctx, full, next); err != nil {
+		t.Fatal(err)
+	}
+	src = &stampedSource{in: &next}
+	inc := next
+	inc.Source = src
+	incDir := filepath.Join(t.TempDir(), "next")
+	if err := WriteWith(ctx, incDir, inc, WriteOptions{Previous: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if src.asked != len(in.Targets) || !slices.Equal(src.full, []string{"site-004"}) {
+		t.Errorf("asked about %d sites, read %v in full; want all %d, and site-004", src.asked, src.full, len(in.Targets))
+	}
+	l := newLabels(in.Lang)
+	stamp1, stamp2 := "Generated: "+l.DateTime(in.GeneratedAt.In(in.Location)), "Generated: "+l.DateTime(next.GeneratedAt.In(in.Location))
+	want, got := readTree(t, full), readTree(t, incDir)
+	delete(want, manifestName)
+	delete(got, manifestName)
+	if len(got) != len(want) {
+		t.Errorf("%d files, a full report has %d", len(got), len(want))
+	}
+	for name, w := range want {
+		if g := bytes.ReplaceAll(got[name], []byte(stamp1), []byte(stamp2)); !bytes.Equal(g, w) {
+			t.Errorf("%s differs from a full report's", name)
+		}
+	}
+
+	liar := inc
+	liar.Source = &stampedSource{in: &next, lie: true}
+	bad := t.TempDir()
+	err := WriteWith(ctx, bad, liar, WriteOptions{Previous: incDir})
+	if err == nil || !strings.Contains(err.Error(), "its page was not kept") {
+		t.Errorf("a source sending records brief unasked: err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(bad, manifestName)); err == nil {
+		t.Error("the failed report left a manifest")
+	}
+}
