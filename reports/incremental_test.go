@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -534,5 +535,48 @@ func TestBriefSource(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(bad, manifestName)); err == nil {
 		t.Error("the failed report left a manifest")
+	}
+}
+
+// TestStampWritersCover: every field of the types a site stamp writes in
+// binary moves the stamp, so a field added to one of them cannot be left
+// out of it unnoticed.
+func TestStampWritersCover(t *testing.T) {
+	written := func(f func(*stampWriter)) string {
+		var b bytes.Buffer
+		w := stampWriter{h: &b}
+		f(&w)
+		w.flush()
+		return b.String()
+	}
+	for _, c := range []struct {
+		v     any
+		write func(*stampWriter, any)
+	}{
+		{egovbench.Rollup{}, func(w *stampWriter, v any) { w.rollup(v.(egovbench.Rollup)) }},
+		{egovbench.StagePoint{}, func(w *stampWriter, v any) { w.stagePoint(v.(egovbench.StagePoint)) }},
+		{egovbench.Outage{}, func(w *stampWriter, v any) { w.outage(v.(egovbench.Outage)) }},
+	} {
+		zero := written(func(w *stampWriter) { c.write(w, c.v) })
+		typ := reflect.TypeOf(c.v)
+		for i := range typ.NumField() {
+			v := reflect.New(typ).Elem()
+			f := v.Field(i)
+			switch {
+			case f.Type() == reflect.TypeOf(time.Time{}):
+				f.Set(reflect.ValueOf(time.Unix(5, 7)))
+			case f.Kind() == reflect.String:
+				f.SetString("x")
+			case f.CanInt():
+				f.SetInt(3)
+			case f.CanFloat():
+				f.SetFloat(1.5)
+			default:
+				t.Fatalf("%s.%s: a field of kind %s; teach this test to set it", typ.Name(), typ.Field(i).Name, f.Kind())
+			}
+			if written(func(w *stampWriter) { c.write(w, v.Interface()) }) == zero {
+				t.Errorf("%s.%s is not in the site stamp", typ.Name(), typ.Field(i).Name)
+			}
+		}
 	}
 }

@@ -210,53 +210,76 @@ func (r *report) pageInputs(rec egovbench.SiteRecord) pageIn {
 // siteStamp keys a site's page by what it is drawn from, without the parts
 // of its assessments a brief record leaves out: the record's Stamp stands
 // for those. "" when the record has no stamp (or the report keeps nothing).
-// Everything the page shows must be in it: the page's key (incremental
-// page key) is taken from the previous report whenever this is unchanged.
-func (r *report) siteStamp(rec egovbench.SiteRecord, in *pageIn) string {
+// Everything the page and its figure show must be in it: their keys are
+// taken from the previous report whenever this is unchanged. The weekly
+// series and windows are functions of the daily rollups before the week
+// the report falls in, so those rollups go in rather than the series.
+func (r *report) siteStamp(rec egovbench.SiteRecord) string {
 	if rec.Stamp == "" || r.inc == nil {
 		return ""
 	}
+	id := rec.Target.ID
 	var settings []string
 	if rec.Latest != nil && rec.Previous != nil {
 		settings = r.m.settingsDiff(rec.Previous, rec.Latest)
 	}
-	// The weekly window goes in as the page prints it: an empty window is
-	// NaN, which has no JSON.
-	return r.inc.key("site", r.slug[rec.Target.ID], in.target, rec.Stamp, trimmed(rec.Latest, true), trimmed(rec.Previous, true),
-		settings, in.history, in.outages, in.uptime, r.l.Pct(in.weekly.Check, 1), r.l.Pct(in.weekly.Time, 1), in.weeksFrom, in.weeksTo,
-		r.asOf, r.settings, r.changesTitle, r.in.DataDir, r.in.DataFiles)
+	weeksTo := weekStart(r.in.GeneratedAt)
+	return r.inc.stampKey([]any{"site", r.slug[id], r.m.sites[r.m.byID[id]].t, rec.Stamp, trimmed(rec.Latest, true),
+		trimmed(rec.Previous, true), settings, weeksTo, r.asOf, r.settings, r.changesTitle, r.in.DataDir, r.in.DataFiles},
+		func(w *stampWriter) {
+			for _, p := range rec.History {
+				if p.TargetID == id {
+					w.stagePoint(p)
+				}
+			}
+			w.mark()
+			for _, o := range rec.Outages {
+				if o.TargetID == id {
+					w.outage(o)
+				}
+			}
+			w.mark()
+			for _, ro := range rec.Daily {
+				if ro.TargetID == id && ro.Start.Before(weeksTo) {
+					w.rollup(ro)
+				}
+			}
+		})
 }
 
 // keepUnchanged is a brief pass's Detail (see BriefSource): it takes a
-// site's page from the previous report when the site's stamp is what it was
-// there, and says whether the page must be drawn, which needs the record
-// in full. It runs on the source's goroutine, beside addSite.
+// site's page and figure from the previous report when the site's stamp is
+// what it was there, and says whether the page must be drawn, which needs
+// the record in full. It runs on the source's goroutine, beside addSite.
 func (r *report) keepUnchanged(rec egovbench.SiteRecord) bool {
 	inc := r.inc
 	if _, ok := r.m.byID[rec.Target.ID]; !ok || !inc.claim(rec.Target.ID) {
 		return true
 	}
 	slug := r.slug[rec.Target.ID]
-	pin := r.pageInputs(rec)
-	stamp := r.siteStamp(rec, &pin)
 	prev, ok := inc.prevSites[slug]
-	if stamp == "" || !ok || prev.Stamp != stamp {
+	if !ok || prev.Stamp != r.siteStamp(rec) {
 		return true
 	}
-	name := sitePageName(slug)
-	key := inc.prev[name]
-	if !inc.keep(name, key) {
-		return true
+	files := []string{sitePageName(slug)}
+	if prev.Figure {
+		files = append(files, "charts/"+siteChartName(slug))
 	}
-	inc.record(name, key, true)
+	for _, name := range files {
+		key := inc.prev[name]
+		if !inc.keep(name, key) {
+			return true
+		}
+		inc.record(name, key, true)
+	}
 	inc.keptBrief(rec.Target.ID, prev)
 	return false
 }
 
 // addSite takes one site's record: it updates the totals and returns the
 // site's page, or nil when the record is not about a target of the report.
-// The page of a brief record was kept by keepUnchanged: only its figure is
-// left to draw, and what the pages about all sites need of its view is
+// The page and figure of a brief record were kept by keepUnchanged (its
+// page is nil), and what the pages about all sites need of its view is
 // taken from the previous report's manifest.
 func (r *report) addSite(rec egovbench.SiteRecord) (*sitePage, error) {
 	m := r.m
@@ -292,17 +315,12 @@ func (r *report) addSite(rec egovbench.SiteRecord) (*sitePage, error) {
 	sum := &r.sums[i]
 	sum.up30 = uptimeWindow{Check: site30.checkUptime() / 100, Time: site30.timeUptime() / 100}
 
-	pin := r.pageInputs(rec)
-	for _, o := range pin.outages {
-		if o.End.IsZero() && !o.Start.After(r.in.GeneratedAt) {
+	for _, o := range rec.Outages {
+		if o.TargetID == full.t.ID && o.End.IsZero() && !o.Start.After(r.in.GeneratedAt) {
 			sum.ongoing = true
 		}
 	}
 	slug := r.slug[full.t.ID]
-	pg := &sitePage{trend: pin.trend, uptime: pin.uptime}
-	if siteHistoryHasData(pin.trend, pin.uptime) && siteChartSays(pin.trend, pin.uptime) {
-		pg.chart = siteChartName(slug)
-	}
 	if rec.Brief {
 		prev, ok := r.inc.briefEntry(full.t.ID)
 		if !ok {
@@ -310,10 +328,14 @@ func (r *report) addSite(rec egovbench.SiteRecord) (*sitePage, error) {
 		}
 		sum.lastChange, sum.change, sum.newOutages = prev.LastChange, prev.Change, prev.NewOutages
 		r.inc.recordSite(slug, prev)
-		return pg, nil
+		return nil, nil
 	}
-	// The stamp goes first: the view sorts the outages it is given.
-	stamp := r.siteStamp(rec, &pin)
+	stamp := r.siteStamp(rec)
+	pin := r.pageInputs(rec)
+	pg := &sitePage{trend: pin.trend, uptime: pin.uptime}
+	if siteHistoryHasData(pin.trend, pin.uptime) && siteChartSays(pin.trend, pin.uptime) {
+		pg.chart = siteChartName(slug)
+	}
 	stages := make([]stageAt, 0, len(pin.history))
 	for _, p := range pin.history {
 		stages = append(stages, stageAt{p.At, p.Stage, p.Score})
@@ -327,7 +349,8 @@ func (r *report) addSite(rec egovbench.SiteRecord) (*sitePage, error) {
 		}
 	}
 	if stamp != "" {
-		r.inc.recordSite(slug, siteEntry{Stamp: stamp, LastChange: sum.lastChange, Change: sum.change, NewOutages: sum.newOutages})
+		r.inc.recordSite(slug, siteEntry{Stamp: stamp, LastChange: sum.lastChange, Change: sum.change, NewOutages: sum.newOutages,
+			Figure: pg.chart != ""})
 	}
 	return pg, nil
 }

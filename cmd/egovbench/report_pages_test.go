@@ -87,6 +87,9 @@ func TestReportIncrementalSameAsFull(t *testing.T) {
 		{"a day of probes", func() error { return db.InsertProbes(ctx, dailyProbes(ts, end)) }, end.Add(25 * time.Hour), nil},
 		{"an outage begins", probe(1, end.Add(25*time.Hour+30*time.Minute), egovbench.OutcomeTimeout), end.Add(26 * time.Hour), []string{ts[1].ID}},
 		{"and ends", probe(1, end.Add(26*time.Hour+30*time.Minute), egovbench.OutcomeOK), end.Add(27 * time.Hour), []string{ts[1].ID}},
+		// A probe stored late, for a day in a week the page shows.
+		{"a late probe in March", probe(4, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC), egovbench.OutcomeTimeout),
+			end.Add(27*time.Hour + 30*time.Minute), []string{ts[4].ID}},
 		{"a renamed site", func() error {
 			renamed := slices.Clone(ts)
 			renamed[2].Name = "Desa Baru"
