@@ -336,7 +336,7 @@ func TestSteadySiteHasNoFigure(t *testing.T) {
 // failingSource yields some sites, then fails, as a store read can.
 type failingSource struct {
 	in    *Input
-	after int
+	after int // sites it gives before failing; -1: the hourly rollups fail
 }
 
 var errSourceBroke = errors.New("disk I/O error")
@@ -353,6 +353,9 @@ func (s failingSource) EachSite(ctx context.Context, fn func(egovbench.SiteRecor
 }
 
 func (s failingSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup) error) error {
+	if s.after < 0 {
+		return errSourceBroke
+	}
 	return sliceSource{s.in}.EachHourly(ctx, fn)
 }
 
@@ -360,7 +363,7 @@ func (s failingSource) EachHourly(ctx context.Context, fn func(egovbench.Rollup)
 // which then leaves no manifest.
 func TestSourceErrorFailsReport(t *testing.T) {
 	in := synthInput(6, 3, 7*24*time.Hour, 1, false)
-	for _, after := range []int{0, 3} {
+	for _, after := range []int{0, 3, -1} {
 		bad := in
 		bad.Source = failingSource{&in, after}
 		dir := t.TempDir()
