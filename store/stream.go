@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -376,8 +377,10 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 		return fmt.Errorf("sites: %w", err)
 	}
 	defer daily.close()
-	err = eachTargetBatch(ctx, tx, siteBatch, func(b []targetRow) error {
-		daily.start(b)
+	// step reads batch b, whose rollups the second reader was started on,
+	// and starts it on the next batch as soon as b's are in: it reads them
+	// while the pass hands b's records on, rather than wait for the pass.
+	step := func(b, next []targetRow) error {
 		ids := batchIDs(b)
 		recs := make([]egovbench.SiteRecord, len(b))
 		idx := make(map[string]int, len(b))
@@ -433,6 +436,9 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 		if err != nil {
 			return err
 		}
+		if next != nil {
+			daily.start(next)
+		}
 		for k := range recs {
 			recs[k].Daily = days[k]
 		}
@@ -452,7 +458,22 @@ func (db *DB) EachSite(ctx context.Context, q SiteQuery, fn func(egovbench.SiteR
 			}
 		}
 		return nil
+	}
+	var pending []targetRow
+	err = eachTargetBatch(ctx, tx, siteBatch, func(b []targetRow) error {
+		b = slices.Clone(b) // eachTargetBatch reuses its slice
+		if pending == nil {
+			daily.start(b)
+			pending = b
+			return nil
+		}
+		err := step(pending, b)
+		pending = b
+		return err
 	})
+	if err == nil && pending != nil {
+		err = step(pending, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("sites: %w", err)
 	}
