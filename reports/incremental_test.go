@@ -583,3 +583,73 @@ func TestStampWritersCover(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedPreviousReport: a previous report whose manifest is cut short,
+// or that lost a kept site's page or figure, costs the next report only
+// drawing more: the sites whose files are gone are read in full and drawn,
+// and the report is still the full one.
+func TestDamagedPreviousReport(t *testing.T) {
+	ctx := context.Background()
+	in := synthInput(8, 6, 7*24*time.Hour, 2, false)
+	next := in
+	next.GeneratedAt = in.GeneratedAt.Add(time.Hour)
+	full := t.TempDir()
+	if err := Write(ctx, full, next); err != nil {
+		t.Fatal(err)
+	}
+	want := readTree(t, full)
+	delete(want, manifestName)
+	l := newLabels(in.Lang)
+	stamp1, stamp2 := "Generated: "+l.DateTime(in.GeneratedAt.In(in.Location)), "Generated: "+l.DateTime(next.GeneratedAt.In(in.Location))
+	for _, c := range []struct {
+		name   string
+		damage func(dir string) error
+		read   []string // the sites read in full; nil: all
+	}{
+		{"manifest cut short", func(dir string) error {
+			raw, err := os.ReadFile(filepath.Join(dir, manifestName))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, manifestName), raw[:len(raw)/2], 0o644)
+		}, nil},
+		{"a page lost", func(dir string) error { return os.Remove(filepath.Join(dir, "sites", "site-003.html")) }, []string{"site-003"}},
+		{"a figure lost", func(dir string) error { return os.Remove(filepath.Join(dir, "charts", "site-site-005.png")) }, []string{"site-005"}},
+	} {
+		prev := t.TempDir()
+		first := in
+		first.Source = &stampedSource{in: &in}
+		if err := Write(ctx, prev, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.damage(prev); err != nil {
+			t.Fatal(err)
+		}
+		src := &stampedSource{in: &next}
+		again := next
+		again.Source = src
+		dir := filepath.Join(t.TempDir(), "next")
+		if err := WriteWith(ctx, dir, again, WriteOptions{Previous: prev}); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		wantRead := c.read
+		if wantRead == nil {
+			for _, tg := range in.Targets {
+				wantRead = append(wantRead, tg.ID)
+			}
+		}
+		if !slices.Equal(src.full, wantRead) {
+			t.Errorf("%s: read %v in full, want %v", c.name, src.full, wantRead)
+		}
+		got := readTree(t, dir)
+		delete(got, manifestName)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d files, a full report has %d", c.name, len(got), len(want))
+		}
+		for name, w := range want {
+			if g := bytes.ReplaceAll(got[name], []byte(stamp1), []byte(stamp2)); !bytes.Equal(g, w) {
+				t.Errorf("%s: %s differs from a full report's", c.name, name)
+			}
+		}
+	}
+}
