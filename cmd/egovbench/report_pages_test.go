@@ -15,7 +15,6 @@ import (
 	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
 	"github.com/egovbench/egovbench/reports"
-	"github.com/egovbench/egovbench/store"
 )
 
 // countingSource notes the sites whose record a report read in full.
@@ -51,15 +50,7 @@ func TestReportIncrementalSameAsFull(t *testing.T) {
 	ctx := context.Background()
 	cat := analyzer.DefaultCatalogue()
 	const sites = 6
-	path := filepath.Join(t.TempDir(), "year.db")
-	if err := genYearDB(ctx, path, cat, sites, sites); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := smallYearDB(t, cat, sites)
 	rf := reportFlags{lang: "en", tz: "Asia/Jakarta"}
 	ts := yearTargets(sites)
 	probe := func(i int, at time.Time, outcome egovbench.Outcome) func() error {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/egovbench/egovbench"
 	"github.com/egovbench/egovbench/analyzer"
-	"github.com/egovbench/egovbench/store"
 )
 
 // TestReportDataTablesIncremental: the report's data tables, and each
@@ -26,15 +25,7 @@ func TestReportDataTablesIncremental(t *testing.T) {
 	ctx := context.Background()
 	cat := analyzer.DefaultCatalogue()
 	const sites = 6
-	path := filepath.Join(t.TempDir(), "year.db")
-	if err := genYearDB(ctx, path, cat, sites, sites); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := smallYearDB(t, cat, sites)
 	rf := reportFlags{lang: "id", tz: "Asia/Makassar"}
 	assessed, probed := []string{"latest", "history", "indicators"}, []string{"outages", "hourly"}
 	all := []string{"*"}

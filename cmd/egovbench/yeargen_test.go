@@ -384,3 +384,20 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 	}
 	return m
 }
+
+// smallYearDB builds the benchmark's year for a few sites in a test's
+// temporary folder and opens it; it is closed when the test ends.
+func smallYearDB(t *testing.T, cat *analyzer.Catalogue, sites int) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "year.db")
+	if err := genYearDB(ctx, path, cat, sites, sites); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
