@@ -74,17 +74,18 @@ type incremental struct {
 	prev         map[string]string
 	prevSites    map[string]siteEntry
 
-	mu      sync.Mutex
-	files   map[string]string
-	sites   map[string]siteEntry
-	kept    int
-	claimed map[string]bool      // targets keepUnchanged has seen
-	brief   map[string]siteEntry // by target id: pages kept unread
+	mu    sync.Mutex
+	files map[string]string
+	sites map[string]siteEntry
+	kept  int
+	// claimed holds, by target id, every target keepUnchanged has seen:
+	// the entry of one whose page it kept unread, nil for the others.
+	claimed map[string]*siteEntry
 }
 
 func newIncremental(dir, prevDir string, in *Input) (*incremental, error) {
 	inc := &incremental{dir: dir, prevDir: prevDir, files: map[string]string{}, sites: map[string]siteEntry{},
-		claimed: map[string]bool{}, brief: map[string]siteEntry{}}
+		claimed: map[string]*siteEntry{}}
 	fp, err := fingerprint(in)
 	if err != nil {
 		return nil, err
@@ -150,6 +151,13 @@ func fingerprint(in *Input) ([]byte, error) {
 
 // key hashes a file's data; "" (never kept) when it cannot be encoded.
 func (inc *incremental) key(kind string, vals ...any) string {
+	return inc.keyWith(kind, vals, nil)
+}
+
+// keyWith is key, followed by what bin writes (when set): the long lists
+// of a site stamp (a year of daily rollups) cost more through JSON than
+// reading them from the store does.
+func (inc *incremental) keyWith(kind string, vals []any, bin func(*stampWriter)) string {
 	if inc == nil {
 		return ""
 	}
@@ -162,27 +170,11 @@ func (inc *incremental) key(kind string, vals ...any) string {
 			return ""
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// stampKey hashes, like key, a few values through JSON and then what
-// bin writes: the long lists of a site stamp (a year of daily rollups)
-// cost more through JSON than reading them from the store does.
-func (inc *incremental) stampKey(vals []any, bin func(*stampWriter)) string {
-	if inc == nil {
-		return ""
+	if bin != nil {
+		w := stampWriter{h: h, buf: make([]byte, 0, 4096)}
+		bin(&w)
+		w.flush()
 	}
-	h := sha256.New()
-	h.Write(inc.fp)
-	enc := json.NewEncoder(h)
-	for _, v := range vals {
-		if err := enc.Encode(v); err != nil {
-			return ""
-		}
-	}
-	w := stampWriter{h: h, buf: make([]byte, 0, 4096)}
-	bin(&w)
-	w.flush()
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -290,18 +282,18 @@ func (inc *incremental) recordSite(slug string, e siteEntry) {
 func (inc *incremental) claim(id string) bool {
 	inc.mu.Lock()
 	defer inc.mu.Unlock()
-	if inc.claimed[id] {
+	if _, seen := inc.claimed[id]; seen {
 		return false
 	}
-	inc.claimed[id] = true
+	inc.claimed[id] = nil
 	return true
 }
 
-// keptBrief notes that a target's page was kept unread, with its entry.
+// keptBrief notes that a claimed target's page was kept unread.
 func (inc *incremental) keptBrief(id string, e siteEntry) {
 	inc.mu.Lock()
 	defer inc.mu.Unlock()
-	inc.brief[id] = e
+	inc.claimed[id] = &e
 }
 
 // briefEntry is the entry of a target whose page was kept unread.
@@ -311,8 +303,10 @@ func (inc *incremental) briefEntry(id string) (siteEntry, bool) {
 	}
 	inc.mu.Lock()
 	defer inc.mu.Unlock()
-	e, ok := inc.brief[id]
-	return e, ok
+	if e := inc.claimed[id]; e != nil {
+		return *e, true
+	}
+	return siteEntry{}, false
 }
 
 // canKeepUnread says whether a brief pass could keep anything.

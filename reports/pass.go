@@ -224,7 +224,7 @@ func (r *report) siteStamp(rec egovbench.SiteRecord) string {
 		settings = r.m.settingsDiff(rec.Previous, rec.Latest)
 	}
 	weeksTo := weekStart(r.in.GeneratedAt)
-	return r.inc.stampKey([]any{"site", r.slug[id], r.m.sites[r.m.byID[id]].t, rec.Stamp, trimmed(rec.Latest, true),
+	return r.inc.keyWith("site", []any{r.slug[id], r.m.sites[r.m.byID[id]].t, rec.Stamp, trimmed(rec.Latest, true),
 		trimmed(rec.Previous, true), settings, weeksTo, r.asOf, r.settings, r.changesTitle, r.in.DataDir, r.in.DataFiles},
 		func(w *stampWriter) {
 			for _, p := range rec.History {
